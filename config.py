@@ -1,0 +1,80 @@
+"""Configuration, read from the environment only (12-factor).
+
+Every setting has an embedded default so that `make run` works on a fresh clone:
+no DATABASE_URL means a SQLite file in the instance folder, no REDIS_URL means jobs
+run in-process on an embedded fake Redis.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    raw = os.environ.get(name, default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for every environment; tests override single keys through create_app."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # None → SQLite in the instance folder (resolved in create_app, which knows that path).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")  # None → embedded in-process queue
+
+    TIMEZONE = os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh")
+    CHECK_TIMES = _env_list("CHECK_TIMES", "06:30,11:00,13:30,16:30")
+    OFFICIAL_MAIL_DOMAINS = _env_list(
+        "OFFICIAL_MAIL_DOMAINS", "hcm.edu.vn,*.hcm.edu.vn,*.edu.vn,moet.edu.vn,tphcm.gov.vn"
+    )
+    # Mã định danh cơ quan (QCVN 102:2016): NNN.NN.NN.XNN; configurable because the
+    # 2022 amendment may change it (DOMAIN.md §3.1).
+    AGENCY_CODE_PATTERN = os.environ.get(
+        "AGENCY_CODE_PATTERN", r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
+    )
+
+    STORAGE_DIR = os.environ.get("STORAGE_DIR")  # None → <instance>/storage
+    MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+    MAX_FILES_PER_DOCUMENT = _env_int("MAX_FILES_PER_DOCUMENT", 20)
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "eoffice@hcm.edu.vn")
+    EXCHANGE_URL = os.environ.get("EXCHANGE_URL")
+
+    # Sessions and cookies (STACK.md §7).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    # Long intake forms must not die on an expired token: the token lives with the session.
+    WTF_CSRF_TIME_LIMIT = None
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")  # None → REDIS_URL or memory
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour")
+
+    # argon2id cost: 64 MiB and 3 passes by default (OWASP); tests lower it.
+    ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+
+    PAGE_SIZE = _env_int("PAGE_SIZE", 50)
+    API_PAGE_SIZE_MAX = 200

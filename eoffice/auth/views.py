@@ -1,0 +1,128 @@
+"""Sign-in, sign-out, password change, and the profile page with API tokens."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from eoffice.auth import services
+from eoffice.auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm
+from eoffice.core.errors import ServiceError
+from eoffice.extensions import limiter
+from eoffice.web.forms import apply_service_error
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            log.info("login ok user=%s", user.id)
+            return redirect(_safe_next(request.args.get("next")))
+        log.warning("login failed for %r from %s", form.email.data, request.remote_addr)
+        form.password.errors = ["Thư điện tử hoặc mật khẩu không đúng."]
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/profile")
+@login_required
+def profile():
+    return render_template(
+        "auth/profile.html",
+        password_form=ChangePasswordForm(),
+        token_form=ApiTokenForm(),
+        tokens=services.tokens_of(current_user),
+        new_token=session.pop("new_api_token", None),
+    )
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                form.confirm_password.data,
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            login_user(current_user, fresh=True)  # the cookie must carry the new session token
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template(
+        "auth/profile.html",
+        password_form=form,
+        token_form=ApiTokenForm(),
+        tokens=services.tokens_of(current_user),
+        new_token=None,
+    ), 422
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        try:
+            _token, clear = services.create_api_token(current_user, form.name.data)
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+        else:
+            session["new_api_token"] = clear
+            flash("Đã tạo mã API. Hãy sao chép ngay: mã chỉ hiển thị một lần.", "success")
+    else:
+        flash("Vui lòng đặt tên cho mã API.", "danger")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    services.revoke_api_token(current_user, token_id)
+    flash("Đã thu hồi mã API.", "success")
+    return redirect(url_for("auth.profile"))

@@ -1,0 +1,57 @@
+"""Recording audit events; services call `record()` inside their transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from eoffice.core.models import AuditEvent
+from eoffice.extensions import db
+
+# Vietnamese labels for the history shown on a document page.
+ACTION_LABELS = {
+    "registered": "Vào sổ",
+    "corrected": "Sửa thông tin",
+    "cancelled": "Hủy vào sổ",
+    "file_added": "Thêm tệp",
+    "created": "Tạo mới",
+    "updated": "Cập nhật",
+    "deactivated": "Khóa",
+    "password_changed": "Đổi mật khẩu",
+    "token_created": "Tạo mã API",
+    "token_revoked": "Thu hồi mã API",
+}
+
+
+def record(
+    *,
+    actor_id: int | None,
+    org_id: int | None,
+    subject_type: str,
+    subject_id: int | None,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        actor_id=actor_id,
+        org_id=org_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        changes=changes or {},
+        note=note,
+    )
+    db.session.add(event)
+    return event
+
+
+def history(subject_type: str, subject_id: int) -> list[AuditEvent]:
+    """Events of one record, oldest first."""
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+        .order_by(AuditEvent.id)
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,49 @@
+"""Content-addressed file storage under STORAGE_DIR.
+
+A file's path is derived from the SHA-256 of its bytes (`ab/cd/abcd…`), so the same
+scan uploaded twice is stored once, a path never comes from a user-supplied name, and
+the stored bytes are never modified (a signed PDF stays valid). Writes go to a
+temporary file and are renamed into place, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class FileStore:
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError("not a sha256 hex digest")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store `data` (idempotently) and return its SHA-256 hex digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path_for(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def open(self, sha256: str):
+        return self.path_for(sha256).open("rb")
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).exists()

@@ -1,0 +1,56 @@
+"""Who may see and register incoming documents.
+
+Every query goes through `visible_filter`, so a user of one school never reaches
+another school's document: the answer is 404, by URL or by API.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from eoffice.catalog.models import ConfidentialityLevel
+from eoffice.core.errors import NotFound
+from eoffice.extensions import db
+from eoffice.incoming.models import IncomingDocument
+from eoffice.orgs.models import Role, User
+
+REGISTER_ROLES = (Role.CLERK,)
+OVERVIEW_ROLES = (Role.CLERK, Role.LEADER, Role.DEPUTY, Role.ADMIN)
+
+
+def can_register(user: User) -> bool:
+    return user.has_role(*REGISTER_ROLES)
+
+
+def can_see_register(user: User) -> bool:
+    """The whole register (all non-secret entries) is for clerks, leaders and admins."""
+    return user.has_role(*OVERVIEW_ROLES)
+
+
+def visible_filter(user: User) -> ColumnElement[bool]:
+    """SQL condition: the documents `user` may see."""
+    doc = IncomingDocument
+    in_org = doc.org_id == user.org_id
+    personally_involved = or_(doc.registered_by_id == user.id, doc.recipient_user_id == user.id)
+    secret = doc.confidentiality_code.in_(
+        select(ConfidentialityLevel.code).where(ConfidentialityLevel.rank >= 1)
+    )
+    if user.has_role(Role.LEADER):
+        return in_org
+    if can_see_register(user):
+        return and_(in_org, or_(~secret, personally_involved))
+    mine = or_(
+        doc.recipient_user_id == user.id,
+        doc.recipient_unit_id == user.unit_id if user.unit_id else false(),
+    )
+    return and_(in_org, mine, or_(~secret, doc.recipient_user_id == user.id))
+
+
+def get_visible(user: User, doc_id: int) -> IncomingDocument:
+    doc = db.session.scalars(
+        select(IncomingDocument).where(IncomingDocument.id == doc_id, visible_filter(user))
+    ).first()
+    if doc is None:
+        raise NotFound("Không tìm thấy văn bản đến này.")
+    return doc

@@ -1,0 +1,263 @@
+"""Web pages of the incoming register. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from eoffice.core.audit import history
+from eoffice.core.errors import ServiceError
+from eoffice.core.timeutil import format_date, to_local
+from eoffice.extensions import db
+from eoffice.incoming import services
+from eoffice.incoming.access import can_register, can_see_register, get_visible
+from eoffice.incoming.attachments import Upload, file_store, get_attachment
+from eoffice.incoming.forms import CancelForm, IncomingForm, RegisterFilterForm
+from eoffice.incoming.queries import RegisterFilters, register_page, register_rows
+from eoffice.orgs.models import Organisation
+from eoffice.web.forms import apply_service_error
+from eoffice.web.http import attachment_response
+from workflows.incoming import can_correct
+
+bp = Blueprint("incoming", __name__, url_prefix="/incoming")
+log = logging.getLogger(__name__)
+
+
+def _filters_from(form: RegisterFilterForm) -> RegisterFilters:
+    return RegisterFilters(
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        sender=form.sender.data or None,
+        document_type_id=form.document_type_id.data,
+        urgency_code=form.urgency_code.data or None,
+        urgent_only=bool(form.urgent_only.data),
+        overdue=bool(form.overdue.data),
+        state=form.state.data or None,
+        text=form.q.data or None,
+    )
+
+
+@bp.get("")
+def register():
+    form = RegisterFilterForm(request.args)
+    form.validate()
+    filters = _filters_from(form)
+    page = register_page(
+        current_user,
+        filters,
+        request.args.get("page", 1, type=int),
+        current_app.config["PAGE_SIZE"],
+    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "incoming/register.html",
+        form=form,
+        page=page,
+        args=args,
+        can_register=can_register(current_user),
+        can_print=can_see_register(current_user),
+    )
+
+
+def _uploads() -> list[Upload]:
+    return [
+        Upload(filename=f.filename or "", data=f.read())
+        for f in request.files.getlist("files")
+        if f and f.filename
+    ]
+
+
+def _known_senders() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.is_active.is_(True)).order_by(Organisation.name)
+        )
+    )
+
+
+def _render_form(form: IncomingForm, *, doc=None, duplicates=None, status: int = 200):
+    template = "incoming/edit.html" if doc else "incoming/new.html"
+    return render_template(
+        template,
+        form=form,
+        doc=doc,
+        duplicates=duplicates or [],
+        senders=_known_senders(),
+        max_upload=current_app.config["MAX_UPLOAD_BYTES"],
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    if not can_register(current_user):
+        abort(403)
+    form = IncomingForm(current_user.org_id)
+    if request.method == "GET":
+        local_now = to_local(services.now_utc())
+        form.arrived_at.data = local_now.replace(second=0, microsecond=0, tzinfo=None)
+        return _render_form(form)
+    if not form.validate_on_submit():
+        return _render_form(form, status=422)
+    try:
+        doc = services.register_incoming(
+            current_user,
+            form.to_input(),
+            _uploads(),
+            confirm_duplicate=form.confirm_duplicate.data,
+        )
+    except services.DuplicateSuspected as exc:
+        flash(exc.message, "warning")
+        return _render_form(form, duplicates=exc.duplicates, status=409)
+    except ServiceError as exc:
+        if not apply_service_error(form, exc):
+            flash(exc.message, "danger")
+        _warn_files_lost(form)
+        return _render_form(form, status=422)
+    flash(
+        f"Đã vào sổ: số đến {doc.arrival_number}, ngày {format_date(doc.arrived_at)}.",
+        "success",
+    )
+    if request.form.get("next_action") == "another":
+        return redirect(url_for("incoming.new"))
+    return redirect(url_for("incoming.detail", doc_id=doc.id))
+
+
+def _warn_files_lost(form: IncomingForm) -> None:
+    if request.files.getlist("files") and not form.files.errors:
+        form.files.errors = [
+            "Vì lý do bảo mật, trình duyệt không giữ tệp đã chọn: vui lòng chọn lại."
+        ]
+
+
+@bp.get("/<int:doc_id>")
+def detail(doc_id: int):
+    doc = get_visible(current_user, doc_id)
+    return render_template(
+        "incoming/detail.html",
+        doc=doc,
+        events=history("incoming", doc.id),
+        can_edit=can_register(current_user) and can_correct(doc.state),
+        cancel_form=CancelForm(),
+        correction_labels=services.CORRECTABLE_LABELS,
+    )
+
+
+@bp.route("/<int:doc_id>/edit", methods=["GET", "POST"])
+def edit(doc_id: int):
+    doc = get_visible(current_user, doc_id)
+    if not can_register(current_user) or not can_correct(doc.state):
+        abort(403)
+    if request.method == "GET":
+        data = services.input_from_document(doc)
+        form = IncomingForm(current_user.org_id, data=vars(data))
+        form.arrived_at.data = to_local(doc.arrived_at).replace(tzinfo=None)
+        form.sender_agency_code.data = doc.sender_agency_code
+        return _render_form(form, doc=doc)
+    form = IncomingForm(current_user.org_id)
+    if not form.validate_on_submit():
+        return _render_form(form, doc=doc, status=422)
+    try:
+        services.correct_incoming(current_user, doc.id, form.to_input(), _uploads())
+    except ServiceError as exc:
+        if not apply_service_error(form, exc):
+            flash(exc.message, "danger")
+        _warn_files_lost(form)
+        return _render_form(form, doc=doc, status=422)
+    flash("Đã lưu thông tin sửa đổi; lịch sử đã ghi lại thay đổi.", "success")
+    return redirect(url_for("incoming.detail", doc_id=doc.id))
+
+
+@bp.post("/<int:doc_id>/cancel")
+def cancel(doc_id: int):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        flash("Vui lòng ghi lý do hủy (ít nhất 5 ký tự).", "danger")
+        return redirect(url_for("incoming.detail", doc_id=doc_id))
+    services.cancel_incoming(current_user, doc_id, form.reason.data)
+    flash("Đã hủy vào sổ văn bản. Số đến vẫn được giữ trong sổ.", "success")
+    return redirect(url_for("incoming.detail", doc_id=doc_id))
+
+
+@bp.get("/<int:doc_id>/files/<int:attachment_id>")
+def download(doc_id: int, attachment_id: int):
+    attachment = get_attachment(current_user, doc_id, attachment_id)
+    inline = request.args.get("inline") == "1" and attachment.stored_file.kind in {
+        "pdf",
+        "jpeg",
+        "png",
+    }
+    stored = attachment.stored_file
+    return attachment_response(
+        file_store().open(stored.sha256),
+        attachment.original_name,
+        stored.mime_type,
+        inline=inline,
+    )
+
+
+def _print_filters() -> tuple[RegisterFilters, date, date]:
+    form = RegisterFilterForm(request.args)
+    form.validate()
+    filters = _filters_from(form)
+    today = services.now_utc()
+    filters.date_to = filters.date_to or to_local(today).date()
+    filters.date_from = filters.date_from or filters.date_to.replace(day=1)
+    if filters.date_from > filters.date_to:
+        abort(400)
+    return filters, filters.date_from, filters.date_to
+
+
+@bp.get("/register.pdf")
+def register_pdf():
+    if not can_see_register(current_user):
+        abort(403)
+    from eoffice.reports.incoming_register import render_pdf
+
+    filters, start, end = _print_filters()
+    rows = register_rows(current_user, filters)
+    pdf = render_pdf(current_user.organisation, rows, start, end)
+    name = f"So-VB-den_{start:%Y%m%d}-{end:%Y%m%d}.pdf"
+    return send_file(
+        _bytes_io(pdf),
+        mimetype="application/pdf",
+        download_name=name,
+        as_attachment=request.args.get("download") == "1",
+    )
+
+
+@bp.get("/register.xlsx")
+def register_xlsx():
+    if not can_see_register(current_user):
+        abort(403)
+    from eoffice.reports.incoming_register import render_xlsx
+
+    filters, start, end = _print_filters()
+    rows = register_rows(current_user, filters)
+    data = render_xlsx(current_user.organisation, rows, start, end)
+    name = f"So-VB-den_{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+    return send_file(
+        _bytes_io(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        download_name=name,
+        as_attachment=True,
+    )
+
+
+def _bytes_io(data: bytes):
+    import io
+
+    return io.BytesIO(data)

@@ -1,0 +1,1 @@
+"""Organisations, units and users."""

@@ -1,0 +1,240 @@
+"""Writes for organisations, units and users. Every function validates before it writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from eoffice.core import audit
+from eoffice.core.errors import ValidationFailed
+from eoffice.core.security import hash_password, new_token, password_problem
+from eoffice.core.text import clean, vn_fold
+from eoffice.extensions import db
+from eoffice.orgs.models import Organisation, OrgKind, Role, Unit, User, UserRole
+from eoffice.orgs.validation import agency_code_problem, official_email_problem
+
+
+@dataclass
+class OrganisationData:
+    name: str
+    kind: str = OrgKind.EXTERNAL
+    short_name: str | None = None
+    agency_code: str | None = None
+    parent_id: int | None = None
+    address: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    ward: str | None = None
+    is_member: bool = False
+
+
+def check_agency_code(code: str | None, *, field: str = "agency_code") -> str | None:
+    """Normalise and validate an agency code; '' becomes None."""
+    code = clean(code).upper() or None
+    if code is None:
+        return None
+    problem = agency_code_problem(code, current_app.config["AGENCY_CODE_PATTERN"])
+    if problem:
+        raise ValidationFailed(problem, field_errors={field: problem})
+    return code
+
+
+def check_official_email(address: str | None, *, field: str = "email") -> str:
+    address = clean(address).lower()
+    problem = official_email_problem(address, current_app.config["OFFICIAL_MAIL_DOMAINS"])
+    if problem:
+        raise ValidationFailed(problem, field_errors={field: problem})
+    return address
+
+
+def save_organisation(
+    data: OrganisationData, *, actor: User | None = None, org: Organisation | None = None
+) -> Organisation:
+    """Create (org=None) or update an organisation after validating every field."""
+    errors: dict[str, str] = {}
+    name = clean(data.name)
+    if not name:
+        errors["name"] = "Vui lòng nhập tên cơ quan."
+    elif len(name) > 200:
+        errors["name"] = "Tên cơ quan tối đa 200 ký tự."
+    if data.kind not in {k.value for k in OrgKind}:
+        errors["kind"] = "Loại cơ quan không hợp lệ."
+    code = None
+    try:
+        code = check_agency_code(data.agency_code)
+    except ValidationFailed as exc:
+        errors.update(exc.field_errors)
+    email = None
+    if clean(data.email):
+        try:
+            email = check_official_email(data.email)
+        except ValidationFailed as exc:
+            errors.update(exc.field_errors)
+    if code:
+        clash = db.session.scalars(
+            select(Organisation).where(Organisation.agency_code == code)
+        ).first()
+        if clash is not None and clash is not org:
+            errors["agency_code"] = f"Mã định danh {code} đã dùng cho “{clash.name}”."
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
+
+    creating = org is None
+    if org is None:
+        org = Organisation()
+        db.session.add(org)
+    org.name = name
+    org.name_folded = vn_fold(name)
+    org.kind = data.kind
+    org.short_name = clean(data.short_name) or None
+    org.agency_code = code
+    org.parent_id = data.parent_id
+    org.address = clean(data.address) or None
+    org.email = email
+    org.phone = clean(data.phone) or None
+    org.ward = clean(data.ward) or None
+    org.is_member = data.is_member or data.kind != OrgKind.EXTERNAL
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id if actor else None,
+        org_id=org.id,
+        subject_type="organisation",
+        subject_id=org.id,
+        action="created" if creating else "updated",
+        changes={"name": name, "agency_code": code},
+    )
+    return org
+
+
+def find_or_create_sender(name: str, agency_code: str | None) -> Organisation:
+    """The directory entry for a sender typed by a clerk: by agency code, else by folded name."""
+    code = check_agency_code(agency_code, field="sender_agency_code")
+    name = clean(name)
+    if code:
+        existing = db.session.scalars(
+            select(Organisation).where(Organisation.agency_code == code)
+        ).first()
+        if existing is not None:
+            return existing
+    existing = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.name_folded == vn_fold(name))
+        .order_by(Organisation.is_member.desc(), Organisation.id)
+    ).first()
+    if existing is not None:
+        if code and existing.agency_code is None:
+            existing.agency_code = code
+        return existing
+    org = Organisation(
+        name=name, name_folded=vn_fold(name), agency_code=code, kind=OrgKind.EXTERNAL
+    )
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def create_unit(org_id: int, name: str, short_name: str | None = None) -> Unit:
+    name = clean(name)
+    if not name:
+        raise ValidationFailed("Vui lòng nhập tên đơn vị.", field_errors={"name": "Bắt buộc."})
+    exists = db.session.scalars(
+        select(Unit).where(Unit.org_id == org_id, func.lower(Unit.name) == name.lower())
+    ).first()
+    if exists:
+        raise ValidationFailed(
+            f"Đơn vị “{name}” đã có.", field_errors={"name": "Tên đơn vị đã tồn tại."}
+        )
+    unit = Unit(org_id=org_id, name=name, short_name=clean(short_name) or None)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def create_user(
+    *,
+    org_id: int,
+    email: str,
+    full_name: str,
+    password: str,
+    roles: Iterable[str],
+    title: str | None = None,
+    unit_id: int | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create a user with an official e-mail address and a strong password."""
+    errors: dict[str, str] = {}
+    full_name = clean(full_name)
+    if not full_name:
+        errors["full_name"] = "Vui lòng nhập họ và tên."
+    try:
+        email = check_official_email(email)
+    except ValidationFailed as exc:
+        errors.update(exc.field_errors)
+    else:
+        taken = db.session.scalars(select(User).where(User.email == email)).first()
+        if taken:
+            errors["email"] = f"Địa chỉ {email} đã được dùng cho tài khoản khác."
+    problem = password_problem(password)
+    if problem:
+        errors["password"] = problem
+    role_set = set(roles)
+    valid_roles = {r.value for r in Role}
+    if not role_set or not role_set <= valid_roles:
+        errors["roles"] = "Vui lòng chọn ít nhất một vai trò hợp lệ."
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
+        if unit is None or unit.org_id != org_id:
+            errors["unit_id"] = "Đơn vị không thuộc cơ quan này."
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
+
+    user = User(
+        org_id=org_id,
+        email=email,
+        full_name=full_name,
+        title=clean(title) or None,
+        unit_id=unit_id,
+        password_hash=hash_password(password),
+        session_token=new_token(16),
+        role_rows=[UserRole(role=r) for r in sorted(role_set)],
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id if actor else None,
+        org_id=org_id,
+        subject_type="user",
+        subject_id=user.id,
+        action="created",
+        changes={"email": email, "roles": sorted(role_set)},
+    )
+    return user
+
+
+def set_user_roles(user: User, roles: Iterable[str], *, actor: User) -> None:
+    role_set = set(roles)
+    if not role_set or not role_set <= {r.value for r in Role}:
+        raise ValidationFailed("Vui lòng chọn ít nhất một vai trò hợp lệ.")
+    old = sorted(user.roles)
+    user.role_rows = [UserRole(role=r) for r in sorted(role_set)]
+    audit.record(
+        actor_id=actor.id,
+        org_id=user.org_id,
+        subject_type="user",
+        subject_id=user.id,
+        action="updated",
+        changes={"roles": [old, sorted(role_set)]},
+    )
+
+
+def member_organisations() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.is_member.is_(True))
+            .order_by(Organisation.kind, Organisation.name)
+        )
+    )

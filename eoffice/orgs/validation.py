@@ -1,0 +1,67 @@
+"""Validation of agency codes and official e-mail addresses (pure functions)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from email_validator import EmailNotValidError, validate_email
+
+PUBLIC_MAIL_DOMAINS = {
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.com.vn",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "icloud.com",
+    "aol.com",
+    "zoho.com",
+    "proton.me",
+    "protonmail.com",
+    "mail.com",
+    "gmx.com",
+    "yandex.com",
+    "qq.com",
+    "163.com",
+}
+
+
+def agency_code_problem(code: str, pattern: str) -> str | None:
+    """Return a Vietnamese message if `code` is not a valid mã định danh, else None."""
+    if not re.fullmatch(pattern, code):
+        return f"Mã định danh “{code}” không đúng định dạng NNN.NN.NN.XNN (ví dụ 000.00.00.H29)."
+    return None
+
+
+def domain_allowed(domain: str, allowed: Iterable[str]) -> bool:
+    """`allowed` entries are exact domains or '*.suffix' (any subdomain of suffix)."""
+    domain = domain.lower().rstrip(".")
+    for entry in allowed:
+        entry = entry.lower().strip()
+        if entry.startswith("*."):
+            if domain.endswith(entry[1:]):
+                return True
+        elif domain == entry:
+            return True
+    return False
+
+
+def official_email_problem(address: str, allowed: Iterable[str]) -> str | None:
+    """Return a Vietnamese message if `address` is not an official e-mail, else None."""
+    allowed = list(allowed)
+    try:
+        normalised = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return f"Địa chỉ thư điện tử “{address}” không hợp lệ."
+    domain = normalised.rsplit("@", 1)[1].lower()
+    if domain in PUBLIC_MAIL_DOMAINS:
+        return (
+            f"Không dùng hộp thư công cộng ({domain}) cho công việc chính thức; "
+            "hãy dùng thư công vụ của ngành (ví dụ …@hcm.edu.vn, …@moet.edu.vn)."
+        )
+    if not domain_allowed(domain, allowed):
+        names = ", ".join(allowed)
+        return f"Tên miền “{domain}” không thuộc danh sách thư công vụ được phép ({names})."
+    return None

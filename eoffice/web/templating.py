@@ -1,0 +1,36 @@
+"""Template filters and globals: dates in office time, labels, role checks."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from eoffice.core import timeutil
+from eoffice.core.audit import ACTION_LABELS
+from eoffice.core.filetypes import format_size
+from eoffice.orgs.models import ROLE_LABELS
+
+# Admin menu entries; an entry shows once its endpoint exists.
+ADMIN_MENU = [
+    ("orgs.organisations", "Cơ quan, trường học"),
+    ("orgs.users", "Người dùng"),
+    ("catalog.document_types", "Loại văn bản"),
+    ("catalog.levels", "Độ khẩn, độ mật"),
+    ("catalog.books", "Sổ đăng ký văn bản"),
+]
+
+
+def admin_menu_items() -> list[tuple[str, str]]:
+    return [(e, label) for e, label in ADMIN_MENU if e in current_app.view_functions]
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals["admin_menu_items"] = admin_menu_items
+    app.jinja_env.filters["vn_date"] = timeutil.format_date
+    app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime
+    app.jinja_env.filters["filesize"] = format_size
+    app.jinja_env.filters["local"] = timeutil.to_local
+    app.jinja_env.globals["ACTION_LABELS"] = ACTION_LABELS
+    app.jinja_env.globals["ROLE_LABELS"] = ROLE_LABELS
+    app.jinja_env.globals["today"] = timeutil.local_today
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

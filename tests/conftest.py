@@ -1,0 +1,152 @@
+"""Shared fixtures.
+
+The database is PostgreSQL when TEST_DATABASE_URL is set (CI sets it), otherwise a
+SQLite file in a temporary folder. Either way the schema is built by the Alembic
+migrations, exactly as in production, once per session; each test then starts from
+empty tables with the built-in catalogue in place.
+
+Tests marked `postgres` or `redis` need those servers. Without them they are skipped
+on a developer machine, and fail under CI (CI=true), so CI can never go green by
+skipping what it was meant to prove.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+from eoffice import create_app
+from eoffice.core import timeutil
+from eoffice.extensions import db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Tables the first migration fills with the catalogue; tests keep their rows.
+CATALOGUE_TABLES = {"document_types", "urgency_levels", "confidentiality_levels", "alembic_version"}
+
+
+def _missing(what: str) -> None:
+    message = f"{what} is not available"
+    if IN_CI:
+        pytest.fail(message + " (CI requires it)")
+    pytest.skip(message)
+
+
+def _server_reachable_pg(url: str) -> bool:
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        if not _server_reachable_pg(TEST_DATABASE_URL):
+            _missing(f"PostgreSQL at {TEST_DATABASE_URL}")
+        engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        url = TEST_DATABASE_URL
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    migrate_app = create_app(_base_config(url, tmp_path_factory.mktemp("storage")))
+    with migrate_app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _base_config(url: str, storage: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}
+        if url.startswith("postgresql")
+        else {"connect_args": {"timeout": 30}},
+        "STORAGE_DIR": str(storage),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "ARGON2_MEMORY_COST": 1024,
+        "ARGON2_TIME_COST": 1,
+        "SERVER_NAME": "eoffice.test",
+    }
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict:
+    """Override keys here (e.g. in a test module) before the `app` fixture builds the app."""
+    return _base_config(database_url, tmp_path / "storage")
+
+
+@pytest.fixture
+def app(app_config: dict) -> Iterator[Flask]:
+    application = create_app(app_config)
+    with application.app_context():
+        _empty_tables()
+        yield application
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+    timeutil.set_clock(None)
+
+
+def _empty_tables() -> None:
+    db.session.rollback()
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in CATALOGUE_TABLES]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app: Flask) -> factories.World:
+    """A district office, two schools and users of every role, built through the services."""
+    return factories.build_world()
+
+
+@pytest.fixture
+def postgres_only(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        _missing("PostgreSQL (set TEST_DATABASE_URL)")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not TEST_REDIS_URL:
+        _missing("Redis (set TEST_REDIS_URL)")
+    import redis
+
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL).ping()
+    except redis.RedisError:
+        _missing(f"Redis at {TEST_REDIS_URL}")
+    return TEST_REDIS_URL

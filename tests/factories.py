@@ -1,0 +1,159 @@
+"""Test data built through the same services users go through."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from eoffice.catalog.models import DocumentType
+from eoffice.extensions import db
+from eoffice.incoming.attachments import Upload
+from eoffice.incoming.services import IncomingInput, register_incoming
+from eoffice.orgs.models import Organisation, OrgKind, Unit, User
+from eoffice.orgs.services import OrganisationData, create_unit, create_user, save_organisation
+
+PASSWORD = "MatKhau-Thu-2026"
+
+
+@dataclass
+class School:
+    org: Organisation
+    unit: Unit
+    clerk: User
+    leader: User
+    staff: User
+    admin: User
+
+
+@dataclass
+class World:
+    district: School
+    school_a: School
+    school_b: School
+    extra: dict = field(default_factory=dict)
+
+
+def make_org(name: str, kind: str, short: str, code: str | None, domain: str) -> Organisation:
+    return save_organisation(
+        OrganisationData(
+            name=name,
+            kind=kind,
+            short_name=short,
+            agency_code=code,
+            email=f"vanthu@{domain}",
+            is_member=True,
+        )
+    )
+
+
+def make_user(
+    org: Organisation,
+    email: str,
+    roles: list[str],
+    name: str,
+    unit: Unit | None = None,
+    title: str | None = None,
+) -> User:
+    return create_user(
+        org_id=org.id,
+        email=email,
+        full_name=name,
+        password=PASSWORD,
+        roles=roles,
+        unit_id=unit.id if unit else None,
+        title=title,
+    )
+
+
+def make_school(name: str, kind: str, short: str, code: str, domain: str) -> School:
+    org = make_org(name, kind, short, code, domain)
+    unit = create_unit(org.id, "Tổ Văn phòng", "VP")
+    school = School(
+        org=org,
+        unit=unit,
+        clerk=make_user(org, f"vanthu@{domain}", ["clerk"], "Nguyễn Thị Văn Thư", unit, "Văn thư"),
+        leader=make_user(
+            org, f"hieutruong@{domain}", ["leader"], "Trần Văn Lãnh Đạo", None, "Hiệu trưởng"
+        ),
+        staff=make_user(
+            org, f"giaovien@{domain}", ["staff"], "Lê Thị Giáo Viên", unit, "Giáo viên"
+        ),
+        admin=make_user(org, f"quantri@{domain}", ["admin"], "Phạm Quản Trị", unit, "Quản trị"),
+    )
+    return school
+
+
+def build_world() -> World:
+    district = make_school(
+        "Phòng Giáo dục và Đào tạo Quận Thử",
+        OrgKind.DISTRICT_OFFICE,
+        "GDĐT",
+        "000.01.31.H29",
+        "pgdthu.hcm.edu.vn",
+    )
+    school_a = make_school(
+        "Trường Tiểu học Lê Lợi", OrgKind.PRIMARY, "THLL", "001.01.31.H29", "thleloi.hcm.edu.vn"
+    )
+    school_b = make_school(
+        "Trường THCS Bạch Đằng",
+        OrgKind.LOWER_SECONDARY,
+        "THCSBĐ",
+        "002.01.31.H29",
+        "thcsbachdang.hcm.edu.vn",
+    )
+    db.session.commit()
+    return World(district=district, school_a=school_a, school_b=school_b)
+
+
+def type_id(name: str = "Công văn") -> int:
+    return db.session.scalars(select(DocumentType.id).where(DocumentType.name == name)).one()
+
+
+def incoming_input(**overrides) -> IncomingInput:
+    values = {
+        "sender_name": "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh",
+        "symbol": "3337/GDĐT-TTTT",
+        "document_date": date(2026, 9, 19),
+        "document_type_id": type_id(),
+        "subject": "Hướng dẫn thực hiện nhiệm vụ công nghệ thông tin năm học 2026 - 2027",
+        "signer_name": "Nguyễn Văn Hiếu",
+        "signer_position": "Phó Giám đốc",
+        "page_count": 3,
+    }
+    values.update(overrides)
+    return IncomingInput(**values)
+
+
+def register(clerk: User, uploads: list[Upload] | None = None, **overrides):
+    return register_incoming(
+        clerk, incoming_input(**overrides), uploads or [], confirm_duplicate=True
+    )
+
+
+def pdf_bytes(text: str = "Văn bản thử") -> bytes:
+    """A small valid one-page PDF, made by pypdf."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def docx_bytes(text: str = "Nội dung văn bản") -> bytes:
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def login(client, user: User, password: str = PASSWORD):
+    return client.post("/login", data={"email": user.email, "password": password})
