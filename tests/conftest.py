@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from eoffice import create_app
@@ -98,9 +99,23 @@ def app_config(database_url: str, tmp_path: Path) -> dict:
     return _base_config(database_url, tmp_path / "storage")
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, hence its own `g` and database session.
+
+    The test itself holds an app context (to build data through services); without
+    this, requests would share it, and Flask-Login's cached user in `g` would leak
+    from one request to the next, which never happens in production.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config: dict) -> Iterator[Flask]:
     application = create_app(app_config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         _empty_tables()
         yield application

@@ -91,7 +91,8 @@ def change_password():
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            login_user(current_user, fresh=True)  # the cookie must carry the new session token
+            # The cookie must carry the new session token, or this session would end too.
+            login_user(current_user._get_current_object(), fresh=True)
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
             return redirect(url_for("auth.profile"))
     return render_template(

@@ -18,7 +18,7 @@ from eoffice.catalog.numbering import get_or_create_book, take_next_number
 from eoffice.core import audit
 from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.core.text import clean, clean_multiline, vn_fold
-from eoffice.core.timeutil import format_date, format_datetime, local_year, now_utc, to_local
+from eoffice.core.timeutil import format_date, format_datetime, local_year, now_utc, to_local, to_utc
 from eoffice.extensions import db
 from eoffice.incoming.access import can_register, get_visible
 from eoffice.incoming.attachments import Upload, attach_files, validate_uploads
@@ -133,7 +133,8 @@ def _validate(org_id: int, data: IncomingInput, *, now: datetime) -> _Clean:
     if data.source not in {s.value for s in Source}:
         errors["source"] = "Hình thức nhận không hợp lệ."
 
-    arrived_at = data.arrived_at or now
+    # A naive time comes from a form or API client in office time.
+    arrived_at = to_utc(data.arrived_at) if data.arrived_at else now
     if arrived_at > now + FUTURE_TOLERANCE:
         errors["arrived_at"] = "Thời điểm đến không được ở tương lai."
     arrival_day = to_local(arrived_at).date()
