@@ -30,8 +30,10 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-# Tables the first migration fills with the catalogue; tests keep their rows.
-CATALOGUE_TABLES = {"document_types", "urgency_levels", "confidentiality_levels", "alembic_version"}
+# Tables the first migration fills: every test starts with exactly these rows.
+CATALOGUE_TABLES = ("urgency_levels", "confidentiality_levels", "document_types")
+KEPT_TABLES = {*CATALOGUE_TABLES, "alembic_version"}
+_catalogue_snapshot: dict[str, list[dict]] = {}
 
 
 def _missing(what: str) -> None:
@@ -70,6 +72,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         from flask_migrate import upgrade
 
         upgrade()
+        with db.engine.connect() as conn:
+            for name in CATALOGUE_TABLES:
+                table = db.metadata.tables[name]
+                _catalogue_snapshot[name] = [dict(r._mapping) for r in conn.execute(table.select())]
         db.engine.dispose()
     return url
 
@@ -126,8 +132,9 @@ def app(app_config: dict) -> Iterator[Flask]:
 
 
 def _empty_tables() -> None:
+    """Delete every row, then put the migration's catalogue back as it was."""
     db.session.rollback()
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in CATALOGUE_TABLES]
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(t.name for t in tables)
@@ -135,6 +142,10 @@ def _empty_tables() -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+        for name in CATALOGUE_TABLES:
+            table = db.metadata.tables[name]
+            conn.execute(table.delete())
+            conn.execute(table.insert(), _catalogue_snapshot[name])
 
 
 @pytest.fixture

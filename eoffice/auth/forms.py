@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from eoffice.web.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField(
         "Thư điện tử công vụ", validators=[DataRequired("Vui lòng nhập địa chỉ thư.")]
     )
@@ -15,7 +16,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Ghi nhớ đăng nhập trên máy này")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Mật khẩu hiện tại", validators=[DataRequired("Bắt buộc.")])
     new_password = PasswordField("Mật khẩu mới", validators=[DataRequired("Bắt buộc.")])
     confirm_password = PasswordField(
@@ -23,7 +24,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     name = StringField(
         "Tên gợi nhớ", validators=[DataRequired("Vui lòng đặt tên."), Length(max=100)]
     )

@@ -52,7 +52,8 @@ def get_or_create_book(org_id: int, direction: str, code: str, year: int) -> Reg
 
 
 def _template_for(org_id: int, direction: str, code: str, year: int) -> tuple[str, bool]:
-    """Name and confidentiality of a new year's book: the default, or last year's custom book."""
+    """Name and confidentiality of a new year's book: the default, or the custom book's
+    most recent entry in any year (a book may have been opened for a later year first)."""
     if (direction, code) in _DEFAULT_BOOK_NAMES:
         return _DEFAULT_BOOK_NAMES[(direction, code)]
     previous = db.session.scalars(
@@ -61,7 +62,6 @@ def _template_for(org_id: int, direction: str, code: str, year: int) -> tuple[st
             RegisterBook.org_id == org_id,
             RegisterBook.direction == direction,
             RegisterBook.code == code,
-            RegisterBook.year < year,
         )
         .order_by(RegisterBook.year.desc())
     ).first()

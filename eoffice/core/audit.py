@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "created": "Tạo mới",
     "updated": "Cập nhật",
     "deactivated": "Khóa",
+    "reactivated": "Mở khóa",
     "password_changed": "Đổi mật khẩu",
     "token_created": "Tạo mã API",
     "token_revoked": "Thu hồi mã API",

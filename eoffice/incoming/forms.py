@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -24,6 +23,7 @@ from eoffice.extensions import db
 from eoffice.incoming.models import SOURCE_LABELS, STATE_LABELS
 from eoffice.incoming.services import IncomingInput
 from eoffice.orgs.models import Unit, User
+from eoffice.web.forms import Form
 
 REQUIRED = "Bắt buộc nhập."
 
@@ -34,7 +34,7 @@ def _optional_int(value):
     return int(value)
 
 
-class IncomingForm(FlaskForm):
+class IncomingForm(Form):
     arrived_at = DateTimeLocalField(
         "Ngày giờ đến", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
@@ -131,13 +131,13 @@ def _level_choices(model) -> list[tuple[str, str]]:
     ]
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         "Lý do hủy", validators=[DataRequired("Vui lòng ghi lý do hủy."), Length(min=5, max=500)]
     )
 
 
-class RegisterFilterForm(FlaskForm):
+class RegisterFilterForm(Form):
     """GET filters of the register list; no CSRF (it changes nothing)."""
 
     class Meta:

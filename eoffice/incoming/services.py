@@ -18,7 +18,14 @@ from eoffice.catalog.numbering import get_or_create_book, take_next_number
 from eoffice.core import audit
 from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.core.text import clean, clean_multiline, vn_fold
-from eoffice.core.timeutil import format_date, format_datetime, local_year, now_utc, to_local, to_utc
+from eoffice.core.timeutil import (
+    format_date,
+    format_datetime,
+    local_year,
+    now_utc,
+    to_local,
+    to_utc,
+)
 from eoffice.extensions import db
 from eoffice.incoming.access import can_register, get_visible
 from eoffice.incoming.attachments import Upload, attach_files, validate_uploads

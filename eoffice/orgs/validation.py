@@ -30,7 +30,8 @@ PUBLIC_MAIL_DOMAINS = {
 
 def agency_code_problem(code: str, pattern: str) -> str | None:
     """Return a Vietnamese message if `code` is not a valid mã định danh, else None."""
-    if not re.fullmatch(pattern, code):
+    # ASCII: \d would otherwise accept full-width and other Unicode digits.
+    if not re.fullmatch(pattern, code, flags=re.ASCII):
         return f"Mã định danh “{code}” không đúng định dạng NNN.NN.NN.XNN (ví dụ 000.00.00.H29)."
     return None
 

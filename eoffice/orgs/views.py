@@ -1,7 +1,266 @@
-"""Admin pages for organisations, units and users."""
+"""Admin pages for organisations, units and users. Thin: parse, call a service, render.
+
+Who may reach what is decided in orgs.services (get_organisation_for, get_user_for…):
+another organisation's record is a 404, a page reserved to the district admin a 403.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from eoffice.core.errors import ServiceError
+from eoffice.orgs import services
+from eoffice.orgs.forms import OrganisationForm, UnitForm, UserCreateForm, UserEditForm
+from eoffice.orgs.models import Organisation
+from eoffice.web.access import roles_required
+from eoffice.web.forms import apply_service_error
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin")
+admin_only = roles_required("admin")
+
+
+def _refused(form, exc: ServiceError) -> None:
+    """Put a service's refusal on the form's fields, or flash it when no field matches."""
+    if not apply_service_error(form, exc):
+        flash(exc.message, "danger")
+
+
+# --- Organisations ----------------------------------------------------------------------
+
+
+@bp.get("/organisations")
+@admin_only
+def organisations():
+    scope = "external" if request.args.get("scope") == "external" else "member"
+    query = request.args.get("q", "").strip()
+    listing = services.organisation_listing(
+        current_user,
+        scope=scope,
+        query=query,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+    )
+    return render_template(
+        "orgs/organisations.html",
+        listing=listing,
+        scope=scope,
+        query=query,
+        can_edit=services.is_district_admin(current_user),
+    )
+
+
+def _render_org_form(form: OrganisationForm, org: Organisation | None, status: int = 200):
+    return render_template("orgs/organisation_form.html", form=form, org=org), status
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@admin_only
+def new_organisation():
+    if not services.is_district_admin(current_user):
+        abort(403)
+    form = OrganisationForm()
+    form.set_parents(services.parent_choices(current_user))
+    if request.method == "GET":
+        form.parent_id.data = current_user.org_id
+        form.kind.data = request.args.get("kind", "primary")
+        return _render_org_form(form, None)
+    if not form.validate_on_submit():
+        return _render_org_form(form, None, 422)
+    try:
+        org = services.create_organisation(current_user, form.to_data())
+    except ServiceError as exc:
+        _refused(form, exc)
+        return _render_org_form(form, None, 422)
+    flash(f"Đã thêm “{org.name}”.", "success")
+    return redirect(url_for("orgs.organisation", org_id=org.id))
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_organisation(org_id: int):
+    org = services.get_organisation_for(current_user, org_id)
+    if not services.is_district_admin(current_user):
+        abort(403)
+    form = OrganisationForm(obj=org if request.method == "GET" else None)
+    form.set_parents(services.parent_choices(current_user, org))
+    if request.method == "GET":
+        return _render_org_form(form, org)
+    if not form.validate_on_submit():
+        return _render_org_form(form, org, 422)
+    try:
+        services.update_organisation(current_user, org.id, form.to_data())
+    except ServiceError as exc:
+        _refused(form, exc)
+        return _render_org_form(form, org, 422)
+    flash("Đã lưu thông tin cơ quan.", "success")
+    return redirect(url_for("orgs.organisation", org_id=org.id))
+
+
+def _render_org_detail(org: Organisation, unit_form: UnitForm, status: int = 200):
+    return render_template(
+        "orgs/organisation.html",
+        org=org,
+        unit_form=unit_form,
+        can_edit=services.is_district_admin(current_user),
+    ), status
+
+
+@bp.get("/organisations/<int:org_id>")
+@admin_only
+def organisation(org_id: int):
+    org = services.get_organisation_for(current_user, org_id)
+    return _render_org_detail(org, UnitForm())
+
+
+# --- Units ------------------------------------------------------------------------------
+
+
+@bp.post("/organisations/<int:org_id>/units")
+@admin_only
+def add_unit(org_id: int):
+    org = services.get_member_org_for(current_user, org_id)
+    form = UnitForm()
+    if not form.validate_on_submit():
+        return _render_org_detail(org, form, 422)
+    try:
+        unit = services.add_unit(current_user, org.id, form.name.data, form.short_name.data)
+    except ServiceError as exc:
+        _refused(form, exc)
+        return _render_org_detail(org, form, 422)
+    flash(f"Đã thêm đơn vị “{unit.name}”.", "success")
+    return redirect(url_for("orgs.organisation", org_id=org.id))
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_unit(unit_id: int):
+    unit = services.get_unit_for(current_user, unit_id)
+    form = UnitForm(obj=unit if request.method == "GET" else None)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.update_unit(current_user, unit.id, form.name.data, form.short_name.data)
+        except ServiceError as exc:
+            _refused(form, exc)
+        else:
+            flash("Đã đổi tên đơn vị.", "success")
+            return redirect(url_for("orgs.organisation", org_id=unit.org_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("orgs/unit_form.html", form=form, unit=unit), status
+
+
+@bp.post("/units/<int:unit_id>/deactivate")
+@admin_only
+def deactivate_unit(unit_id: int):
+    unit = services.set_unit_active(current_user, unit_id, False)
+    flash(f"Đã ngừng hoạt động đơn vị “{unit.name}”.", "success")
+    return redirect(url_for("orgs.organisation", org_id=unit.org_id))
+
+
+@bp.post("/units/<int:unit_id>/reactivate")
+@admin_only
+def reactivate_unit(unit_id: int):
+    unit = services.set_unit_active(current_user, unit_id, True)
+    flash(f"Đơn vị “{unit.name}” hoạt động trở lại.", "success")
+    return redirect(url_for("orgs.organisation", org_id=unit.org_id))
+
+
+# --- Users ------------------------------------------------------------------------------
+
+
+def _org_from_args() -> Organisation:
+    org_id = request.args.get("org_id", type=int) or current_user.org_id
+    return services.get_member_org_for(current_user, org_id)
+
+
+@bp.get("/users")
+@admin_only
+def users():
+    org = _org_from_args()
+    return render_template(
+        "orgs/users.html",
+        org=org,
+        users=services.users_of(current_user, org.id),
+        organisations=services.managed_member_organisations(current_user),
+    )
+
+
+def _render_user_form(form, org: Organisation, user=None, status: int = 200):
+    return render_template("orgs/user_form.html", form=form, org=org, user=user), status
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_only
+def new_user():
+    org = _org_from_args()
+    form = UserCreateForm()
+    form.set_units(services.active_units(org.id))
+    if request.method == "GET":
+        form.roles.data = ["staff"]
+        return _render_user_form(form, org)
+    if not form.validate_on_submit():
+        return _render_user_form(form, org, status=422)
+    try:
+        user = services.add_user(
+            current_user,
+            org.id,
+            email=form.email.data,
+            full_name=form.full_name.data,
+            password=form.password.data,
+            roles=form.roles.data,
+            title=form.title.data,
+            unit_id=form.unit_id.data,
+        )
+    except ServiceError as exc:
+        _refused(form, exc)
+        return _render_user_form(form, org, status=422)
+    flash(f"Đã tạo tài khoản cho {user.full_name} ({user.email}).", "success")
+    return redirect(url_for("orgs.users", org_id=org.id))
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_user(user_id: int):
+    user = services.get_user_for(current_user, user_id)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    form.set_units(services.active_units(user.org_id, keep=user.unit_id))
+    if request.method == "GET":
+        form.roles.data = sorted(user.roles)
+        return _render_user_form(form, user.organisation, user)
+    if not form.validate_on_submit():
+        return _render_user_form(form, user.organisation, user, 422)
+    try:
+        services.update_user(
+            current_user,
+            user.id,
+            full_name=form.full_name.data,
+            title=form.title.data,
+            unit_id=form.unit_id.data,
+            roles=form.roles.data,
+        )
+    except ServiceError as exc:
+        _refused(form, exc)
+        return _render_user_form(form, user.organisation, user, 422)
+    flash(f"Đã lưu thông tin của {user.full_name}.", "success")
+    return redirect(url_for("orgs.users", org_id=user.org_id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@admin_only
+def deactivate_user(user_id: int):
+    user = services.get_user_for(current_user, user_id)
+    try:
+        services.set_user_active(current_user, user.id, False)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"Đã khóa tài khoản của {user.full_name}.", "success")
+    return redirect(url_for("orgs.users", org_id=user.org_id))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@admin_only
+def reactivate_user(user_id: int):
+    user = services.set_user_active(current_user, user_id, True)
+    flash(f"Đã mở khóa tài khoản của {user.full_name}.", "success")
+    return redirect(url_for("orgs.users", org_id=user.org_id))

@@ -20,6 +20,8 @@ def require_login_everywhere():
     endpoint = request.endpoint or ""
     if endpoint in PUBLIC_ENDPOINTS or endpoint.startswith("api."):
         return None
+    if request.path.startswith("/api/"):
+        return None  # unmatched API URLs answer a JSON 404/405, not the login page
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     return None

@@ -1,10 +1,82 @@
-"""Helpers shared by every form-handling view."""
+"""The base form of every page, with WTForms' built-in messages in Vietnamese.
+
+WTForms ships no Vietnamese catalogue, so its own messages ("Not a valid integer value.")
+would reach users in English. `VietnameseTranslations` maps each of them; every form
+in eoffice derives from `Form`.
+"""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
 from eoffice.core.errors import ServiceError
+
+MESSAGES = {
+    "Invalid field name '%s'.": "Tên trường '%s' không hợp lệ.",
+    "Field must be equal to %(other_name)s.": "Giá trị phải trùng với %(other_name)s.",
+    "Field must be between %(min)d and %(max)d characters long.": (
+        "Độ dài phải từ %(min)d đến %(max)d ký tự."
+    ),
+    "Number must be at least %(min)s.": "Số phải lớn hơn hoặc bằng %(min)s.",
+    "Number must be at most %(max)s.": "Số phải nhỏ hơn hoặc bằng %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Số phải từ %(min)s đến %(max)s.",
+    "Date must be at least %(min)s.": "Ngày phải từ %(min)s trở đi.",
+    "Date must be at most %(max)s.": "Ngày không được sau %(max)s.",
+    "Date must be between %(min)s and %(max)s.": "Ngày phải trong khoảng %(min)s – %(max)s.",
+    "This field is required.": "Bắt buộc nhập.",
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Invalid email address.": "Địa chỉ thư điện tử không hợp lệ.",
+    "Invalid URL.": "Địa chỉ web không hợp lệ.",
+    "Invalid value, must be one of: %(values)s.": "Giá trị phải là một trong: %(values)s.",
+    "Invalid value, can't be any of: %(values)s.": "Giá trị không được là: %(values)s.",
+    "This field cannot be edited.": "Không được sửa trường này.",
+    "This field is disabled and cannot have a value.": "Trường này bị khóa, không nhận giá trị.",
+    "Invalid CSRF Token.": "Mã bảo vệ biểu mẫu không hợp lệ, vui lòng tải lại trang.",
+    "CSRF token missing.": "Thiếu mã bảo vệ biểu mẫu, vui lòng tải lại trang.",
+    "CSRF failed.": "Kiểm tra bảo vệ biểu mẫu thất bại, vui lòng tải lại trang.",
+    "CSRF token expired.": "Mã bảo vệ biểu mẫu đã hết hạn, vui lòng tải lại trang.",
+    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Choices cannot be None.": "Chưa có danh sách lựa chọn.",
+    "Not a valid choice.": "Lựa chọn không hợp lệ.",
+    "Invalid choice(s): one or more data inputs could not be coerced.": (
+        "Có lựa chọn không hợp lệ."
+    ),
+    "Not a valid datetime value.": "Ngày giờ không hợp lệ.",
+    "Not a valid date value.": "Ngày không hợp lệ (dạng ngày/tháng/năm).",
+    "Not a valid time value.": "Giờ không hợp lệ.",
+    "Not a valid week value.": "Tuần không hợp lệ.",
+    "Not a valid integer value.": "Phải là số nguyên.",
+    "Not a valid decimal value.": "Phải là số.",
+    "Not a valid float value.": "Phải là số.",
+}
+
+PLURALS = {
+    "Field must be at least %(min)d character long.": "Phải có ít nhất %(min)d ký tự.",
+    "Field cannot be longer than %(max)d character.": "Tối đa %(max)d ký tự.",
+    "Field must be exactly %(max)d character long.": "Phải có đúng %(max)d ký tự.",
+    "'%(value)s' is not a valid choice for this field.": "'%(value)s' không phải lựa chọn hợp lệ.",
+}
+
+
+class VietnameseTranslations:
+    """The gettext interface WTForms asks of `Meta.get_translations`."""
+
+    def gettext(self, string: str) -> str:
+        return MESSAGES.get(string, string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return PLURALS.get(singular, singular if n == 1 else plural)
+
+
+_TRANSLATIONS = VietnameseTranslations()
+
+
+class Form(FlaskForm):
+    """Base of every form: CSRF from Flask-WTF, messages in Vietnamese."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _TRANSLATIONS
 
 
 def apply_service_error(form: FlaskForm, exc: ServiceError) -> bool:
