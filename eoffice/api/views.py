@@ -1,7 +1,132 @@
-"""The /api/v1 blueprint."""
+"""The /api/v1 blueprint: JSON over the incoming register, authenticated by API tokens.
+
+Thin like every view: parse (api.parsing) → check access → call the service or query →
+serialise (api.schemas). Service refusals become the JSON error format in
+eoffice.web.errors; the only error built here is the duplicate warning, which carries
+the earlier entries so a client can show them before confirming.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from eoffice.api import parsing, queries, schemas
+from eoffice.api.auth import api_user, authenticate
+from eoffice.api.openapi import build_spec
+from eoffice.catalog.models import ConfidentialityLevel, UrgencyLevel
+from eoffice.core.audit import history
+from eoffice.core.errors import Forbidden, NotFound
+from eoffice.incoming import services
+from eoffice.incoming.access import can_register, get_visible
+from eoffice.incoming.attachments import file_store, get_attachment
+from eoffice.web.errors import api_error
+from eoffice.web.http import attachment_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate)
+
+DEFAULT_LIMIT = 50
+JSON_TYPES = ("application/json",)
+FORM_TYPES = ("multipart/form-data",)
+
+
+def _check_id(*ids: int) -> None:
+    """Ids beyond 32 bits exist nowhere; refuse them before a database sees them."""
+    if any(not 0 < value <= parsing.MAX_ID for value in ids):
+        raise NotFound()
+
+
+@bp.get("/me")
+def me():
+    return jsonify(schemas.me_json(api_user()))
+
+
+@bp.get("/catalog")
+def catalog():
+    org_id = api_user().org_id
+    return jsonify(
+        schemas.catalog_json(
+            document_types=queries.document_types(),
+            urgency_levels=queries.levels(UrgencyLevel),
+            confidentiality_levels=queries.levels(ConfidentialityLevel),
+            register_books=queries.incoming_books(org_id),
+            units=queries.units_of(org_id),
+            users=queries.users_of(org_id),
+        )
+    )
+
+
+@bp.get("/incoming")
+def list_incoming():
+    max_limit = current_app.config["API_PAGE_SIZE_MAX"]
+    query = parsing.parse_list_query(
+        request.args, default_limit=min(DEFAULT_LIMIT, max_limit), max_limit=max_limit
+    )
+    page = queries.incoming_page(api_user(), query.filters, query.limit, query.after)
+    return jsonify(
+        {
+            "items": [schemas.document_json(doc) for doc in page.items],
+            "limit": query.limit,
+            "next_cursor": parsing.encode_cursor(page.next_key) if page.next_key else None,
+        }
+    )
+
+
+@bp.get("/incoming/<int:doc_id>")
+def get_incoming(doc_id: int):
+    _check_id(doc_id)
+    doc = get_visible(api_user(), doc_id)
+    return jsonify(schemas.document_detail_json(doc, history("incoming", doc.id)))
+
+
+@bp.post("/incoming")
+def create_incoming():
+    user = api_user()
+    if not can_register(user):
+        raise Forbidden("Chỉ văn thư mới được vào sổ văn bản đến.")
+    if request.mimetype in JSON_TYPES:
+        registration = parsing.registration_from_json(request.get_json(silent=True), user.org_id)
+    elif request.mimetype in FORM_TYPES:
+        registration = parsing.registration_from_form(request.form, request.files, user.org_id)
+    else:
+        return api_error(
+            415,
+            "unsupported_media_type",
+            "Chỉ nhận nội dung application/json hoặc multipart/form-data.",
+        )
+    try:
+        doc = services.register_incoming(
+            user,
+            registration.data,
+            registration.uploads,
+            confirm_duplicate=registration.confirm_duplicate,
+        )
+    except services.DuplicateSuspected as exc:
+        return _duplicate_error(exc)
+    response = jsonify(schemas.document_detail_json(doc, history("incoming", doc.id)))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_incoming", doc_id=doc.id)
+    return response
+
+
+def _duplicate_error(exc: services.DuplicateSuspected):
+    """The common error body, plus the earlier entries under error.duplicates."""
+    response, status = api_error(exc.status_code, exc.code, exc.message)
+    body = response.get_json()
+    body["error"]["duplicates"] = [schemas.duplicate_json(d) for d in exc.duplicates]
+    return jsonify(body), status
+
+
+@bp.get("/incoming/<int:doc_id>/files/<int:attachment_id>")
+def download_file(doc_id: int, attachment_id: int):
+    _check_id(doc_id, attachment_id)
+    attachment = get_attachment(api_user(), doc_id, attachment_id)
+    stored = attachment.stored_file
+    return attachment_response(
+        file_store().open(stored.sha256), attachment.original_name, stored.mime_type, inline=False
+    )
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(build_spec(max_limit=current_app.config["API_PAGE_SIZE_MAX"]))

@@ -259,8 +259,11 @@ def register_incoming(
                 raise DuplicateSuspected(duplicates)
 
         book_code = "confidential" if secrecy.is_secret else (data.book_code or "general")
-        book = get_or_create_book(actor.org_id, "incoming", book_code, local_year(now))
-        if book.is_confidential != secrecy.is_secret or not book.is_active:
+        try:
+            book = get_or_create_book(actor.org_id, "incoming", book_code, local_year(now))
+        except LookupError:
+            book = None
+        if book is None or book.is_confidential != secrecy.is_secret or not book.is_active:
             raise ValidationFailed(
                 "Sổ đăng ký không phù hợp với độ mật của văn bản.",
                 field_errors={"book_code": "Văn bản mật phải vào sổ văn bản mật."},

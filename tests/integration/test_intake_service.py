@@ -147,3 +147,12 @@ def test_nfc_normalisation_of_typed_text(world):
     decomposed = "Ke\u0302\u0301 hoa\u0323ch"  # "Kế hoạch" typed with combining marks
     doc = factories.register(world.school_a.clerk, subject=decomposed)
     assert doc.subject == "Kế hoạch"
+
+
+def test_unknown_or_mismatched_book_is_a_validation_error(world):
+    clerk = world.school_a.clerk
+    with pytest.raises(ValidationFailed):
+        register_incoming(clerk, factories.incoming_input(book_code="khong-co"), [])
+    with pytest.raises(ValidationFailed):
+        register_incoming(clerk, factories.incoming_input(book_code="confidential"), [])
+    assert factories.register(clerk).arrival_number == 1

@@ -1,0 +1,237 @@
+"""The OpenAPI 3.1 description of /api/v1, as Python data.
+
+Written by hand next to the code it describes, and held to it by the tests: every
+route of the blueprint must appear here, every answer the tests receive is validated
+against the schema given here for its status code, and the document itself must pass
+openapi-spec-validator. Schemas are closed (additionalProperties: false) and list every
+field as required, so a field added to api.schemas without being described fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eoffice.api import spec_schemas as s
+
+Json = dict[str, Any]
+
+DESCRIPTION = """\
+API của eoffice cho sổ văn bản đến: tra cứu, xem chi tiết, tải tệp và vào sổ văn bản.
+
+**Xác thực.** Mọi yêu cầu (trừ tài liệu này) phải gửi tiêu đề
+`Authorization: Bearer <mã API>`. Mã API do người dùng tạo ở trang “Tài khoản của tôi”
+và có thể thu hồi bất cứ lúc nào. API không dùng cookie đăng nhập. Mỗi mã chỉ thấy dữ liệu
+của cơ quan mình: văn bản của cơ quan khác trả về 404 như văn bản không tồn tại.
+
+**Thời gian.** Thời điểm (date-time) được trả về theo ISO 8601 với giờ văn phòng
+Asia/Ho_Chi_Minh và độ lệch +07:00, ví dụ `2026-09-20T08:30:00+07:00`. Ngày (date) có dạng
+`YYYY-MM-DD`. Khi gửi lên, thời điểm không có độ lệch được hiểu là giờ văn phòng.
+
+**Lỗi.** Mọi lỗi có cùng dạng `{"error": {"code", "message", "fields"}}`; `message` và
+các thông báo trong `fields` bằng tiếng Việt.
+
+**Phân trang.** Danh sách sắp xếp mới nhất trước (theo thời điểm đến, rồi theo mã).
+Gửi lại `next_cursor` của trang trước trong tham số `cursor` để lấy trang tiếp theo;
+`next_cursor` là `null` ở trang cuối.
+"""
+
+
+def _json(schema: Json) -> Json:
+    return {"application/json": {"schema": schema}}
+
+
+def _ok(description: str, schema: Json) -> Json:
+    return {"description": description, "content": _json(schema)}
+
+
+def _errors(*codes: int) -> Json:
+    return {
+        str(code): {"$ref": f"#/components/responses/{s.ERROR_RESPONSES[code][0]}"}
+        for code in codes
+    }
+
+
+def _query(name: str, description: str, schema: Json) -> Json:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _list_parameters(max_limit: int) -> list[Json]:
+    return [
+        _query("date_from", "Đến từ ngày (giờ văn phòng), YYYY-MM-DD.", s.DATE),
+        _query("date_to", "Đến hết ngày (giờ văn phòng), YYYY-MM-DD.", s.DATE),
+        _query("sender", "Một phần tên cơ quan gửi, không phân biệt dấu và hoa thường.", s.STRING),
+        _query("document_type_id", "Mã tên loại văn bản (xem /catalog).", s.ID),
+        _query("urgency_code", "Mã độ khẩn (xem /catalog).", s.STRING),
+        _query("state", "Trạng thái của văn bản.", s.STATE),
+        _query(
+            "q",
+            "Tìm trong số ký hiệu, cơ quan gửi, trích yếu, người ký, ghi chú; "
+            "mọi từ phải có mặt, không phân biệt dấu.",
+            s.STRING,
+        ),
+        _query(
+            "limit",
+            f"Số văn bản mỗi trang, từ 1 đến {max_limit}.",
+            {"type": "integer", "minimum": 1, "maximum": max_limit, "default": 50},
+        ),
+        _query("cursor", "Giá trị next_cursor của trang trước.", s.STRING),
+    ]
+
+
+def _path_id(name: str, description: str) -> Json:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": s.ID,
+    }
+
+
+def _paths(max_limit: int) -> Json:
+    doc_id = _path_id("doc_id", "Mã văn bản đến.")
+    return {
+        "/me": {
+            "get": {
+                "operationId": "me",
+                "summary": "Người dùng của mã API và cơ quan của họ",
+                "tags": ["Tài khoản"],
+                "responses": {"200": _ok("Người dùng và cơ quan.", s.ref("Me")), **_errors(401)},
+            }
+        },
+        "/catalog": {
+            "get": {
+                "operationId": "catalog",
+                "summary": "Danh mục để điền mã khi vào sổ",
+                "description": "Tên loại văn bản, độ khẩn, độ mật, hình thức nhận, trạng thái, "
+                "sổ đăng ký văn bản đến năm nay, đơn vị và người dùng của cơ quan.",
+                "tags": ["Danh mục"],
+                "responses": {"200": _ok("Các danh mục.", s.ref("Catalog")), **_errors(401)},
+            }
+        },
+        "/incoming": {
+            "get": {
+                "operationId": "list_incoming",
+                "summary": "Danh sách văn bản đến, mới nhất trước",
+                "tags": ["Văn bản đến"],
+                "parameters": _list_parameters(max_limit),
+                "responses": {
+                    "200": _ok("Một trang văn bản đến.", s.ref("IncomingList")),
+                    **_errors(401, 422),
+                },
+            },
+            "post": {
+                "operationId": "create_incoming",
+                "summary": "Vào sổ một văn bản đến",
+                "description": "Nhận JSON (tệp mã hóa base64) hoặc multipart/form-data (tệp "
+                "trong trường `files`). Số đến được cấp tự động. Nếu văn bản có thể đã vào "
+                "sổ (cùng cơ quan gửi, số ký hiệu và ngày), trả về 409 kèm các văn bản trước "
+                "đó trong `error.duplicates`; gửi lại với `confirm_duplicate: true` để vẫn "
+                "vào sổ. Khi có lỗi, không có gì được lưu và không tốn số đến.",
+                "tags": ["Văn bản đến"],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": s.ref("IncomingCreate")},
+                        "multipart/form-data": {"schema": s.ref("IncomingCreateForm")},
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Đã vào sổ.",
+                        "headers": {
+                            "Location": {
+                                "description": "Địa chỉ của văn bản vừa vào sổ.",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                        "content": _json(s.ref("IncomingDocumentDetail")),
+                    },
+                    **_errors(401, 403, 409, 413, 415, 422),
+                },
+            },
+        },
+        "/incoming/{doc_id}": {
+            "parameters": [doc_id],
+            "get": {
+                "operationId": "get_incoming",
+                "summary": "Một văn bản đến, kèm tệp và lịch sử",
+                "tags": ["Văn bản đến"],
+                "responses": {
+                    "200": _ok("Văn bản đến.", s.ref("IncomingDocumentDetail")),
+                    **_errors(401, 404),
+                },
+            },
+        },
+        "/incoming/{doc_id}/files/{attachment_id}": {
+            "parameters": [doc_id, _path_id("attachment_id", "Mã tệp đính kèm.")],
+            "get": {
+                "operationId": "download_file",
+                "summary": "Tải một tệp của văn bản đến",
+                "description": "Trả về nguyên nội dung tệp; tên gốc (tiếng Việt) nằm trong "
+                "tiêu đề Content-Disposition.",
+                "tags": ["Văn bản đến"],
+                "responses": {
+                    "200": {
+                        "description": "Nội dung tệp.",
+                        "content": {
+                            "*/*": {
+                                "schema": {
+                                    "type": "string",
+                                    "description": "Kiểu nội dung là mime_type của tệp.",
+                                }
+                            }
+                        },
+                    },
+                    **_errors(401, 404),
+                },
+            },
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi_json",
+                "summary": "Tài liệu OpenAPI này",
+                "tags": ["Tài liệu"],
+                "security": [],
+                "responses": {"200": _ok("Tài liệu OpenAPI 3.1.", {"type": "object"})},
+            }
+        },
+    }
+
+
+def build_spec(*, max_limit: int) -> Json:
+    """The whole document; `max_limit` is the configured API_PAGE_SIZE_MAX."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "eoffice – API văn bản đến",
+            "version": "1.0.0",
+            "description": DESCRIPTION,
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "tags": [
+            {"name": "Văn bản đến"},
+            {"name": "Danh mục"},
+            {"name": "Tài khoản"},
+            {"name": "Tài liệu"},
+        ],
+        "paths": _paths(max_limit),
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Mã API tạo ở trang “Tài khoản của tôi” (bắt đầu bằng eo_).",
+                }
+            },
+            "schemas": s.schemas(),
+            "responses": s.error_responses(),
+        },
+    }

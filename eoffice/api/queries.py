@@ -1,0 +1,118 @@
+"""Read side of the API: keyset pages of the register and the lookup lists of the catalogue.
+
+Keyset rather than offset pagination: a clerk registering documents while a client
+pages through the list would otherwise shift rows between pages (duplicates or gaps),
+and deep offsets get slower; (arrived_at, id) follows the index ix_incoming_org_arrival.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from eoffice.catalog.defaults import DEFAULT_BOOKS
+from eoffice.catalog.models import ConfidentialityLevel, DocumentType, RegisterBook, UrgencyLevel
+from eoffice.core.timeutil import local_today
+from eoffice.extensions import db
+from eoffice.incoming.models import IncomingDocument
+from eoffice.incoming.queries import RegisterFilters, filtered
+from eoffice.orgs.models import Unit, User
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """Position after the last row of a page: its arrival time and id."""
+
+    arrived_at: datetime
+    id: int
+
+
+@dataclass
+class KeysetPage:
+    items: list[IncomingDocument]
+    next_key: Keyset | None
+
+
+def incoming_page(
+    user: User, filters: RegisterFilters, limit: int, after: Keyset | None
+) -> KeysetPage:
+    """Newest first; `after` continues below the last row of the previous page."""
+    doc = IncomingDocument
+    stmt = filtered(user, filters)
+    if after is not None:
+        stmt = stmt.where(
+            or_(
+                doc.arrived_at < after.arrived_at,
+                and_(doc.arrived_at == after.arrived_at, doc.id < after.id),
+            )
+        )
+    rows = list(
+        db.session.scalars(stmt.order_by(doc.arrived_at.desc(), doc.id.desc()).limit(limit + 1))
+    )
+    items = rows[:limit]
+    next_key = Keyset(items[-1].arrived_at, items[-1].id) if len(rows) > limit else None
+    return KeysetPage(items, next_key)
+
+
+def document_types() -> list[DocumentType]:
+    return list(
+        db.session.scalars(
+            select(DocumentType)
+            .where(DocumentType.is_active.is_(True))
+            .order_by(DocumentType.sort_order, DocumentType.name)
+        )
+    )
+
+
+def levels(model: type[UrgencyLevel] | type[ConfidentialityLevel]) -> list:
+    return list(
+        db.session.scalars(select(model).where(model.is_active.is_(True)).order_by(model.rank))
+    )
+
+
+def incoming_books(org_id: int) -> list[RegisterBook]:
+    """This year's open incoming books (read only: opening books is the service's job)."""
+    return list(
+        db.session.scalars(
+            select(RegisterBook)
+            .where(
+                RegisterBook.org_id == org_id,
+                RegisterBook.direction == "incoming",
+                RegisterBook.year == local_today().year,
+                RegisterBook.is_active.is_(True),
+            )
+            .order_by(RegisterBook.is_confidential, RegisterBook.id)
+        )
+    )
+
+
+def is_known_book_code(org_id: int, code: str) -> bool:
+    """A default incoming book, or one the organisation has opened in some year."""
+    if any(d == "incoming" and c == code for d, c, _name, _conf in DEFAULT_BOOKS):
+        return True
+    stmt = select(RegisterBook.id).where(
+        RegisterBook.org_id == org_id,
+        RegisterBook.direction == "incoming",
+        RegisterBook.code == code,
+    )
+    return db.session.scalars(stmt.limit(1)).first() is not None
+
+
+def units_of(org_id: int) -> list[Unit]:
+    return list(
+        db.session.scalars(
+            select(Unit).where(Unit.org_id == org_id, Unit.is_active.is_(True)).order_by(Unit.name)
+        )
+    )
+
+
+def users_of(org_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.org_id == org_id, User.is_active_account.is_(True))
+            .order_by(User.full_name, User.id)
+        )
+    )

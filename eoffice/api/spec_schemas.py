@@ -1,0 +1,341 @@
+"""Component schemas of the OpenAPI description: one per shape built in api.schemas.
+
+Objects are closed and every property is required (present, possibly null), because
+the serialisers always write every key; the tests validate real answers against these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eoffice.api.parsing import MAX_ID, MAX_NOTES
+from eoffice.incoming.models import IncomingState, Source
+
+Json = dict[str, Any]
+
+STRING: Json = {"type": "string"}
+INTEGER: Json = {"type": "integer"}
+BOOLEAN: Json = {"type": "boolean"}
+ID: Json = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+DATE: Json = {"type": "string", "format": "date", "description": "YYYY-MM-DD."}
+DATETIME: Json = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601, giờ văn phòng Asia/Ho_Chi_Minh (+07:00).",
+}
+STATE: Json = {"type": "string", "enum": [x.value for x in IncomingState]}
+SOURCE: Json = {"type": "string", "enum": [x.value for x in Source]}
+# What the API accepts for arrived_at: a time is required, the offset is optional.
+LOCAL_OR_OFFSET_DATETIME: Json = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
+    "description": "ISO 8601 có giờ; không có độ lệch thì hiểu là giờ văn phòng (+07:00). "
+    "Bỏ trống: thời điểm hiện tại.",
+}
+
+# status → (component name, description)
+ERROR_RESPONSES: dict[int, tuple[str, str]] = {
+    401: ("Unauthorized", "Thiếu mã API, mã sai hoặc đã bị thu hồi (code: unauthorized)."),
+    403: ("Forbidden", "Vai trò của người dùng không cho phép thao tác này (code: forbidden)."),
+    404: (
+        "NotFound",
+        "Không tìm thấy, hoặc dữ liệu thuộc cơ quan khác (code: not_found).",
+    ),
+    409: (
+        "PossibleDuplicate",
+        "Văn bản có thể đã vào sổ (code: possible_duplicate); các văn bản trước đó nằm "
+        "trong error.duplicates. Gửi lại với confirm_duplicate: true để vẫn vào sổ.",
+    ),
+    413: ("TooLarge", "Nội dung gửi lên quá lớn (code: too_large)."),
+    415: (
+        "UnsupportedMediaType",
+        "Chỉ nhận application/json hoặc multipart/form-data (code: unsupported_media_type).",
+    ),
+    422: (
+        "ValidationFailed",
+        "Dữ liệu không hợp lệ (code: validation_failed); error.fields nêu lỗi của từng "
+        "trường. Không có gì được lưu.",
+    ),
+}
+
+
+def ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: Json) -> Json:
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def closed(properties: Json, *, required: list[str] | None = None, **extra: Any) -> Json:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties) if required is None else required,
+        "properties": properties,
+        **extra,
+    }
+
+
+def array(items: Json) -> Json:
+    return {"type": "array", "items": items}
+
+
+def _document_properties() -> Json:
+    return {
+        "id": ID,
+        "url": {**STRING, "description": "Địa chỉ của văn bản trong API."},
+        "arrival_number": {**INTEGER, "description": "Số đến trong sổ đăng ký."},
+        "register_book": closed(
+            {
+                "id": ID,
+                "code": STRING,
+                "name": STRING,
+                "year": INTEGER,
+                "is_confidential": BOOLEAN,
+            }
+        ),
+        "arrived_at": {**DATETIME, "description": "Thời điểm đến (+07:00)."},
+        "registered_at": {**DATETIME, "description": "Thời điểm vào sổ (+07:00)."},
+        "registered_by": nullable(ref("PersonRef")),
+        "sender": closed({"org_id": nullable(ID), "name": STRING, "agency_code": nullable(STRING)}),
+        "symbol": {**STRING, "description": "Số, ký hiệu như ghi trên văn bản."},
+        "code_number": nullable(STRING),
+        "code_notation": nullable(STRING),
+        "document_date": nullable(DATE),
+        "document_type": closed({"id": ID, "name": STRING}),
+        "subject": {**STRING, "description": "Trích yếu nội dung."},
+        "signer_name": nullable(STRING),
+        "signer_position": nullable(STRING),
+        "page_count": nullable(INTEGER),
+        "urgency": ref("CodeName"),
+        "confidentiality": ref("CodeName"),
+        "source": SOURCE,
+        "source_label": STRING,
+        "recipient_unit": nullable(ref("UnitRef")),
+        "recipient_user": nullable(ref("PersonRef")),
+        "deadline": nullable({**DATE, "description": "Hạn xử lý, YYYY-MM-DD."}),
+        "notes": nullable(STRING),
+        "state": STATE,
+        "state_label": STRING,
+        "cancel_reason": nullable(STRING),
+        "updated_at": DATETIME,
+        "attachments": array(ref("Attachment")),
+    }
+
+
+def _create_properties() -> Json:
+    """Fields of POST /incoming; null means "not given" (the default applies)."""
+    return {
+        "sender_name": nullable(
+            {
+                **STRING,
+                "maxLength": 200,
+                "description": "Cơ quan gửi (bắt buộc nếu không có sender_org_id).",
+            }
+        ),
+        "sender_org_id": nullable({**ID, "description": "Mã cơ quan gửi trong danh bạ."}),
+        "sender_agency_code": nullable({**STRING, "description": "Mã định danh cơ quan gửi."}),
+        "symbol": nullable({**STRING, "description": "Số, ký hiệu, ví dụ 3337/GDĐT-TTTT."}),
+        "document_date": nullable(DATE),
+        "document_type_id": {**ID, "description": "Mã tên loại văn bản (xem /catalog)."},
+        "subject": {**STRING, "maxLength": 500, "description": "Trích yếu nội dung."},
+        "signer_name": nullable({**STRING, "maxLength": 100}),
+        "signer_position": nullable({**STRING, "maxLength": 100}),
+        "page_count": nullable({**INTEGER, "minimum": 1, "maximum": 10000}),
+        "urgency_code": nullable({**STRING, "default": "normal"}),
+        "confidentiality_code": nullable({**STRING, "default": "normal"}),
+        "source": nullable({**SOURCE, "default": "paper"}),
+        "recipient_unit_id": nullable(ID),
+        "recipient_user_id": nullable(ID),
+        "deadline": nullable(DATE),
+        "notes": nullable({**STRING, "maxLength": MAX_NOTES}),
+        "arrived_at": nullable(LOCAL_OR_OFFSET_DATETIME),
+        "book_code": nullable(
+            {
+                **STRING,
+                "default": "general",
+                "description": "Mã sổ đăng ký (xem /catalog); văn bản mật luôn vào sổ mật.",
+            }
+        ),
+        "confirm_duplicate": nullable(
+            {**BOOLEAN, "default": False, "description": "Vẫn vào sổ dù có thể trùng."}
+        ),
+    }
+
+
+def _form_properties() -> Json:
+    """The same fields as multipart text parts; empty means "not given"."""
+    text = {
+        name: {"type": "string", "description": schema.get("description", "")}
+        for name, schema in _create_properties().items()
+    }
+    return {
+        **text,
+        "files": array({"type": "string", "contentMediaType": "application/octet-stream"}),
+    }
+
+
+def schemas() -> Json:
+    return {
+        "Error": closed(
+            {
+                "error": closed(
+                    {
+                        "code": {**STRING, "description": "Mã lỗi cho máy đọc."},
+                        "message": {**STRING, "description": "Thông báo tiếng Việt."},
+                        "fields": {
+                            "type": "object",
+                            "additionalProperties": STRING,
+                            "description": "Lỗi của từng trường: tên trường → thông báo.",
+                        },
+                        "duplicates": array(ref("Duplicate")),
+                    },
+                    required=["code", "message"],
+                )
+            }
+        ),
+        "Duplicate": closed(
+            {
+                "id": ID,
+                "url": STRING,
+                "arrival_number": INTEGER,
+                "arrived_at": DATETIME,
+                "register_book_id": ID,
+                "sender_name": STRING,
+                "symbol": STRING,
+                "document_date": nullable(DATE),
+                "subject": STRING,
+            }
+        ),
+        "PersonRef": closed({"id": ID, "full_name": STRING}),
+        "UnitRef": closed({"id": ID, "name": STRING}),
+        "CodeName": closed({"code": STRING, "name": STRING}),
+        "Attachment": closed(
+            {
+                "id": ID,
+                "name": {**STRING, "description": "Tên tệp gốc."},
+                "size": {**INTEGER, "description": "Dung lượng, byte."},
+                "mime_type": STRING,
+                "sha256": {**STRING, "pattern": "^[0-9a-f]{64}$"},
+                "added_at": DATETIME,
+                "download_url": {**STRING, "description": "Địa chỉ tải tệp trong API."},
+            }
+        ),
+        "HistoryEvent": closed(
+            {
+                "id": ID,
+                "at": DATETIME,
+                "action": STRING,
+                "action_label": STRING,
+                "actor": nullable(ref("PersonRef")),
+                "changes": {"type": "object", "description": "Chi tiết thay đổi."},
+                "note": nullable(STRING),
+            }
+        ),
+        "IncomingDocument": closed(_document_properties()),
+        "IncomingDocumentDetail": closed(
+            {**_document_properties(), "history": array(ref("HistoryEvent"))}
+        ),
+        "IncomingList": closed(
+            {
+                "items": array(ref("IncomingDocument")),
+                "limit": INTEGER,
+                "next_cursor": nullable(
+                    {**STRING, "description": "Gửi trong tham số cursor để lấy trang sau."}
+                ),
+            }
+        ),
+        "FileUpload": closed(
+            {
+                "name": {**STRING, "minLength": 1, "description": "Tên tệp, có phần mở rộng."},
+                "content_base64": {**STRING, "contentEncoding": "base64"},
+            }
+        ),
+        "IncomingCreate": closed(
+            {**_create_properties(), "files": nullable(array(ref("FileUpload")))},
+            required=["subject", "document_type_id"],
+        ),
+        "IncomingCreateForm": closed(_form_properties(), required=["subject", "document_type_id"]),
+        "Organisation": closed(
+            {
+                "id": ID,
+                "name": STRING,
+                "short_name": nullable(STRING),
+                "agency_code": nullable(STRING),
+                "kind": STRING,
+                "kind_label": STRING,
+            }
+        ),
+        "Me": closed(
+            {
+                "user": closed(
+                    {
+                        "id": ID,
+                        "email": STRING,
+                        "full_name": STRING,
+                        "title": nullable(STRING),
+                        "roles": array(STRING),
+                        "role_labels": array(STRING),
+                        "unit": nullable(ref("UnitRef")),
+                        "can_register": {
+                            **BOOLEAN,
+                            "description": "Người dùng được vào sổ văn bản đến.",
+                        },
+                    }
+                ),
+                "organisation": ref("Organisation"),
+            }
+        ),
+        "Catalog": closed(
+            {
+                "document_types": array(
+                    closed({"id": ID, "name": STRING, "abbreviation": nullable(STRING)})
+                ),
+                "urgency_levels": array(
+                    closed({"code": STRING, "name": STRING, "rank": INTEGER, "is_urgent": BOOLEAN})
+                ),
+                "confidentiality_levels": array(
+                    closed({"code": STRING, "name": STRING, "rank": INTEGER, "is_secret": BOOLEAN})
+                ),
+                "sources": array(closed({"code": SOURCE, "name": STRING})),
+                "states": array(closed({"code": STATE, "name": STRING})),
+                "register_books": array(
+                    closed(
+                        {
+                            "code": STRING,
+                            "name": STRING,
+                            "year": INTEGER,
+                            "is_confidential": BOOLEAN,
+                        }
+                    )
+                ),
+                "units": array(closed({"id": ID, "name": STRING, "short_name": nullable(STRING)})),
+                "users": array(
+                    closed(
+                        {
+                            "id": ID,
+                            "full_name": STRING,
+                            "title": nullable(STRING),
+                            "unit_id": nullable(ID),
+                        }
+                    )
+                ),
+            }
+        ),
+    }
+
+
+def error_responses() -> Json:
+    responses: Json = {}
+    for name, description in ERROR_RESPONSES.values():
+        responses[name] = {
+            "description": description,
+            "content": {"application/json": {"schema": ref("Error")}},
+        }
+    responses["Unauthorized"]["headers"] = {
+        "WWW-Authenticate": {"description": "Bearer", "schema": STRING}
+    }
+    return responses
