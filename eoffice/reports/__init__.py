@@ -1,1 +1,1 @@
-
+"""Printable documents (PDF via WeasyPrint) and spreadsheet exports."""
