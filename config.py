@@ -76,5 +76,11 @@ class Config:
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
 
+    # Registers up to this many rows print in the request; longer ones become a background
+    # job with a progress bar (WeasyPrint needs 10–14 ms a row on 2 vCPU).
+    REGISTER_PDF_SYNC_ROWS = _env_int("REGISTER_PDF_SYNC_ROWS", 300)
+    REGISTER_PDF_MAX_ROWS = _env_int("REGISTER_PDF_MAX_ROWS", 5000)
+    EXPORT_JOB_TIMEOUT = _env_int("EXPORT_JOB_TIMEOUT", 900)
+
     PAGE_SIZE = _env_int("PAGE_SIZE", 50)
     API_PAGE_SIZE_MAX = 200

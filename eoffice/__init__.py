@@ -110,9 +110,10 @@ def _register_blueprints(app: Flask) -> None:
     from eoffice.catalog.views import bp as catalog_bp
     from eoffice.incoming.views import bp as incoming_bp
     from eoffice.orgs.views import bp as orgs_bp
+    from eoffice.reports.views import bp as reports_bp
     from eoffice.web.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, orgs_bp, catalog_bp, incoming_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, orgs_bp, catalog_bp, incoming_bp, reports_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated, no cookies
 

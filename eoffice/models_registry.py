@@ -5,3 +5,4 @@ from eoffice.catalog import models as catalog_models  # noqa: F401
 from eoffice.core import models as core_models  # noqa: F401
 from eoffice.incoming import models as incoming_models  # noqa: F401
 from eoffice.orgs import models as orgs_models  # noqa: F401
+from eoffice.reports import models as reports_models  # noqa: F401

@@ -93,6 +93,8 @@ def _base_config(url: str, storage: Path) -> dict:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": None,
+        # Tests run queued jobs explicitly (runner().work_burst()), never behind their back.
+        "JOBS_EMBEDDED_THREAD": False,
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_TIME_COST": 1,
         "SERVER_NAME": "eoffice.test",

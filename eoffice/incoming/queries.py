@@ -92,10 +92,14 @@ class Page:
         return self.page < self.pages
 
 
+def register_count(user: User, filters: RegisterFilters) -> int:
+    return db.session.scalar(select(func.count()).select_from(filtered(user, filters).subquery()))
+
+
 def register_page(user: User, filters: RegisterFilters, page: int, per_page: int) -> Page:
     """Newest first: by arrival time, then by id (the registration order)."""
     base = filtered(user, filters)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = register_count(user, filters)
     page = max(1, page)
     items = db.session.scalars(
         base.order_by(IncomingDocument.arrived_at.desc(), IncomingDocument.id.desc())

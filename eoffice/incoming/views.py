@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import date
 
@@ -27,7 +28,12 @@ from eoffice.incoming import services
 from eoffice.incoming.access import can_register, can_see_register, get_visible
 from eoffice.incoming.attachments import Upload, file_store, get_attachment
 from eoffice.incoming.forms import CancelForm, IncomingForm, RegisterFilterForm
-from eoffice.incoming.queries import RegisterFilters, register_page, register_rows
+from eoffice.incoming.queries import (
+    RegisterFilters,
+    register_count,
+    register_page,
+    register_rows,
+)
 from eoffice.orgs.models import Organisation
 from eoffice.web.forms import apply_service_error
 from eoffice.web.http import attachment_response
@@ -223,16 +229,22 @@ def _print_filters() -> tuple[RegisterFilters, date, date]:
 
 @bp.get("/register.pdf")
 def register_pdf():
+    """Short ranges print at once; long ones become a background export with progress."""
     if not can_see_register(current_user):
         abort(403)
-    from eoffice.reports.incoming_register import render_pdf
+    from eoffice.reports.exports import request_register_pdf
+    from eoffice.reports.incoming_register import check_pdf_size, render_pdf
 
     filters, start, end = _print_filters()
-    rows = register_rows(current_user, filters)
-    pdf = render_pdf(current_user.organisation, rows, start, end)
+    count = register_count(current_user, filters)
+    check_pdf_size(count)
+    if count > current_app.config["REGISTER_PDF_SYNC_ROWS"]:
+        export = request_register_pdf(current_user, filters, count)
+        return redirect(url_for("reports.export_page", export_id=export.id))
+    pdf = render_pdf(current_user.organisation, register_rows(current_user, filters), start, end)
     name = f"So-VB-den_{start:%Y%m%d}-{end:%Y%m%d}.pdf"
     return send_file(
-        _bytes_io(pdf),
+        io.BytesIO(pdf),
         mimetype="application/pdf",
         download_name=name,
         as_attachment=request.args.get("download") == "1",
@@ -250,14 +262,8 @@ def register_xlsx():
     data = render_xlsx(current_user.organisation, rows, start, end)
     name = f"So-VB-den_{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
     return send_file(
-        _bytes_io(data),
+        io.BytesIO(data),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         download_name=name,
         as_attachment=True,
     )
-
-
-def _bytes_io(data: bytes):
-    import io
-
-    return io.BytesIO(data)

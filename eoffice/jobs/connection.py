@@ -47,7 +47,7 @@ class JobRunner:
 
     def enqueue(self, task: str, *args, queue: str = "default", **options):
         job = self.queues[queue].enqueue(task, *args, **options)
-        if self.embedded:
+        if self.embedded and self.app.config.get("JOBS_EMBEDDED_THREAD", True):
             self._ensure_thread()
             self._wake.set()
         return job

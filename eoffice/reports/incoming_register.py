@@ -190,8 +190,8 @@ def build_layout(
 # --- PDF ---------------------------------------------------------------------------
 
 # Above this many rows a PDF is refused (config REGISTER_PDF_MAX_ROWS overrides it):
-# about a year of a school's mail, or a quarter of a district office's.
-DEFAULT_PDF_MAX_ROWS = 2000
+# about a year of a district office's mail; such a render runs as a background job.
+DEFAULT_PDF_MAX_ROWS = 5000
 _CONTENT_WIDTH_MM = sum(c.width_mm for c in COLUMNS)
 
 # Deliberately small: the cascade cost grows with rules × elements, and a year's
@@ -233,20 +233,26 @@ def _thousands(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
+def check_pdf_size(row_count: int) -> None:
+    """Refuse a register too long to print in one piece (config REGISTER_PDF_MAX_ROWS)."""
+    limit = current_app.config.get("REGISTER_PDF_MAX_ROWS", DEFAULT_PDF_MAX_ROWS)
+    if row_count > limit:
+        raise ValidationFailed(
+            f"Khoảng thời gian đã chọn có {_thousands(row_count)} văn bản, quá nhiều để in "
+            f"một lần (tối đa {_thousands(limit)}). Vui lòng chọn khoảng thời gian ngắn hơn "
+            "(ví dụ từng quý) hoặc xuất Excel."
+        )
+
+
 def render_pdf(org: Organisation, rows: list[IncomingDocument], start: date, end: date) -> bytes:
     """The register as an A4 landscape PDF, ready to print, sign and bind.
 
     WeasyPrint lays a table out at 10–14 ms per row (2,000 rows, 145 pages: 25–30 s on
-    the 2-vCPU server) and renders are serialised, so a larger range is refused rather
-    than left to hold the renderer past a request timeout; the spreadsheet has no limit.
+    the 2-vCPU server), so long ranges are rendered by a background job
+    (eoffice.reports.exports) and a range past the cap is refused; the spreadsheet has
+    no limit.
     """
-    limit = current_app.config.get("REGISTER_PDF_MAX_ROWS", DEFAULT_PDF_MAX_ROWS)
-    if len(rows) > limit:
-        raise ValidationFailed(
-            f"Khoảng thời gian đã chọn có {_thousands(len(rows))} văn bản, quá nhiều để in "
-            f"một lần (tối đa {_thousands(limit)}). Vui lòng chọn khoảng thời gian ngắn hơn "
-            "(ví dụ từng quý) hoặc xuất Excel."
-        )
+    check_pdf_size(len(rows))
     layout = build_layout(org, rows, start, end)
     widths = [round(c.width_mm * 100 / _CONTENT_WIDTH_MM, 3) for c in COLUMNS]
     return render_pdf_template(

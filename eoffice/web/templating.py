@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, current_app
 
 from eoffice.core import timeutil
@@ -26,6 +28,9 @@ def admin_menu_items() -> list[tuple[str, str]]:
 def register(app: Flask) -> None:
     app.jinja_env.globals["admin_menu_items"] = admin_menu_items
     app.jinja_env.filters["vn_date"] = timeutil.format_date
+    app.jinja_env.filters["vn_iso_date"] = lambda text: timeutil.format_date(
+        date.fromisoformat(text) if text else None
+    )
     app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime
     app.jinja_env.filters["filesize"] = format_size
     app.jinja_env.filters["local"] = timeutil.to_local

@@ -1,0 +1,43 @@
+"""Job entry points: thin. An id comes in, a service is called, nothing else.
+
+Jobs run inside an application context: the embedded runner and `flask worker` push
+one. A forked RQ work-horse inherits the parent's database pool, whose connections must
+not be shared across processes, so the pool is dropped (not closed) in a new process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import has_app_context
+
+from eoffice.extensions import db
+
+_pool_pid = os.getpid()
+
+
+@contextmanager
+def _app_context() -> Iterator[None]:
+    global _pool_pid
+    if has_app_context():
+        if os.getpid() != _pool_pid:
+            db.engine.dispose(close=False)
+            _pool_pid = os.getpid()
+        yield
+        db.session.remove()
+        return
+    from eoffice import create_app
+
+    with create_app().app_context():
+        yield
+        db.session.remove()
+
+
+def build_export(export_id: int) -> None:
+    """Render a long export (see eoffice.reports.exports)."""
+    from eoffice.reports.exports import run_export
+
+    with _app_context():
+        run_export(export_id)
