@@ -283,10 +283,10 @@ def register_incoming(
             state=IncomingState.REGISTERED,
             **cleaned.values,
         )
+        doc.search_text = _search_text(doc)  # before the INSERT: no second UPDATE
         db.session.add(doc)
         db.session.flush()
         attach_files(doc, checked_files, actor=actor)
-        doc.search_text = _search_text(doc)
         audit.record(
             actor_id=actor.id,
             org_id=actor.org_id,
@@ -300,17 +300,13 @@ def register_incoming(
             },
             note="Đã xác nhận vào sổ dù có thể trùng." if confirm_duplicate else None,
         )
+        # Read before commit: afterwards every attribute would be reloaded from the database.
+        summary = (actor.org_id, book.id, doc.arrival_number, doc.id)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    log.info(
-        "incoming registered org=%s book=%s number=%s id=%s",
-        actor.org_id,
-        doc.register_book_id,
-        doc.arrival_number,
-        doc.id,
-    )
+    log.info("incoming registered org=%s book=%s number=%s id=%s", *summary)
     return doc
 
 
