@@ -32,8 +32,8 @@ from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.text import clean
 from eoffice.core.timeutil import local_today
 from eoffice.extensions import db
+from eoffice.orgs.administration import is_district_admin
 from eoffice.orgs.models import User
-from eoffice.orgs.services import is_district_admin
 
 LEVEL_MODELS: dict[str, type[UrgencyLevel] | type[ConfidentialityLevel]] = {
     "urgency": UrgencyLevel,

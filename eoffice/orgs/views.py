@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from eoffice.core.errors import ServiceError
-from eoffice.orgs import services
+from eoffice.orgs import administration, people
 from eoffice.orgs.forms import OrganisationForm, UnitForm, UserCreateForm, UserEditForm
 from eoffice.orgs.models import Organisation
 from eoffice.web.access import roles_required
@@ -34,7 +34,7 @@ def _refused(form, exc: ServiceError) -> None:
 def organisations():
     scope = "external" if request.args.get("scope") == "external" else "member"
     query = request.args.get("q", "").strip()
-    listing = services.organisation_listing(
+    listing = administration.organisation_listing(
         current_user,
         scope=scope,
         query=query,
@@ -46,7 +46,7 @@ def organisations():
         listing=listing,
         scope=scope,
         query=query,
-        can_edit=services.is_district_admin(current_user),
+        can_edit=administration.is_district_admin(current_user),
     )
 
 
@@ -57,10 +57,10 @@ def _render_org_form(form: OrganisationForm, org: Organisation | None, status: i
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @admin_only
 def new_organisation():
-    if not services.is_district_admin(current_user):
+    if not administration.is_district_admin(current_user):
         abort(403)
     form = OrganisationForm()
-    form.set_parents(services.parent_choices(current_user))
+    form.set_parents(administration.parent_choices(current_user))
     if request.method == "GET":
         form.parent_id.data = current_user.org_id
         form.kind.data = request.args.get("kind", "primary")
@@ -68,7 +68,7 @@ def new_organisation():
     if not form.validate_on_submit():
         return _render_org_form(form, None, 422)
     try:
-        org = services.create_organisation(current_user, form.to_data())
+        org = administration.create_organisation(current_user, form.to_data())
     except ServiceError as exc:
         _refused(form, exc)
         return _render_org_form(form, None, 422)
@@ -79,17 +79,17 @@ def new_organisation():
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_organisation(org_id: int):
-    org = services.get_organisation_for(current_user, org_id)
-    if not services.is_district_admin(current_user):
+    org = administration.get_organisation_for(current_user, org_id)
+    if not administration.is_district_admin(current_user):
         abort(403)
     form = OrganisationForm(obj=org if request.method == "GET" else None)
-    form.set_parents(services.parent_choices(current_user, org))
+    form.set_parents(administration.parent_choices(current_user, org))
     if request.method == "GET":
         return _render_org_form(form, org)
     if not form.validate_on_submit():
         return _render_org_form(form, org, 422)
     try:
-        services.update_organisation(current_user, org.id, form.to_data())
+        administration.update_organisation(current_user, org.id, form.to_data())
     except ServiceError as exc:
         _refused(form, exc)
         return _render_org_form(form, org, 422)
@@ -102,14 +102,14 @@ def _render_org_detail(org: Organisation, unit_form: UnitForm, status: int = 200
         "orgs/organisation.html",
         org=org,
         unit_form=unit_form,
-        can_edit=services.is_district_admin(current_user),
+        can_edit=administration.is_district_admin(current_user),
     ), status
 
 
 @bp.get("/organisations/<int:org_id>")
 @admin_only
 def organisation(org_id: int):
-    org = services.get_organisation_for(current_user, org_id)
+    org = administration.get_organisation_for(current_user, org_id)
     return _render_org_detail(org, UnitForm())
 
 
@@ -119,12 +119,12 @@ def organisation(org_id: int):
 @bp.post("/organisations/<int:org_id>/units")
 @admin_only
 def add_unit(org_id: int):
-    org = services.get_member_org_for(current_user, org_id)
+    org = administration.get_member_org_for(current_user, org_id)
     form = UnitForm()
     if not form.validate_on_submit():
         return _render_org_detail(org, form, 422)
     try:
-        unit = services.add_unit(current_user, org.id, form.name.data, form.short_name.data)
+        unit = people.add_unit(current_user, org.id, form.name.data, form.short_name.data)
     except ServiceError as exc:
         _refused(form, exc)
         return _render_org_detail(org, form, 422)
@@ -135,11 +135,11 @@ def add_unit(org_id: int):
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_unit(unit_id: int):
-    unit = services.get_unit_for(current_user, unit_id)
+    unit = people.get_unit_for(current_user, unit_id)
     form = UnitForm(obj=unit if request.method == "GET" else None)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.update_unit(current_user, unit.id, form.name.data, form.short_name.data)
+            people.update_unit(current_user, unit.id, form.name.data, form.short_name.data)
         except ServiceError as exc:
             _refused(form, exc)
         else:
@@ -152,7 +152,7 @@ def edit_unit(unit_id: int):
 @bp.post("/units/<int:unit_id>/deactivate")
 @admin_only
 def deactivate_unit(unit_id: int):
-    unit = services.set_unit_active(current_user, unit_id, False)
+    unit = people.set_unit_active(current_user, unit_id, False)
     flash(f"Đã ngừng hoạt động đơn vị “{unit.name}”.", "success")
     return redirect(url_for("orgs.organisation", org_id=unit.org_id))
 
@@ -160,7 +160,7 @@ def deactivate_unit(unit_id: int):
 @bp.post("/units/<int:unit_id>/reactivate")
 @admin_only
 def reactivate_unit(unit_id: int):
-    unit = services.set_unit_active(current_user, unit_id, True)
+    unit = people.set_unit_active(current_user, unit_id, True)
     flash(f"Đơn vị “{unit.name}” hoạt động trở lại.", "success")
     return redirect(url_for("orgs.organisation", org_id=unit.org_id))
 
@@ -170,7 +170,7 @@ def reactivate_unit(unit_id: int):
 
 def _org_from_args() -> Organisation:
     org_id = request.args.get("org_id", type=int) or current_user.org_id
-    return services.get_member_org_for(current_user, org_id)
+    return administration.get_member_org_for(current_user, org_id)
 
 
 @bp.get("/users")
@@ -180,8 +180,8 @@ def users():
     return render_template(
         "orgs/users.html",
         org=org,
-        users=services.users_of(current_user, org.id),
-        organisations=services.managed_member_organisations(current_user),
+        users=people.users_of(current_user, org.id),
+        organisations=administration.managed_member_organisations(current_user),
     )
 
 
@@ -194,14 +194,14 @@ def _render_user_form(form, org: Organisation, user=None, status: int = 200):
 def new_user():
     org = _org_from_args()
     form = UserCreateForm()
-    form.set_units(services.active_units(org.id))
+    form.set_units(people.active_units(org.id))
     if request.method == "GET":
         form.roles.data = ["staff"]
         return _render_user_form(form, org)
     if not form.validate_on_submit():
         return _render_user_form(form, org, status=422)
     try:
-        user = services.add_user(
+        user = people.add_user(
             current_user,
             org.id,
             email=form.email.data,
@@ -221,16 +221,16 @@ def new_user():
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_user(user_id: int):
-    user = services.get_user_for(current_user, user_id)
+    user = people.get_user_for(current_user, user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
-    form.set_units(services.active_units(user.org_id, keep=user.unit_id))
+    form.set_units(people.active_units(user.org_id, keep=user.unit_id))
     if request.method == "GET":
         form.roles.data = sorted(user.roles)
         return _render_user_form(form, user.organisation, user)
     if not form.validate_on_submit():
         return _render_user_form(form, user.organisation, user, 422)
     try:
-        services.update_user(
+        people.update_user(
             current_user,
             user.id,
             full_name=form.full_name.data,
@@ -248,9 +248,9 @@ def edit_user(user_id: int):
 @bp.post("/users/<int:user_id>/deactivate")
 @admin_only
 def deactivate_user(user_id: int):
-    user = services.get_user_for(current_user, user_id)
+    user = people.get_user_for(current_user, user_id)
     try:
-        services.set_user_active(current_user, user.id, False)
+        people.set_user_active(current_user, user.id, False)
     except ServiceError as exc:
         flash(exc.message, "danger")
     else:
@@ -261,6 +261,6 @@ def deactivate_user(user_id: int):
 @bp.post("/users/<int:user_id>/reactivate")
 @admin_only
 def reactivate_user(user_id: int):
-    user = services.set_user_active(current_user, user_id, True)
+    user = people.set_user_active(current_user, user_id, True)
     flash(f"Đã mở khóa tài khoản của {user.full_name}.", "success")
     return redirect(url_for("orgs.users", org_id=user.org_id))
