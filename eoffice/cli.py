@@ -11,6 +11,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--burst", is_flag=True, help="Chạy hết hàng đợi rồi dừng.")
     def worker(burst: bool) -> None:
         """Run an RQ worker on the high, default and low queues (needs REDIS_URL)."""
+        import weasyprint  # noqa: F401  (imported once here, not in every forked job)
         from rq import Worker
 
         from eoffice.jobs.connection import runner
@@ -21,6 +22,31 @@ def register_cli(app: Flask) -> None:
         Worker(list(jobs.queues.values()), connection=jobs.connection).work(
             burst=burst, with_scheduler=True
         )
+
+    @app.cli.command("create-admin")
+    @click.option("--org-name", required=True, help="Tên đầy đủ của Phòng Giáo dục và Đào tạo.")
+    @click.option("--short-name", default="GDĐT", show_default=True, help="Tên viết tắt.")
+    @click.option("--agency-code", default="", help="Mã định danh (NNN.NN.NN.XNN).")
+    @click.option("--email", required=True, help="Thư công vụ của người quản trị.")
+    @click.option("--full-name", required=True, help="Họ và tên người quản trị.")
+    @click.password_option("--password", help="Mật khẩu (hỏi nếu không truyền).")
+    def create_admin(org_name, short_name, agency_code, email, full_name, password) -> None:
+        """Create the district office and its first admin on a new installation."""
+        from eoffice.core.errors import ServiceError
+        from eoffice.orgs.services import bootstrap_district
+
+        try:
+            user = bootstrap_district(
+                org_name=org_name,
+                short_name=short_name,
+                agency_code=agency_code,
+                email=email,
+                full_name=full_name,
+                password=password,
+            )
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"Đã tạo {user.organisation.name} và tài khoản quản trị {user.email}.")
 
     from eoffice.demo import DEFAULT_DOCUMENTS, DEFAULT_PASSWORD
 

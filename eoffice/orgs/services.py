@@ -238,3 +238,44 @@ def member_organisations() -> list[Organisation]:
             .order_by(Organisation.kind, Organisation.name)
         )
     )
+
+
+def bootstrap_district(
+    *,
+    org_name: str,
+    short_name: str,
+    agency_code: str,
+    email: str,
+    full_name: str,
+    password: str,
+) -> User:
+    """A new installation: the district office and its first admin, in one transaction."""
+    if db.session.scalars(
+        select(Organisation).where(Organisation.kind == OrgKind.DISTRICT_OFFICE)
+    ).first():
+        raise ValidationFailed(
+            "Hệ thống đã có Phòng Giáo dục và Đào tạo; hãy đăng nhập để quản trị."
+        )
+    try:
+        org = save_organisation(
+            OrganisationData(
+                name=org_name,
+                kind=OrgKind.DISTRICT_OFFICE,
+                short_name=short_name,
+                agency_code=agency_code,
+                is_member=True,
+            )
+        )
+        user = create_user(
+            org_id=org.id,
+            email=email,
+            full_name=full_name,
+            password=password,
+            roles=[Role.ADMIN],
+            title="Quản trị hệ thống",
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return user

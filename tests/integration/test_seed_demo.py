@@ -199,3 +199,35 @@ def test_cli_refuses_a_weak_password(app):
     assert result.exit_code != 0
     assert "Mật khẩu phải có ít nhất" in result.output
     assert _counts()["organisations"] == 0
+
+
+def test_create_admin_bootstraps_a_new_installation(app):
+    runner = app.test_cli_runner()
+    args = [
+        "create-admin",
+        "--org-name",
+        "Phòng Giáo dục và Đào tạo Quận Mới",
+        "--agency-code",
+        "000.77.31.H29",
+        "--email",
+        "quantri@pgdmoi.hcm.edu.vn",
+        "--full-name",
+        "Lý Quản Trị",
+        "--password",
+        "Quan-Tri-2026",
+    ]
+    gmail = runner.invoke(args=[*args[:5], "--email", "ai@gmail.com", *args[7:]])
+    assert gmail.exit_code != 0
+    assert "gmail.com" in gmail.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 0  # nothing half-saved
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "Đã tạo Phòng Giáo dục và Đào tạo Quận Mới" in result.output
+    client = app.test_client()
+    response = client.post(
+        "/login", data={"email": "quantri@pgdmoi.hcm.edu.vn", "password": "Quan-Tri-2026"}
+    )
+    assert response.status_code == 302
+    again = runner.invoke(args=args)
+    assert again.exit_code != 0
+    assert "đã có Phòng Giáo dục và Đào tạo" in again.output
