@@ -6,7 +6,6 @@ import io
 import re
 import subprocess
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -15,6 +14,7 @@ from pypdf import PdfReader
 from eoffice.core import timeutil
 from eoffice.incoming.services import cancel_incoming
 from tests import factories
+from tests.pdftext import pdf_text
 
 SEPTEMBER = "date_from=2026-09-01&date_to=2026-09-30"
 
@@ -22,17 +22,6 @@ SEPTEMBER = "date_from=2026-09-01&date_to=2026-09-30"
 def _at(day: int, month: int = 9, hour: int = 2) -> None:
     """Register the next documents at `hour` UTC (09:00 in Ho Chi Minh City) on that day."""
     timeutil.set_clock(lambda: datetime(2026, month, day, hour, 0, tzinfo=UTC))
-
-
-def _pdf_text(pdf: bytes, tmp_path: Path, *pages: int) -> str:
-    path = tmp_path / "register.pdf"
-    path.write_bytes(pdf)
-    args = ["pdftotext", "-layout", "-enc", "UTF-8"]
-    if pages:
-        args += ["-f", str(pages[0]), "-l", str(pages[-1])]
-    return subprocess.run(
-        [*args, str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture
@@ -80,7 +69,7 @@ def test_pdf_prints_the_register_of_the_period(client, world, september, tmp_pat
     response = client.get(f"/incoming/register.pdf?{SEPTEMBER}")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    text = _pdf_text(response.data, tmp_path)
+    text = pdf_text(response.data)
 
     assert "TRƯỜNG TIỂU HỌC LÊ LỢI" in text
     assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text
@@ -134,7 +123,7 @@ def test_header_repeats_on_every_page(client, world, tmp_path):
     pdf = client.get(f"/incoming/register.pdf?{SEPTEMBER}").data
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     assert pages >= 2
-    last = _pdf_text(pdf, tmp_path, pages)
+    last = pdf_text(pdf, pages)
     assert "Tên loại và trích yếu" in last
     assert re.search(r"\(1\)\s+\(2\)\s+\(3\)", last)
     assert f"Trang {pages}/{pages}" in last
@@ -150,7 +139,7 @@ def test_general_and_confidential_books_are_printed_apart(client, world, tmp_pat
     )
     factories.login(client, clerk)
     pdf = client.get(f"/incoming/register.pdf?{SEPTEMBER}").data
-    first, second = (_pdf_text(pdf, tmp_path, n) for n in (1, 2))
+    first, second = (pdf_text(pdf, n) for n in (1, 2))
     assert "Sổ đăng ký văn bản đến năm 2026" in first
     assert "Văn bản thường" in first and "Văn bản có độ mật" not in first
     assert "Sổ đăng ký văn bản mật đến năm 2026" in second
@@ -161,7 +150,7 @@ def test_empty_period_says_so(client, world, september, tmp_path):
     factories.login(client, world.school_a.clerk)
     response = client.get("/incoming/register.pdf?date_from=2026-08-01&date_to=2026-08-31")
     assert response.status_code == 200
-    text = _pdf_text(response.data, tmp_path)
+    text = pdf_text(response.data)
     assert "Không có văn bản đến trong khoảng thời gian này." in text
     assert "Từ ngày 01/08/2026 đến ngày 31/08/2026" in text
     assert "Sở Tài chính" not in text
@@ -172,7 +161,7 @@ def test_user_text_is_printed_as_text_not_markup(client, world, tmp_path):
     _at(24)
     factories.register(clerk, symbol="3/X", subject='Trích yếu <b>đậm</b> <img src="x.png">')
     factories.login(client, clerk)
-    text = _pdf_text(client.get(f"/incoming/register.pdf?{SEPTEMBER}").data, tmp_path)
+    text = pdf_text(client.get(f"/incoming/register.pdf?{SEPTEMBER}").data)
     assert "<b>đậm</b>" in text
 
 
@@ -237,7 +226,7 @@ def test_staff_may_not_print_the_register(client, world, september, path):
 
 def test_each_school_prints_only_its_own_register(client, world, september, tmp_path):
     factories.login(client, world.school_b.clerk)
-    text = _pdf_text(client.get(f"/incoming/register.pdf?{SEPTEMBER}").data, tmp_path)
+    text = pdf_text(client.get(f"/incoming/register.pdf?{SEPTEMBER}").data)
     assert "TRƯỜNG THCS BẠCH ĐẰNG" in text
     assert "Công văn của trường khác" in text
     assert "Sở Tài chính" not in text and "Tuyển sinh lớp Một" not in text

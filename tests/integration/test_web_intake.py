@@ -12,6 +12,7 @@ from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload
 from eoffice.incoming.models import IncomingDocument
 from tests import factories
+from tests.pdftext import pdf_text
 
 
 def _form(**overrides) -> dict:
@@ -77,6 +78,16 @@ def test_whole_intake_register_find_print(client, world):
     )
     inline = client.get(f"/incoming/{doc.id}/files/{attachment.id}?inline=1")
     assert inline.headers["Content-Disposition"].startswith("inline")
+
+    # The printed register for November holds the entry, in Vietnamese.
+    printed = client.get("/incoming/register.pdf?date_from=2026-11-01&date_to=2026-11-30")
+    assert printed.status_code == 200
+    text = " ".join(pdf_text(printed.data, layout=False).split())
+    assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text
+    assert "TRƯỜNG TIỂU HỌC LÊ LỢI" in text
+    assert "27/11/2026" in text and "3337/GDĐT" in text  # the cell may wrap at its hyphen
+    assert "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh" in text
+    assert "Kế hoạch hướng dẫn thực hiện nhiệm vụ công nghệ thông tin" in text
 
 
 def test_missing_required_field_keeps_input_and_saves_nothing(client, world):
