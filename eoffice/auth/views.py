@@ -20,7 +20,7 @@ from eoffice.auth import services
 from eoffice.auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm
 from eoffice.core.errors import ServiceError
 from eoffice.extensions import limiter
-from eoffice.web.forms import apply_service_error
+from eoffice.web.forms import show_refusal
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def change_password():
                 form.confirm_password.data,
             )
         except ServiceError as exc:
-            apply_service_error(form, exc)
+            show_refusal(form, exc)
         else:
             # The cookie must carry the new session token, or this session would end too.
             login_user(current_user._get_current_object(), fresh=True)

@@ -15,17 +15,12 @@ from eoffice.catalog.forms import BookForm, BookRenameForm, DocumentTypeForm, Le
 from eoffice.core.errors import ServiceError
 from eoffice.core.timeutil import local_today
 from eoffice.web.access import roles_required
-from eoffice.web.forms import apply_service_error
+from eoffice.web.forms import show_refusal
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
 admin_only = roles_required("admin")
 
 LEVEL_TITLES = {"urgency": "Độ khẩn", "confidentiality": "Độ mật"}
-
-
-def _refused(form, exc: ServiceError) -> None:
-    if not apply_service_error(form, exc):
-        flash(exc.message, "danger")
 
 
 def _require_editor() -> None:
@@ -62,7 +57,7 @@ def new_document_type():
     try:
         doc_type = services.create_document_type(current_user, form.to_data())
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_type_form(form, status=422)
     flash(f"Đã thêm loại văn bản “{doc_type.name}”.", "success")
     return redirect(url_for("catalog.document_types"))
@@ -81,7 +76,7 @@ def edit_document_type(type_id: int):
     try:
         services.update_document_type(current_user, doc_type.id, form.to_data())
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_type_form(form, doc_type, 422)
     flash(f"Đã lưu loại văn bản “{doc_type.name}”.", "success")
     return redirect(url_for("catalog.document_types"))
@@ -151,7 +146,7 @@ def rename_level(kind: str, code: str):
     try:
         services.rename_level(current_user, kind, level.code, form.name.data)
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_levels(forms, 422)
     flash(f"Đã đổi tên hiển thị thành “{level.name}”.", "success")
     return redirect(url_for("catalog.levels"))
@@ -194,7 +189,7 @@ def new_book():
             current_user, form.code.data, form.name.data, bool(form.is_confidential.data)
         )
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_book_form(form, status=422)
     flash(f"Đã mở sổ “{book.name}” năm {book.year}.", "success")
     return redirect(url_for("catalog.books", year=book.year))
@@ -212,7 +207,7 @@ def edit_book(book_id: int):
     try:
         services.rename_book(current_user, book.id, form.name.data)
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_book_form(form, book, 422)
     flash("Đã đổi tên sổ.", "success")
     return redirect(url_for("catalog.books", year=book.year))

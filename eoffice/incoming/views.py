@@ -35,7 +35,7 @@ from eoffice.incoming.queries import (
     register_rows,
 )
 from eoffice.orgs.models import Organisation
-from eoffice.web.forms import apply_service_error
+from eoffice.web.forms import show_refusal
 from eoffice.web.http import attachment_response
 from workflows.incoming import can_correct
 
@@ -129,8 +129,7 @@ def new():
         flash(exc.message, "warning")
         return _render_form(form, duplicates=exc.duplicates, status=409)
     except ServiceError as exc:
-        if not apply_service_error(form, exc):
-            flash(exc.message, "danger")
+        show_refusal(form, exc)
         _warn_files_lost(form)
         return _render_form(form, status=422)
     flash(
@@ -179,8 +178,7 @@ def edit(doc_id: int):
     try:
         services.correct_incoming(current_user, doc.id, form.to_input(), _uploads())
     except ServiceError as exc:
-        if not apply_service_error(form, exc):
-            flash(exc.message, "danger")
+        show_refusal(form, exc)
         _warn_files_lost(form)
         return _render_form(form, doc=doc, status=422)
     flash("Đã lưu thông tin sửa đổi; lịch sử đã ghi lại thay đổi.", "success")

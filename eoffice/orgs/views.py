@@ -14,16 +14,10 @@ from eoffice.orgs import administration, people
 from eoffice.orgs.forms import OrganisationForm, UnitForm, UserCreateForm, UserEditForm
 from eoffice.orgs.models import Organisation
 from eoffice.web.access import roles_required
-from eoffice.web.forms import apply_service_error
+from eoffice.web.forms import show_refusal
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin")
 admin_only = roles_required("admin")
-
-
-def _refused(form, exc: ServiceError) -> None:
-    """Put a service's refusal on the form's fields, or flash it when no field matches."""
-    if not apply_service_error(form, exc):
-        flash(exc.message, "danger")
 
 
 # --- Organisations ----------------------------------------------------------------------
@@ -70,7 +64,7 @@ def new_organisation():
     try:
         org = administration.create_organisation(current_user, form.to_data())
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_org_form(form, None, 422)
     flash(f"Đã thêm “{org.name}”.", "success")
     return redirect(url_for("orgs.organisation", org_id=org.id))
@@ -91,7 +85,7 @@ def edit_organisation(org_id: int):
     try:
         administration.update_organisation(current_user, org.id, form.to_data())
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_org_form(form, org, 422)
     flash("Đã lưu thông tin cơ quan.", "success")
     return redirect(url_for("orgs.organisation", org_id=org.id))
@@ -126,7 +120,7 @@ def add_unit(org_id: int):
     try:
         unit = people.add_unit(current_user, org.id, form.name.data, form.short_name.data)
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_org_detail(org, form, 422)
     flash(f"Đã thêm đơn vị “{unit.name}”.", "success")
     return redirect(url_for("orgs.organisation", org_id=org.id))
@@ -141,7 +135,7 @@ def edit_unit(unit_id: int):
         try:
             people.update_unit(current_user, unit.id, form.name.data, form.short_name.data)
         except ServiceError as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             flash("Đã đổi tên đơn vị.", "success")
             return redirect(url_for("orgs.organisation", org_id=unit.org_id))
@@ -212,7 +206,7 @@ def new_user():
             unit_id=form.unit_id.data,
         )
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_user_form(form, org, status=422)
     flash(f"Đã tạo tài khoản cho {user.full_name} ({user.email}).", "success")
     return redirect(url_for("orgs.users", org_id=org.id))
@@ -239,7 +233,7 @@ def edit_user(user_id: int):
             roles=form.roles.data,
         )
     except ServiceError as exc:
-        _refused(form, exc)
+        show_refusal(form, exc)
         return _render_user_form(form, user.organisation, user, 422)
     flash(f"Đã lưu thông tin của {user.full_name}.", "success")
     return redirect(url_for("orgs.users", org_id=user.org_id))

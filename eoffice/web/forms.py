@@ -7,9 +7,14 @@ in eoffice derives from `Form`.
 
 from __future__ import annotations
 
+import logging
+
+from flask import flash, request
 from flask_wtf import FlaskForm
 
 from eoffice.core.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     "Invalid field name '%s'.": "Tên trường '%s' không hợp lệ.",
@@ -72,19 +77,31 @@ _TRANSLATIONS = VietnameseTranslations()
 
 
 class Form(FlaskForm):
-    """Base of every form: CSRF from Flask-WTF, messages in Vietnamese."""
+    """Base of every form: CSRF from Flask-WTF, messages in Vietnamese, refusals logged."""
 
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
 
+    def validate_on_submit(self, extra_validators=None) -> bool:
+        valid = super().validate_on_submit(extra_validators)
+        if self.is_submitted() and not valid:
+            # Field names and messages only: never the values (passwords, personal data).
+            log.info("form %s refused on %s: %s", type(self).__name__, request.path, self.errors)
+        return valid
 
-def apply_service_error(form: FlaskForm, exc: ServiceError) -> bool:
-    """Show a service's field errors on the form's fields; True if any field matched."""
+
+def show_refusal(form: FlaskForm, exc: ServiceError) -> None:
+    """Put a service's refusal on the matching fields, or flash it when none matches.
+
+    Logged, so that an office can see what people keep stumbling over.
+    """
+    log.info("refused on %s: %s %s", request.path, exc.message, exc.field_errors)
     matched = False
     for name, message in exc.field_errors.items():
         field = getattr(form, name, None)
         if field is not None:
             field.errors = [*list(field.errors or []), message]
             matched = True
-    return matched
+    if not matched:
+        flash(exc.message, "danger")
