@@ -31,7 +31,9 @@ def _env_bool(name: str, default: bool) -> bool:
 class Config:
     """Settings for every environment; tests override single keys through create_app."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # None: embedded mode keeps a random key in the instance folder; with DATABASE_URL,
+    # create_app refuses to start without one.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     # None → SQLite in the instance folder (resolved in create_app, which knows that path).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -50,6 +52,7 @@ class Config:
 
     STORAGE_DIR = os.environ.get("STORAGE_DIR")  # None → <instance>/storage
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+    ARRIVAL_BACKDATE_DAYS = _env_int("ARRIVAL_BACKDATE_DAYS", 30)  # how far back arrivals may go
     MAX_FILES_PER_DOCUMENT = _env_int("MAX_FILES_PER_DOCUMENT", 20)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -70,7 +73,11 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")  # None → REDIS_URL or memory
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour")
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour")  # per address
+    # Per submitted e-mail address, whatever address the attempts come from.
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5/minute;30/hour")
+    # Reverse proxies in front of the app (nginx: 1); 0 trusts no X-Forwarded-* header.
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
 
     # argon2id cost: 64 MiB and 3 passes by default (OWASP); tests lower it.
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
@@ -80,6 +87,7 @@ class Config:
     # job with a progress bar (WeasyPrint needs 10–14 ms a row on 2 vCPU).
     REGISTER_PDF_SYNC_ROWS = _env_int("REGISTER_PDF_SYNC_ROWS", 300)
     REGISTER_PDF_MAX_ROWS = _env_int("REGISTER_PDF_MAX_ROWS", 5000)
+    REGISTER_XLSX_MAX_ROWS = _env_int("REGISTER_XLSX_MAX_ROWS", 50000)
     EXPORT_JOB_TIMEOUT = _env_int("EXPORT_JOB_TIMEOUT", 900)
 
     PAGE_SIZE = _env_int("PAGE_SIZE", 50)

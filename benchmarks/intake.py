@@ -106,6 +106,7 @@ def build_app(url: str, threads: int):
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "benchmark-only-no-sessions",  # create_app refuses to run without one
             # Production engine options, with a pool big enough for every clerk thread.
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": threads + 2},
             "STORAGE_DIR": tempfile.mkdtemp(prefix="eoffice-bench-"),

@@ -4,25 +4,36 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 from eoffice.core import timeutil
+from eoffice.core.errors import ConfigurationError
 from eoffice.core.security import configure_hasher
 from eoffice.extensions import csrf, db, limiter, login_manager, migrate
+from eoffice.web.http import BoundedIntConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
-    """Build the application. `config` and keyword overrides win over the environment."""
+def create_app(
+    config: dict[str, Any] | None = None, *, instance_path: str | None = None, **overrides: Any
+) -> Flask:
+    """Build the application. `config` and keyword overrides win over the environment.
+
+    `instance_path` replaces the instance folder (embedded database, files, secret key).
+    """
     app = Flask(
         __name__,
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
@@ -30,7 +41,12 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
     app.config.update(config or {})
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    embedded = not app.config.get("SQLALCHEMY_DATABASE_URI")
     _resolve_defaults(app)
+    _resolve_secret_key(app, embedded=embedded)
+    _configure_proxy(app)
+    # Before any blueprint: rules bind their converters when they are added.
+    app.url_map.converters["int"] = BoundedIntConverter
     timeutil.configure(app.config["TIMEZONE"])
     configure_hasher(app.config["ARGON2_MEMORY_COST"], app.config["ARGON2_TIME_COST"])
     _configure_logging(app)
@@ -71,6 +87,76 @@ def _resolve_defaults(app: Flask) -> None:
         cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
     # Room for several files per form; each file is checked against MAX_UPLOAD_BYTES.
     cfg.setdefault("MAX_CONTENT_LENGTH", cfg["MAX_UPLOAD_BYTES"] * 4 + 1024 * 1024)
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def _resolve_secret_key(app: Flask, *, embedded: bool) -> None:
+    """SECRET_KEY signs sessions and CSRF tokens: never a value known from the source code.
+
+    Embedded mode (no DATABASE_URL) keeps a random key in the instance folder, so a
+    newcomer's sessions survive a restart; a real deployment must set the variable, and
+    starting without it is refused rather than run on a guessable key.
+    """
+    if app.config.get("SECRET_KEY"):
+        return
+    if embedded:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / SECRET_KEY_FILE)
+    elif app.testing:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    else:
+        raise ConfigurationError(
+            "Chưa đặt biến môi trường SECRET_KEY. Khi dùng DATABASE_URL (triển khai thật), "
+            "hãy đặt SECRET_KEY là một chuỗi ngẫu nhiên dài, ví dụ: "
+            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance's key, creating it (mode 0600) on the first start.
+
+    The key is written to a temporary file and linked into place, so a process never
+    reads half a key, and when several start at once the first link wins for all.
+    """
+    existing = _read_key(path)
+    if existing:
+        return existing
+    key = secrets.token_hex(32)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret-")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            existing = _read_key(path)
+            if existing:
+                return existing
+            os.replace(tmp, path)  # an empty leftover: replace it
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return key
+
+
+def _read_key(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _configure_proxy(app: Flask) -> None:
+    """Behind nginx, trust PROXY_FIX_X_FOR hops of X-Forwarded-For (and the scheme).
+
+    Without it every request seems to come from the proxy, and the login limit per
+    address would lock out the whole office at once.
+    """
+    hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1)  # type: ignore[method-assign]
 
 
 @event.listens_for(Engine, "connect")

@@ -13,5 +13,9 @@ CANCELLED = "cancelled"
 CORRECTABLE_STATES = frozenset({REGISTERED})
 
 
+# States in which a document still awaits handling, so its deadline can pass (quá hạn).
+OPEN_STATES = frozenset({REGISTERED})
+
+
 def can_correct(state: str) -> bool:
     return state in CORRECTABLE_STATES

@@ -25,7 +25,8 @@ của cơ quan mình: văn bản của cơ quan khác trả về 404 như văn b
 
 **Thời gian.** Thời điểm (date-time) được trả về theo ISO 8601 với giờ văn phòng
 Asia/Ho_Chi_Minh và độ lệch +07:00, ví dụ `2026-09-20T08:30:00+07:00`. Ngày (date) có dạng
-`YYYY-MM-DD`. Khi gửi lên, thời điểm không có độ lệch được hiểu là giờ văn phòng.
+`YYYY-MM-DD`. Khi gửi lên, thời điểm không có độ lệch được hiểu là giờ văn phòng; năm của
+mọi ngày và thời điểm gửi lên phải từ 1900 đến 2100 (ngoài khoảng đó: lỗi 422).
 
 **Lỗi.** Mọi lỗi có cùng dạng `{"error": {"code", "message", "fields"}}`; `message` và
 các thông báo trong `fields` bằng tiếng Việt.

@@ -21,6 +21,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from eoffice.api.queries import Keyset, is_known_book_code
 from eoffice.catalog.models import DocumentType, UrgencyLevel
 from eoffice.core.errors import ValidationFailed
+from eoffice.core.limits import MAX_INT, MAX_YEAR, MIN_YEAR, int_in_range, year_in_range
+from eoffice.core.text import clean, clean_multiline
 from eoffice.core.timeutil import to_utc
 from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload
@@ -28,17 +30,24 @@ from eoffice.incoming.models import IncomingState
 from eoffice.incoming.queries import RegisterFilters
 from eoffice.incoming.services import IncomingInput
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on both databases
+MAX_ID = MAX_INT  # ids are 32-bit integers on both databases
 MAX_NOTES = 2000  # as on the web form
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?")
 _INTEGER = re.compile(r"[+-]?\d{1,12}")
+# Free text kept on several lines; every other string is cleaned onto one line.
+MULTILINE_FIELDS = frozenset({"notes"})
 _TRUE = {"true", "1", "on", "yes"}
 _FALSE = {"false", "0", "off", "no", ""}
 
-MSG_DATE = "Ngày phải theo định dạng YYYY-MM-DD, ví dụ 2026-09-20."
-MSG_DATETIME = "Thời điểm phải theo định dạng ISO 8601, ví dụ 2026-09-20T08:30:00+07:00."
+MSG_DATE = (
+    f"Ngày phải theo định dạng YYYY-MM-DD, ví dụ 2026-09-20, năm từ {MIN_YEAR} đến {MAX_YEAR}."
+)
+MSG_DATETIME = (
+    "Thời điểm phải theo định dạng ISO 8601, ví dụ 2026-09-20T08:30:00+07:00, "
+    f"năm từ {MIN_YEAR} đến {MAX_YEAR}."
+)
 MSG_STRING = "Phải là chuỗi ký tự."
 MSG_INTEGER = "Phải là số nguyên."
 MSG_ID = "Phải là mã số (số nguyên dương)."
@@ -54,16 +63,27 @@ def _fail(errors: dict[str, str]) -> None:
 
 
 def parse_date(text: str) -> date:
+    """YYYY-MM-DD in 1900–2100 (ValueError otherwise)."""
     if not _DATE.fullmatch(text):
         raise ValueError(text)
-    return date.fromisoformat(text)
+    value = date.fromisoformat(text)
+    if not year_in_range(value):
+        raise ValueError(text)
+    return value
 
 
 def parse_datetime(text: str) -> datetime:
-    """ISO 8601 with a time; without an offset it is office time. Returns aware UTC."""
+    """ISO 8601 with a time; without an offset it is office time. Returns aware UTC.
+
+    The year is checked before the conversion: 0001-01-01T00:00+07:00 would otherwise
+    overflow on its way to UTC.
+    """
     if not _DATETIME.fullmatch(text):
         raise ValueError(text)
-    return to_utc(datetime.fromisoformat(text))
+    value = datetime.fromisoformat(text)
+    if not year_in_range(value):
+        raise ValueError(text)
+    return to_utc(value)
 
 
 # Cursors -------------------------------------------------------------------------------
@@ -84,6 +104,8 @@ def decode_cursor(text: str) -> Keyset:
         raise ValueError(text) from exc
     if arrived_at.tzinfo is None or type(doc_id) is not int or not 0 < doc_id <= MAX_ID:
         raise ValueError(text)
+    if not year_in_range(arrived_at):
+        raise ValueError(text)
     return Keyset(to_utc(arrived_at), doc_id)
 
 
@@ -102,7 +124,7 @@ def parse_list_query(args: MultiDict, *, default_limit: int, max_limit: int) -> 
     filters = RegisterFilters()
 
     def text(name: str) -> str | None:
-        return (args.get(name) or "").strip() or None
+        return clean(args.get(name)) or None
 
     for name in ("date_from", "date_to"):
         value = text(name)
@@ -202,7 +224,9 @@ class _Reader:
 
     def convert(self, name: str, value: Any) -> Any:
         if name in STRING_FIELDS:
-            return value if isinstance(value, str) else self._bad(name, MSG_STRING)
+            if not isinstance(value, str):
+                return self._bad(name, MSG_STRING)
+            return clean_multiline(value) if name in MULTILINE_FIELDS else clean(value)
         if name in ID_FIELDS or name in INTEGER_FIELDS:
             return self._integer(name, value)
         if name in BOOLEAN_FIELDS:
@@ -223,6 +247,8 @@ class _Reader:
             return self._bad(name, MSG_ID if name in ID_FIELDS else MSG_INTEGER)
         if name in ID_FIELDS and not 0 < value <= MAX_ID:
             return self._bad(name, MSG_ID)
+        if not int_in_range(value):
+            return self._bad(name, MSG_INTEGER)
         return value
 
     def _boolean(self, name: str, value: Any) -> bool | None:

@@ -6,8 +6,10 @@ import logging
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,6 +21,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from eoffice.auth import services
 from eoffice.auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm
 from eoffice.core.errors import ServiceError
+from eoffice.core.text import clean
 from eoffice.extensions import limiter
 from eoffice.web.forms import show_refusal
 
@@ -30,6 +33,24 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _submitted_account() -> str:
+    """The rate-limit key of the account being tried, whatever address the tries come from.
+
+    Guessing one person's password from many addresses (or from behind the office's one
+    proxy address, shared by everybody) is held back per account, not only per address.
+    """
+    return "account:" + clean(request.form.get("email", ""))[:254].lower()
+
+
+def _failed(response: Response) -> bool:
+    """Only failed attempts count: a successful sign-in redirects."""
+    return response.status_code != 302
+
+
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
@@ -37,7 +58,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_submitted_account, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -64,16 +86,25 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _render_profile(
+    *,
+    password_form: ChangePasswordForm | None = None,
+    token_form: ApiTokenForm | None = None,
+    new_token: str | None = None,
+):
+    return render_template(
+        "auth/profile.html",
+        password_form=password_form or ChangePasswordForm(),
+        token_form=token_form or ApiTokenForm(),
+        tokens=services.tokens_of(current_user),
+        new_token=new_token,
+    )
+
+
 @bp.get("/profile")
 @login_required
 def profile():
-    return render_template(
-        "auth/profile.html",
-        password_form=ChangePasswordForm(),
-        token_form=ApiTokenForm(),
-        tokens=services.tokens_of(current_user),
-        new_token=session.pop("new_api_token", None),
-    )
+    return _render_profile()
 
 
 @bp.post("/profile/password")
@@ -95,30 +126,29 @@ def change_password():
             login_user(current_user._get_current_object(), fresh=True)
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
             return redirect(url_for("auth.profile"))
-    return render_template(
-        "auth/profile.html",
-        password_form=form,
-        token_form=ApiTokenForm(),
-        tokens=services.tokens_of(current_user),
-        new_token=None,
-    ), 422
+    return _render_profile(password_form=form), 422
 
 
 @bp.post("/profile/tokens")
 @login_required
 def create_token():
+    """The clear token is shown in this very response and nowhere else.
+
+    Not kept in the session for a redirect: the session cookie is signed, not
+    encrypted, and would carry the token to the browser and back until the next view.
+    """
     form = ApiTokenForm()
-    if form.validate_on_submit():
-        try:
-            _token, clear = services.create_api_token(current_user, form.name.data)
-        except ServiceError as exc:
-            flash(exc.message, "danger")
-        else:
-            session["new_api_token"] = clear
-            flash("Đã tạo mã API. Hãy sao chép ngay: mã chỉ hiển thị một lần.", "success")
-    else:
-        flash("Vui lòng đặt tên cho mã API.", "danger")
-    return redirect(url_for("auth.profile"))
+    if not form.validate_on_submit():
+        return _render_profile(token_form=form), 422
+    try:
+        _token, clear = services.create_api_token(current_user, form.name.data)
+    except ServiceError as exc:
+        show_refusal(form, exc)
+        return _render_profile(token_form=form), 422
+    flash("Đã tạo mã API. Hãy sao chép ngay: mã chỉ hiển thị một lần.", "success")
+    response = make_response(_render_profile(new_token=clear))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

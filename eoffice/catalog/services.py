@@ -162,7 +162,8 @@ def levels(kind: str) -> list[UrgencyLevel] | list[ConfidentialityLevel]:
 
 def get_level(kind: str, code: str) -> UrgencyLevel | ConfidentialityLevel:
     model = LEVEL_MODELS.get(kind)
-    level = db.session.get(model, code) if model else None
+    # A code from the URL: one with control characters (NUL) exists nowhere.
+    level = db.session.get(model, code) if model and clean(code) == code else None
     if level is None:
         raise NotFound("Không tìm thấy mức này.")
     return level

@@ -13,9 +13,11 @@ from flask_login import current_user
 from eoffice.catalog import services
 from eoffice.catalog.forms import BookForm, BookRenameForm, DocumentTypeForm, LevelForm
 from eoffice.core.errors import ServiceError
+from eoffice.core.limits import MAX_YEAR, MIN_YEAR
 from eoffice.core.timeutil import local_today
 from eoffice.web.access import roles_required
 from eoffice.web.forms import show_refusal
+from eoffice.web.http import int_arg
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
 admin_only = roles_required("admin")
@@ -159,7 +161,7 @@ def rename_level(kind: str, code: str):
 @admin_only
 def books():
     current_year = local_today().year
-    year = request.args.get("year", current_year, type=int)
+    year = int_arg("year", current_year, min=MIN_YEAR, max=MAX_YEAR)
     return render_template(
         "catalog/books.html",
         year=year,

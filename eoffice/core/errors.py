@@ -52,3 +52,7 @@ class Conflict(ServiceError):
 
     status_code = 409
     code = "conflict"
+
+
+class ConfigurationError(RuntimeError):
+    """The application cannot start safely with this configuration (raised by create_app)."""

@@ -9,9 +9,26 @@ temporary file and are renamed into place, so a crash never leaves half a file.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
+
+from eoffice.core.errors import NotFound
+
+log = logging.getLogger(__name__)
+
+
+class MissingFile(NotFound):
+    """A stored file's bytes are gone from the disk (restored backup, manual deletion).
+
+    The record still points at it, so it is an operator's problem, not the user's: the
+    user gets a 404 that says whom to tell, the log gets an error with the digest.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Tệp không còn trên máy chủ; hãy báo quản trị.")
 
 
 class FileStore:
@@ -42,8 +59,14 @@ class FileStore:
             raise
         return digest
 
-    def open(self, sha256: str):
-        return self.path_for(sha256).open("rb")
+    def open(self, sha256: str) -> BinaryIO:
+        """The stored bytes for reading; MissingFile when they are not on the disk."""
+        path = self.path_for(sha256)
+        try:
+            return path.open("rb")
+        except FileNotFoundError:
+            log.error("stored file %s is missing from %s", sha256, self.root)
+            raise MissingFile() from None
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()

@@ -83,8 +83,3 @@ def format_datetime(value: datetime | None) -> str:
     local = to_local(value)
     assert local is not None
     return local.strftime("%d/%m/%Y %H:%M")
-
-
-def parse_local_datetime(text: str) -> datetime:
-    """Parse 'YYYY-MM-DDTHH:MM' (HTML datetime-local) as office time, return aware UTC."""
-    return to_utc(datetime.fromisoformat(text))

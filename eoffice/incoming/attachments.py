@@ -1,4 +1,10 @@
-"""Files of incoming documents: validation by their bytes, storage by their hash."""
+"""Files of incoming documents: validation by their bytes, storage by their hash.
+
+Three steps, in the order registration needs them: `validate_uploads` (no writes),
+`store_blobs` (bytes to disk, fsync'd, before any number is taken: a large scan must
+not be written while the register book's row is locked) and `attach_files` (the rows,
+inside the registering transaction).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ class Upload:
 class CheckedUpload:
     upload: Upload
     kind: FileKind
+    sha256: str | None = None  # set by store_blobs
 
 
 def file_store() -> FileStore:
@@ -64,8 +71,18 @@ def validate_uploads(uploads: list[Upload], *, already: int = 0) -> list[Checked
     return checked
 
 
+def store_blobs(files: list[CheckedUpload]) -> None:
+    """Write the bytes to the content-addressed store; idempotent, so a refused or
+    repeated registration at worst leaves a file that the next identical upload reuses."""
+    store = file_store()
+    for checked in files:
+        checked.sha256 = store.put(checked.upload.data)
+
+
 def _stored_file(checked: CheckedUpload) -> StoredFile:
-    digest = file_store().put(checked.upload.data)
+    if checked.sha256 is None:
+        raise RuntimeError("store_blobs() must run before attach_files()")
+    digest = checked.sha256
     stmt = select(StoredFile).where(StoredFile.sha256 == digest)
     existing = db.session.scalars(stmt).first()
     if existing is not None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from eoffice.catalog.models import (
     ConfidentialityLevel,
@@ -16,9 +18,10 @@ from eoffice.catalog.models import (
 )
 from eoffice.core.dbtypes import UTCDateTime
 from eoffice.core.models import StoredFile
-from eoffice.core.timeutil import now_utc
+from eoffice.core.timeutil import local_today, now_utc
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, Unit, User
+from workflows.incoming import OPEN_STATES
 
 
 class Source(StrEnum):
@@ -111,9 +114,33 @@ class IncomingDocument(db.Model):
             return f"{self.code_number}/{self.code_notation}"
         return self.code_number or self.code_notation or ""
 
-    @property
+    @hybrid_property
     def is_urgent(self) -> bool:
-        return self.urgency.rank >= 1
+        """Khẩn and above: stands out wherever the document appears."""
+        return self.urgency.is_urgent
+
+    @is_urgent.inplace.expression
+    @classmethod
+    def _is_urgent_expression(cls) -> ColumnElement[bool]:
+        return cls.urgency_code.in_(select(UrgencyLevel.code).where(UrgencyLevel.rank >= 1))
+
+    @hybrid_property
+    def is_overdue(self) -> bool:
+        """Still open and its deadline (hạn xử lý) is before today, office time.
+
+        The one definition of "quá hạn": the list, the dashboard and the filters use
+        this property on a row and the same expression in SQL.
+        """
+        return (
+            self.deadline is not None
+            and self.deadline < local_today()
+            and self.state in OPEN_STATES
+        )
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.deadline < local_today(), cls.state.in_(sorted(OPEN_STATES)))
 
     @property
     def is_cancelled(self) -> bool:
@@ -137,6 +164,10 @@ class IncomingDocument(db.Model):
         return SOURCE_LABELS.get(Source(self.source), self.source)
 
 
+# File kinds a browser shows by itself: these open in a tab ("Xem"), others download.
+INLINE_KINDS = frozenset({"pdf", "jpeg", "png"})
+
+
 class IncomingAttachment(db.Model):
     """A file of an incoming document; the original (Vietnamese) name is kept for display."""
 
@@ -152,3 +183,11 @@ class IncomingAttachment(db.Model):
 
     document: Mapped[IncomingDocument] = relationship(back_populates="attachments")
     stored_file: Mapped[StoredFile] = relationship(lazy="joined")
+
+    @property
+    def can_show_inline(self) -> bool:
+        return self.stored_file.kind in INLINE_KINDS
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.stored_file.kind == "pdf"

@@ -1,19 +1,21 @@
-"""Read side of the incoming register: filtered lists and the rows of the printed book."""
+"""Read side of the incoming register: filtered lists, the rows of the printed book and
+the senders a clerk is offered while registering."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
-from eoffice.catalog.models import UrgencyLevel
-from eoffice.core.text import vn_fold
+from eoffice.core.errors import ValidationFailed
+from eoffice.core.pagination import Page, paginate
+from eoffice.core.text import LIKE_ESCAPE, like_contains, vn_fold
 from eoffice.core.timeutil import local_today, local_tz, to_utc
 from eoffice.extensions import db
 from eoffice.incoming.access import visible_filter
-from eoffice.incoming.models import IncomingDocument, IncomingState
-from eoffice.orgs.models import User
+from eoffice.incoming.models import IncomingDocument
+from eoffice.orgs.models import Organisation, User
 
 
 @dataclass
@@ -27,20 +29,13 @@ class RegisterFilters:
     overdue: bool = False
     state: str | None = None
     text: str | None = None
+    # Not offered on any page; kept so that export requests stored with it still load.
     book_id: int | None = None
-
-    def is_empty(self) -> bool:
-        return not any(vars(self).values())
 
 
 def local_day_start(day: date) -> datetime:
     """00:00 office time of `day`, as UTC."""
     return to_utc(datetime.combine(day, time.min, tzinfo=local_tz()))
-
-
-def _like_folded(text: str) -> str:
-    escaped = vn_fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def filtered(user: User, filters: RegisterFilters) -> Select:
@@ -51,45 +46,25 @@ def filtered(user: User, filters: RegisterFilters) -> Select:
     if filters.date_to:
         stmt = stmt.where(doc.arrived_at < local_day_start(filters.date_to + timedelta(days=1)))
     if filters.sender:
-        stmt = stmt.where(doc.sender_name_folded.like(_like_folded(filters.sender), escape="\\"))
+        stmt = stmt.where(
+            doc.sender_name_folded.like(like_contains(filters.sender), escape=LIKE_ESCAPE)
+        )
     if filters.document_type_id:
         stmt = stmt.where(doc.document_type_id == filters.document_type_id)
     if filters.urgency_code:
         stmt = stmt.where(doc.urgency_code == filters.urgency_code)
     if filters.urgent_only:
-        stmt = stmt.where(
-            doc.urgency_code.in_(select(UrgencyLevel.code).where(UrgencyLevel.rank >= 1))
-        )
+        stmt = stmt.where(doc.is_urgent)
     if filters.overdue:
-        stmt = stmt.where(doc.deadline < local_today(), doc.state == IncomingState.REGISTERED)
+        stmt = stmt.where(doc.is_overdue)
     if filters.state:
         stmt = stmt.where(doc.state == filters.state)
     if filters.book_id:
         stmt = stmt.where(doc.register_book_id == filters.book_id)
     if filters.text:
         for word in vn_fold(filters.text).split():
-            stmt = stmt.where(doc.search_text.like(_like_folded(word), escape="\\"))
+            stmt = stmt.where(doc.search_text.like(like_contains(word), escape=LIKE_ESCAPE))
     return stmt
-
-
-@dataclass
-class Page:
-    items: list[IncomingDocument]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def register_count(user: User, filters: RegisterFilters) -> int:
@@ -98,23 +73,55 @@ def register_count(user: User, filters: RegisterFilters) -> int:
 
 def register_page(user: User, filters: RegisterFilters, page: int, per_page: int) -> Page:
     """Newest first: by arrival time, then by id (the registration order)."""
-    base = filtered(user, filters)
-    total = register_count(user, filters)
-    page = max(1, page)
-    items = db.session.scalars(
-        base.order_by(IncomingDocument.arrived_at.desc(), IncomingDocument.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(list(items), page, per_page, total)
+    doc = IncomingDocument
+    stmt = filtered(user, filters).order_by(doc.arrived_at.desc(), doc.id.desc())
+    return paginate(stmt, page, per_page)
 
 
-def register_rows(
-    user: User, filters: RegisterFilters, limit: int = 20000
-) -> list[IncomingDocument]:
-    """Entries of the printed register, in arrival-number order (oldest first)."""
+def print_filters(date_from: date | None, date_to: date | None) -> RegisterFilters:
+    """The printed Sổ đăng ký covers a period and nothing else: every entry of those days,
+    whatever the list on screen was filtered by, so that "từ số … đến số …" has no gaps.
+    Without dates it is the current month up to today, office time."""
+    end = date_to or local_today()
+    start = date_from or end.replace(day=1)
+    if start > end:
+        message = "“Từ ngày” không được sau “Đến ngày”."
+        raise ValidationFailed(message, field_errors={"date_to": message})
+    return RegisterFilters(date_from=start, date_to=end)
+
+
+def register_rows(user: User, filters: RegisterFilters) -> list[IncomingDocument]:
+    """Every entry of the printed register, in arrival-number order (oldest first).
+
+    No limit here: a register with a row missing is wrong. The size caps live with the
+    renderers (reports.incoming_register), which refuse a register too long to make.
+    """
     stmt = filtered(user, filters).order_by(
         IncomingDocument.register_book_id,
         IncomingDocument.arrival_number,
     )
-    return list(db.session.scalars(stmt.limit(limit)))
+    return list(db.session.scalars(stmt))
+
+
+def sender_suggestions(user: User) -> list[Organisation]:
+    """Senders offered while registering: the organisations of this deployment, and the
+    outside senders this organisation has itself received documents from.
+
+    Not the whole directory: outside senders typed by other schools are theirs, and a
+    sender of a document the user may not see is not suggested either.
+    """
+    received_from = (
+        select(IncomingDocument.sender_org_id)
+        .where(visible_filter(user), IncomingDocument.sender_org_id.is_not(None))
+        .distinct()
+    )
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.is_active.is_(True),
+                or_(Organisation.is_member.is_(True), Organisation.id.in_(received_from)),
+            )
+            .order_by(Organisation.name_folded, Organisation.id)
+        )
+    )

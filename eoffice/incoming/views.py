@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -18,23 +17,22 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 
 from eoffice.core.audit import history
-from eoffice.core.errors import ServiceError
-from eoffice.core.timeutil import format_date, to_local
-from eoffice.extensions import db
+from eoffice.core.errors import ServiceError, ValidationFailed
+from eoffice.core.timeutil import format_date, now_utc, to_local
 from eoffice.incoming import services
 from eoffice.incoming.access import can_register, can_see_register, get_visible
 from eoffice.incoming.attachments import Upload, file_store, get_attachment
 from eoffice.incoming.forms import CancelForm, IncomingForm, RegisterFilterForm
 from eoffice.incoming.queries import (
     RegisterFilters,
+    print_filters,
     register_count,
     register_page,
     register_rows,
+    sender_suggestions,
 )
-from eoffice.orgs.models import Organisation
 from eoffice.web.forms import show_refusal
 from eoffice.web.http import attachment_response
 from workflows.incoming import can_correct
@@ -43,25 +41,11 @@ bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 log = logging.getLogger(__name__)
 
 
-def _filters_from(form: RegisterFilterForm) -> RegisterFilters:
-    return RegisterFilters(
-        date_from=form.date_from.data,
-        date_to=form.date_to.data,
-        sender=form.sender.data or None,
-        document_type_id=form.document_type_id.data,
-        urgency_code=form.urgency_code.data or None,
-        urgent_only=bool(form.urgent_only.data),
-        overdue=bool(form.overdue.data),
-        state=form.state.data or None,
-        text=form.q.data or None,
-    )
-
-
 @bp.get("")
 def register():
     form = RegisterFilterForm(request.args)
     form.validate()
-    filters = _filters_from(form)
+    filters = form.filters()
     page = register_page(
         current_user,
         filters,
@@ -69,11 +53,18 @@ def register():
         current_app.config["PAGE_SIZE"],
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # The printed register covers whole days, never the other filters of the list.
+    print_args = {
+        name: value.isoformat()
+        for name, value in (("date_from", filters.date_from), ("date_to", filters.date_to))
+        if value
+    }
     return render_template(
         "incoming/register.html",
         form=form,
         page=page,
         args=args,
+        print_args=print_args,
         can_register=can_register(current_user),
         can_print=can_see_register(current_user),
     )
@@ -87,22 +78,20 @@ def _uploads() -> list[Upload]:
     ]
 
 
-def _known_senders() -> list[Organisation]:
-    return list(
-        db.session.scalars(
-            select(Organisation).where(Organisation.is_active.is_(True)).order_by(Organisation.name)
-        )
-    )
-
-
-def _render_form(form: IncomingForm, *, doc=None, duplicates=None, status: int = 200):
+def _render_form(
+    form: IncomingForm,
+    *,
+    doc=None,
+    duplicate: services.DuplicateSuspected | None = None,
+    status: int = 200,
+):
     template = "incoming/edit.html" if doc else "incoming/new.html"
     return render_template(
         template,
         form=form,
         doc=doc,
-        duplicates=duplicates or [],
-        senders=_known_senders(),
+        duplicate=duplicate,
+        senders=sender_suggestions(current_user),
         max_upload=current_app.config["MAX_UPLOAD_BYTES"],
     ), status
 
@@ -113,10 +102,11 @@ def new():
         abort(403)
     form = IncomingForm(current_user.org_id)
     if request.method == "GET":
-        local_now = to_local(services.now_utc())
+        local_now = to_local(now_utc())
         form.arrived_at.data = local_now.replace(second=0, microsecond=0, tzinfo=None)
         return _render_form(form)
     if not form.validate_on_submit():
+        _warn_files_lost(form)
         return _render_form(form, status=422)
     try:
         doc = services.register_incoming(
@@ -126,8 +116,8 @@ def new():
             confirm_duplicate=form.confirm_duplicate.data,
         )
     except services.DuplicateSuspected as exc:
-        flash(exc.message, "warning")
-        return _render_form(form, duplicates=exc.duplicates, status=409)
+        _warn_files_lost(form)
+        return _render_form(form, duplicate=exc, status=409)
     except ServiceError as exc:
         show_refusal(form, exc)
         _warn_files_lost(form)
@@ -168,12 +158,12 @@ def edit(doc_id: int):
         abort(403)
     if request.method == "GET":
         data = services.input_from_document(doc)
-        form = IncomingForm(current_user.org_id, data=vars(data))
+        form = IncomingForm(current_user.org_id, current=doc, data=vars(data))
         form.arrived_at.data = to_local(doc.arrived_at).replace(tzinfo=None)
-        form.sender_agency_code.data = doc.sender_agency_code
         return _render_form(form, doc=doc)
-    form = IncomingForm(current_user.org_id)
+    form = IncomingForm(current_user.org_id, current=doc)
     if not form.validate_on_submit():
+        _warn_files_lost(form)
         return _render_form(form, doc=doc, status=422)
     try:
         services.correct_incoming(current_user, doc.id, form.to_input(), _uploads())
@@ -199,11 +189,7 @@ def cancel(doc_id: int):
 @bp.get("/<int:doc_id>/files/<int:attachment_id>")
 def download(doc_id: int, attachment_id: int):
     attachment = get_attachment(current_user, doc_id, attachment_id)
-    inline = request.args.get("inline") == "1" and attachment.stored_file.kind in {
-        "pdf",
-        "jpeg",
-        "png",
-    }
+    inline = request.args.get("inline") == "1" and attachment.can_show_inline
     stored = attachment.stored_file
     return attachment_response(
         file_store().open(stored.sha256),
@@ -213,16 +199,15 @@ def download(doc_id: int, attachment_id: int):
     )
 
 
-def _print_filters() -> tuple[RegisterFilters, date, date]:
+def _print_filters() -> RegisterFilters:
+    """The period to print, from the query string's dates and nothing else."""
     form = RegisterFilterForm(request.args)
     form.validate()
-    filters = _filters_from(form)
-    today = services.now_utc()
-    filters.date_to = filters.date_to or to_local(today).date()
-    filters.date_from = filters.date_from or filters.date_to.replace(day=1)
-    if filters.date_from > filters.date_to:
-        abort(400)
-    return filters, filters.date_from, filters.date_to
+    for field in (form.date_from, form.date_to):
+        if field.errors:
+            message = f"{field.label.text}: {field.errors[0]}"
+            raise ValidationFailed(message, field_errors={field.name: field.errors[0]})
+    return print_filters(form.date_from.data, form.date_to.data)
 
 
 @bp.get("/register.pdf")
@@ -233,7 +218,8 @@ def register_pdf():
     from eoffice.reports.exports import request_register_pdf
     from eoffice.reports.incoming_register import check_pdf_size, render_pdf
 
-    filters, start, end = _print_filters()
+    filters = _print_filters()
+    start, end = filters.date_from, filters.date_to
     count = register_count(current_user, filters)
     check_pdf_size(count)
     if count > current_app.config["REGISTER_PDF_SYNC_ROWS"]:
@@ -255,7 +241,8 @@ def register_xlsx():
         abort(403)
     from eoffice.reports.incoming_register import render_xlsx
 
-    filters, start, end = _print_filters()
+    filters = _print_filters()
+    start, end = filters.date_from, filters.date_to
     rows = register_rows(current_user, filters)
     data = render_xlsx(current_user.organisation, rows, start, end)
     name = f"So-VB-den_{start:%Y%m%d}-{end:%Y%m%d}.xlsx"

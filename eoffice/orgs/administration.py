@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from eoffice.core.errors import Forbidden, NotFound, ValidationFailed
-from eoffice.core.text import clean, vn_fold
+from eoffice.core.pagination import Page, paginate
+from eoffice.core.text import LIKE_ESCAPE, clean, like_contains, vn_fold
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, OrgKind, Role, User
 from eoffice.orgs.services import (
@@ -72,25 +73,9 @@ class OrganisationRow:
     user_count: int
 
 
-@dataclass
-class OrganisationListing:
-    rows: list[OrganisationRow]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def _escape_like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def organisation_listing(
     actor: User, *, scope: str = "member", query: str = "", page: int = 1, per_page: int = 50
-) -> OrganisationListing:
+) -> Page[OrganisationRow]:
     """The organisations page: the own one for a school admin, the directory for the district."""
     stmt = select(Organisation)
     if not is_district_admin(actor):
@@ -99,18 +84,13 @@ def organisation_listing(
         stmt = stmt.where(Organisation.kind == OrgKind.EXTERNAL, Organisation.is_member.is_(False))
     else:
         stmt = stmt.where(Organisation.is_member.is_(True))
-    folded = vn_fold(query)
-    if folded:
-        stmt = stmt.where(Organisation.name_folded.like(_escape_like(folded), escape="\\"))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(1, page)
-    orgs = list(
-        db.session.scalars(
-            stmt.order_by(Organisation.kind, Organisation.name_folded, Organisation.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
+    if vn_fold(query):
+        stmt = stmt.where(Organisation.name_folded.like(like_contains(query), escape=LIKE_ESCAPE))
+    stmt = stmt.order_by(Organisation.kind, Organisation.name_folded, Organisation.id)
+    return paginate(stmt, page, per_page).map(_with_user_counts)
+
+
+def _with_user_counts(orgs: list[Organisation]) -> list[OrganisationRow]:
     counts = dict(
         db.session.execute(
             select(User.org_id, func.count(User.id))
@@ -118,8 +98,7 @@ def organisation_listing(
             .group_by(User.org_id)
         ).all()
     )
-    rows = [OrganisationRow(o, counts.get(o.id, 0)) for o in orgs]
-    return OrganisationListing(rows, page, per_page, total)
+    return [OrganisationRow(o, counts.get(o.id, 0)) for o in orgs]
 
 
 def parent_choices(actor: User, org: Organisation | None = None) -> list[Organisation]:

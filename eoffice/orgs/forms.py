@@ -12,17 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eoffice.orgs.models import ORG_KIND_LABELS, ROLE_LABELS, Organisation, Unit
 from eoffice.orgs.services import OrganisationData
-from eoffice.web.forms import Form
-
-
-def optional_int(value) -> int | None:
-    """'' and '0' mean "none chosen"; anything unreadable is treated the same way."""
-    if value in (None, "", "0", 0):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+from eoffice.web.forms import Form, optional_int
 
 
 def _max(n: int) -> Length:

@@ -14,7 +14,7 @@ from eoffice.core.security import hash_password, new_token, password_problem
 from eoffice.core.text import clean, vn_fold
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, OrgKind, Role, Unit, User, UserRole
-from eoffice.orgs.validation import agency_code_problem, official_email_problem
+from eoffice.orgs.validation import agency_code_problem, official_email_problem, shorten
 
 
 @dataclass
@@ -109,30 +109,54 @@ def save_organisation(
     return org
 
 
-def find_or_create_sender(name: str, agency_code: str | None) -> Organisation:
-    """The directory entry for a sender typed by a clerk: by agency code, else by folded name."""
-    code = check_agency_code(agency_code, field="sender_agency_code")
+def find_or_create_sender(
+    name: str, agency_code: str | None, *, persist: bool = True
+) -> Organisation:
+    """The directory entry for a sender typed by a clerk: by agency code, else by folded name.
+
+    Intake never changes an existing entry: the directory is shared by every
+    organisation of the deployment, and one school's typing must not rename another's
+    sender or give it a code. A code that belongs to a differently named organisation,
+    or a name whose entry has another code, is refused on `sender_agency_code`. An
+    entry without a code is used as it is; the caller keeps the typed code on its own
+    record. With `persist=False` a new sender comes back unsaved (not in the session),
+    so that a caller validating everything before writing can save it later.
+    """
     name = clean(name)
+    code = check_agency_code(agency_code, field="sender_agency_code")
+    folded = vn_fold(name)
     if code:
-        existing = db.session.scalars(
+        owner = db.session.scalars(
             select(Organisation).where(Organisation.agency_code == code)
         ).first()
-        if existing is not None:
-            return existing
+        if owner is not None:
+            if owner.name_folded != folded:
+                problem = (
+                    f"Mã định danh {code} là của “{owner.name}”, "
+                    f"không phải “{shorten(name, 50)}”. "
+                    "Hãy kiểm tra lại tên hoặc mã cơ quan gửi."
+                )
+                raise ValidationFailed(problem, field_errors={"sender_agency_code": problem})
+            return owner
     existing = db.session.scalars(
         select(Organisation)
-        .where(Organisation.name_folded == vn_fold(name))
+        .where(Organisation.name_folded == folded)
         .order_by(Organisation.is_member.desc(), Organisation.id)
     ).first()
     if existing is not None:
-        if code and existing.agency_code is None:
-            existing.agency_code = code
+        if code and existing.agency_code and existing.agency_code != code:
+            problem = (
+                f"“{existing.name}” có mã định danh {existing.agency_code}, "
+                f"khác mã {code} vừa nhập. Hãy kiểm tra lại tên hoặc mã cơ quan gửi."
+            )
+            raise ValidationFailed(problem, field_errors={"sender_agency_code": problem})
         return existing
     org = Organisation(
-        name=name, name_folded=vn_fold(name), agency_code=code, kind=OrgKind.EXTERNAL
+        name=name, name_folded=folded, agency_code=code, kind=OrgKind.EXTERNAL, is_active=True
     )
-    db.session.add(org)
-    db.session.flush()
+    if persist:
+        db.session.add(org)
+        db.session.flush()
     return org
 
 

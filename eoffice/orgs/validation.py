@@ -28,11 +28,23 @@ PUBLIC_MAIL_DOMAINS = {
 }
 
 
+def shorten(value: str, limit: int) -> str:
+    """`value` cut to `limit` characters with an ellipsis: what a message may echo back.
+
+    A message repeats what the user typed so they can see the mistake, but not 500
+    pasted characters (nor a whole paragraph in the log).
+    """
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def agency_code_problem(code: str, pattern: str) -> str | None:
     """Return a Vietnamese message if `code` is not a valid mã định danh, else None."""
     # ASCII: \d would otherwise accept full-width and other Unicode digits.
     if not re.fullmatch(pattern, code, flags=re.ASCII):
-        return f"Mã định danh “{code}” không đúng định dạng NNN.NN.NN.XNN (ví dụ 000.00.00.H29)."
+        return (
+            f"Mã định danh “{shorten(code, 20)}” không đúng định dạng NNN.NN.NN.XNN "
+            "(ví dụ 000.00.00.H29)."
+        )
     return None
 
 
@@ -55,7 +67,7 @@ def official_email_problem(address: str, allowed: Iterable[str]) -> str | None:
     try:
         normalised = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError:
-        return f"Địa chỉ thư điện tử “{address}” không hợp lệ."
+        return f"Địa chỉ thư điện tử “{shorten(address, 80)}” không hợp lệ."
     domain = normalised.rsplit("@", 1)[1].lower()
     if domain in PUBLIC_MAIL_DOMAINS:
         return (
@@ -64,5 +76,8 @@ def official_email_problem(address: str, allowed: Iterable[str]) -> str | None:
         )
     if not domain_allowed(domain, allowed):
         names = ", ".join(allowed)
-        return f"Tên miền “{domain}” không thuộc danh sách thư công vụ được phép ({names})."
+        return (
+            f"Tên miền “{shorten(domain, 80)}” không thuộc danh sách thư công vụ "
+            f"được phép ({names})."
+        )
     return None

@@ -10,11 +10,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from eoffice.core.errors import ServiceError
+from eoffice.core.text import clean
 from eoffice.orgs import administration, people
 from eoffice.orgs.forms import OrganisationForm, UnitForm, UserCreateForm, UserEditForm
 from eoffice.orgs.models import Organisation
 from eoffice.web.access import roles_required
 from eoffice.web.forms import show_refusal
+from eoffice.web.http import int_arg
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin")
 admin_only = roles_required("admin")
@@ -27,12 +29,12 @@ admin_only = roles_required("admin")
 @admin_only
 def organisations():
     scope = "external" if request.args.get("scope") == "external" else "member"
-    query = request.args.get("q", "").strip()
+    query = clean(request.args.get("q"))
     listing = administration.organisation_listing(
         current_user,
         scope=scope,
         query=query,
-        page=request.args.get("page", 1, type=int),
+        page=int_arg("page", 1, min=1),
         per_page=current_app.config["PAGE_SIZE"],
     )
     return render_template(
@@ -163,7 +165,7 @@ def reactivate_unit(unit_id: int):
 
 
 def _org_from_args() -> Organisation:
-    org_id = request.args.get("org_id", type=int) or current_user.org_id
+    org_id = int_arg("org_id", current_user.org_id, min=1)
     return administration.get_member_org_for(current_user, org_id)
 
 

@@ -2,17 +2,24 @@
 
 WTForms ships no Vietnamese catalogue, so its own messages ("Not a valid integer value.")
 would reach users in English. `VietnameseTranslations` maps each of them; every form
-in eoffice derives from `Form`.
+in eoffice derives from `Form`, which also keeps out what no database column can hold
+(numbers past 32 bits, years outside 1900–2100, control characters), whatever package
+the form belongs to.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
+from typing import Any
 
 from flask import flash, request
 from flask_wtf import FlaskForm
+from wtforms import Field, FileField, PasswordField
 
 from eoffice.core.errors import ServiceError
+from eoffice.core.limits import MSG_INT_RANGE, MSG_YEAR_RANGE, int_in_range, year_in_range
+from eoffice.core.text import strip_controls
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +83,68 @@ class VietnameseTranslations:
 _TRANSLATIONS = VietnameseTranslations()
 
 
+def optional_int(value: Any) -> int | None:
+    """Coercion of an id select: '' and '0' mean "none chosen"; anything unreadable is
+    a ValueError, which WTForms reports on the field ("Lựa chọn không hợp lệ.")."""
+    if value in (None, "", "0", 0):
+        return None
+    return int(value)
+
+
+def _range_problem(value: Any) -> str | None:
+    """Why a processed value cannot be stored, or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None if int_in_range(value) else MSG_INT_RANGE
+    if isinstance(value, (date, datetime)):
+        return None if year_in_range(value) else MSG_YEAR_RANGE
+    if isinstance(value, list):
+        return next((p for p in map(_range_problem, value) if p), None)
+    return None
+
+
+def _without_controls(value: Any) -> Any:
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return [strip_controls(item) for item in value]
+    return value
+
+
 class Form(FlaskForm):
-    """Base of every form: CSRF from Flask-WTF, messages in Vietnamese, refusals logged."""
+    """Base of every form: CSRF from Flask-WTF, messages in Vietnamese, refusals logged.
+
+    Out-of-range numbers and dates are refused when the form is processed: the field's
+    data becomes None and the field carries the message, so even a view that reads a
+    filter form without looking at its errors never hands such a value to a query.
+    """
 
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        self._out_of_range: dict[str, str] = {}
+        for name, field in self._fields.items():
+            self._guard(name, field)
+
+    def _guard(self, name: str, field: Field) -> None:
+        if not isinstance(field, (PasswordField, FileField)):
+            field.data = _without_controls(field.data)
+        problem = _range_problem(field.data)
+        if problem:
+            field.data = [] if isinstance(field.data, list) else None
+            field.process_errors = [*field.process_errors, problem]
+            self._out_of_range[name] = problem
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name, problem in self._out_of_range.items():
+            field = self._fields.get(name)
+            if field is not None:
+                # Only the range message: "required" or "not a valid choice" would be noise.
+                field.errors = [problem]
+        return valid and not self._out_of_range
 
     def validate_on_submit(self, extra_validators=None) -> bool:
         valid = super().validate_on_submit(extra_validators)

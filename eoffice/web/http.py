@@ -1,10 +1,42 @@
-"""HTTP helpers for serving stored files."""
+"""HTTP helpers: bounded integers from the query string, and serving stored files."""
 
 from __future__ import annotations
 
+import re
 from typing import BinaryIO
 
-from flask import Response, send_file
+from flask import Response, request, send_file
+from werkzeug.routing import IntegerConverter
+
+from eoffice.core.limits import MAX_INT
+
+_INTEGER = re.compile(r"[+-]?\d{1,10}")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """The `int` URL converter, capped at 2**31 - 1: a larger id matches no route (404).
+
+    Werkzeug's own converter takes any number of digits, and an id past 64 bits would
+    reach the database driver and fail there (500) instead of being simply not found.
+    """
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        cap = MAX_INT if max is None or max > MAX_INT else max
+        super().__init__(map, fixed_digits, min, cap, signed)
+
+
+def int_arg(name: str, default: int, *, min: int = -MAX_INT, max: int = MAX_INT) -> int:
+    """The query-string integer `name`, or `default` when absent, unreadable or out of range.
+
+    A page number, a year or an id typed into the address bar is a convenience, not a
+    command: anything that is not a sensible number falls back to the page's default
+    rather than to an error page.
+    """
+    raw = (request.args.get(name) or "").strip()
+    if not _INTEGER.fullmatch(raw):
+        return default
+    value = int(raw)
+    return value if min <= value <= max else default
 
 
 def attachment_response(

@@ -479,3 +479,21 @@ def test_renaming_a_book_never_touches_its_counter_and_default_books_stay_open(a
 
     client.post(f"/admin/catalog/books/{book.id}/deactivate")
     assert _fresh(RegisterBook, book.id).is_active is True
+
+
+def test_organisation_directory_pages_and_searches_without_diacritics(app, world):
+    app.config["PAGE_SIZE"] = 2
+    client = _signed_in(app, world.district.admin)
+    orgs = [world.district.org, world.school_a.org, world.school_b.org]
+
+    def listed(query: str) -> set[int]:
+        page = client.get(f"/admin/organisations{query}").get_data(as_text=True)
+        return {o.id for o in orgs if f'href="/admin/organisations/{o.id}"' in page}
+
+    first, second = listed(""), listed("?page=2")
+    assert len(first) == 2 and len(second) == 1
+    assert first | second == {o.id for o in orgs}
+    assert "Trang 2 / 2" in client.get("/admin/organisations?page=2").get_data(as_text=True)
+    assert listed("?q=bach+dang") == {world.school_b.org.id}
+    # LIKE wildcards typed in the search are searched for, not expanded.
+    assert listed("?q=%25") == set() and listed("?q=_") == set()

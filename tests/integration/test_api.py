@@ -24,6 +24,7 @@ from eoffice.auth.services import create_api_token, revoke_api_token
 from eoffice.catalog.models import RegisterBook
 from eoffice.core import timeutil
 from eoffice.core.models import StoredFile
+from eoffice.core.storage import FileStore
 from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload
 from eoffice.incoming.models import IncomingDocument
@@ -347,6 +348,71 @@ def test_list_rejects_invalid_parameters(api):
         assert api.get(f"{PREFIX}/incoming", query_string=params).status_code == 422
 
 
+def _cursor(moment: str, doc_id: int) -> str:
+    raw = json.dumps([moment, doc_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_list_refuses_dates_and_cursors_outside_1900_2100(api):
+    bad = {
+        "date_from": "0001-01-01",
+        "date_to": "9999-12-31",
+        "cursor": _cursor("0001-01-01T00:00:00+07:00", 1),
+    }
+    response = api.get(f"{PREFIX}/incoming", query_string=bad)
+    assert response.status_code == 422
+    fields = response.json["error"]["fields"]
+    assert set(fields) == set(bad)
+    assert "năm từ 1900 đến 2100" in fields["date_from"]
+    edge = {"date_from": "1900-01-01", "date_to": "2100-12-31"}
+    assert api.get(f"{PREFIX}/incoming", query_string=edge).status_code == 200
+    late = {"cursor": _cursor("2100-12-31T23:59:00+07:00", 2**31 - 1)}
+    assert api.get(f"{PREFIX}/incoming", query_string=late).status_code == 200
+
+
+def test_control_characters_in_text_parameters_are_dropped(api, world):
+    doc = factories.register(world.school_a.clerk, subject="Kế hoạch tuyển sinh 2026")
+    response = api.get(
+        f"{PREFIX}/incoming", query_string={"q": "tuy\x00en sinh", "sender": "s\x00o"}
+    )
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json["items"]] == [doc.id]
+    urgency = api.get(f"{PREFIX}/incoming", query_string={"urgency_code": "rat\x00khan"})
+    assert urgency.status_code == 422
+
+
+def test_control_characters_in_a_json_body_are_not_stored(api):
+    response = api.post(
+        f"{PREFIX}/incoming",
+        json=json_body(
+            sender_name="Sở Giáo dục\x00 và Đào tạo",
+            subject="Trích\x00 yếu\u0085 nội dung\ud800",
+            signer_name="Nguyễn\x00 Văn A",
+            notes="Dòng\x00 1\r\nDòng\t2",
+            symbol="12/SGDĐT\x00-VP",
+            urgency_code="nor\x00mal",
+        ),
+    )
+    assert response.status_code == 201, response.json
+    doc = db.session.get(IncomingDocument, response.json["id"])
+    assert doc.sender_name == "Sở Giáo dục và Đào tạo"
+    assert doc.subject == "Trích yếu nội dung"
+    assert doc.signer_name == "Nguyễn Văn A"
+    assert doc.notes == "Dòng 1\nDòng 2"
+    assert doc.symbol == "12/SGDĐT-VP"
+    assert doc.urgency_code == "normal"
+
+
+def test_a_file_missing_from_the_disk_is_a_json_404(api, app, world):
+    doc = factories.register(world.school_a.clerk, [Upload("a.pdf", factories.pdf_bytes())])
+    attachment = doc.attachments[0]
+    store = FileStore(app.config["STORAGE_DIR"])
+    store.path_for(attachment.stored_file.sha256).unlink()
+    response = api.get(f"{PREFIX}/incoming/{doc.id}/files/{attachment.id}")
+    assert response.status_code == 404
+    assert response.json["error"]["message"] == "Tệp không còn trên máy chủ; hãy báo quản trị."
+
+
 # One document and its files ----------------------------------------------------------------
 
 
@@ -575,6 +641,18 @@ INVALID_REGISTRATIONS = [
         {"files"},
     ),
     (_form_with_stray_file, {"page_count", "attachment"}),
+    (
+        lambda: {
+            "json": json_body(
+                arrived_at="0001-01-01T00:00",
+                document_date="9999-12-31",
+                deadline="0001-01-01",
+                page_count=10**20,
+            )
+        },
+        {"arrived_at", "document_date", "deadline", "page_count"},
+    ),
+    (lambda: {"json": json_body(arrived_at="0001-01-01T00:00+14:00")}, {"arrived_at"}),
 ]
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from rq import Queue, SimpleWorker
 
+from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
 from eoffice.jobs.connection import runner
-from eoffice.reports.exports import run_export
+from eoffice.reports.exports import MSG_SYSTEM_ERROR, RETRIES, RETRY_INTERVALS, run_export
 from eoffice.reports.models import ExportState, ReportExport
 from tests import factories
 
@@ -19,6 +21,12 @@ RANGE = "date_from=2026-01-01&date_to=2030-12-31"
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "REGISTER_PDF_SYNC_ROWS": 2}
+
+
+@pytest.fixture(autouse=True)
+def empty_queues(app):
+    """The embedded queues live in one in-process server: no job of an earlier test."""
+    runner().connection.flushall()
 
 
 def _three_documents(world):
@@ -96,6 +104,92 @@ def test_job_is_idempotent_and_failures_are_recorded(client, world, app):
     run_export(second_id)  # a retried job changes nothing
     db.session.refresh(done)
     assert done.state == ExportState.DONE and done.finished_at == finished_at
+
+
+def test_export_jobs_are_retried_with_backoff(client, world):
+    clerk = _three_documents(world)
+    factories.login(client, clerk)
+    export_id = _request_export(client)
+    [job] = runner().queues["default"].get_jobs()
+    assert job.args == (export_id,)
+    assert job.retries_left == RETRIES == 2
+    assert job.retry_intervals == RETRY_INTERVALS == [30, 120]
+
+
+def _stamp_running(export_id: int, started_at) -> ReportExport:
+    export = db.session.get(ReportExport, export_id)
+    export.state = ExportState.RUNNING
+    export.started_at = started_at
+    db.session.commit()
+    return export
+
+
+def test_an_export_left_running_by_a_dead_worker_is_rendered_again(client, world, app):
+    clerk = _three_documents(world)
+    factories.login(client, clerk)
+    export_id = _request_export(client)
+    timeout = timedelta(seconds=app.config["EXPORT_JOB_TIMEOUT"])
+
+    # Still within its time: somebody is on it, a second run leaves it alone.
+    export = _stamp_running(export_id, now_utc() - timeout + timedelta(seconds=30))
+    run_export(export_id)
+    db.session.refresh(export)
+    assert export.state == ExportState.RUNNING
+    assert "Đang dàn trang" in client.get(f"/reports/exports/{export_id}").get_data(as_text=True)
+    assert client.post(f"/reports/exports/{export_id}/retry").status_code == 302
+    db.session.refresh(export)
+    assert export.state == ExportState.RUNNING  # refused: it is not stale
+
+    # Past the job timeout: its worker is gone. The page says so and stops polling...
+    _stamp_running(export_id, now_utc() - timeout - timedelta(seconds=1))
+    status = client.get(f"/reports/exports/{export_id}/status").get_data(as_text=True)
+    assert "Quá thời gian tạo tệp" in status and "hx-trigger" not in status
+    assert "Tạo lại tệp" in status
+    # ...and the job, when it runs again, renders it.
+    run_export(export_id)
+    db.session.refresh(export)
+    assert export.state == ExportState.DONE
+    assert client.get(f"/reports/exports/{export_id}/download").data.startswith(b"%PDF-")
+
+
+def test_the_user_can_ask_again_for_a_stale_export(client, world, app):
+    clerk = _three_documents(world)
+    factories.login(client, clerk)
+    export_id = _request_export(client)
+    runner().queues["default"].empty()  # the job died with its worker
+    timeout = timedelta(seconds=app.config["EXPORT_JOB_TIMEOUT"])
+    _stamp_running(export_id, now_utc() - timeout - timedelta(minutes=5))
+    response = client.post(f"/reports/exports/{export_id}/retry")
+    assert response.status_code == 302
+    export = db.session.get(ReportExport, export_id)
+    db.session.refresh(export)
+    assert export.state == ExportState.QUEUED
+    runner().work_burst()
+    db.session.refresh(export)
+    assert export.state == ExportState.DONE
+
+
+def test_an_unexpected_failure_is_queued_again_for_rqs_retry(client, world, app, tmp_path):
+    clerk = _three_documents(world)
+    factories.login(client, clerk)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    app.config["STORAGE_DIR"] = str(blocked)  # the render works, storing the file fails
+    export_id = _request_export(client)
+    jobs = runner()
+    jobs.work_burst()
+    export = db.session.get(ReportExport, export_id)
+    db.session.refresh(export)
+    assert export.state == ExportState.QUEUED and export.message is None
+    queue = jobs.queues["default"]
+    [job_id] = queue.scheduled_job_registry.get_job_ids()
+    assert queue.fetch_job(job_id).retries_left == 1
+
+    # Called outside a retrying job (the last attempt), the failure is final and told.
+    run_export(export_id)
+    db.session.refresh(export)
+    assert export.state == ExportState.FAILED
+    assert export.message == MSG_SYSTEM_ERROR
 
 
 @pytest.mark.redis

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from eoffice.core.errors import Forbidden, NotFound, ValidationFailed
 from eoffice.core.models import AuditEvent
 from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload
+from eoffice.incoming.duplicates import HIDDEN_ONLY_MESSAGE
 from eoffice.incoming.models import IncomingDocument
 from eoffice.incoming.services import (
     DuplicateSuspected,
@@ -156,3 +158,56 @@ def test_unknown_or_mismatched_book_is_a_validation_error(world):
     with pytest.raises(ValidationFailed):
         register_incoming(clerk, factories.incoming_input(book_code="confidential"), [])
     assert factories.register(clerk).arrival_number == 1
+
+
+# Duplicates and visibility ------------------------------------------------------------
+
+
+def _second_clerk(world):
+    user = factories.make_user(
+        world.school_a.org, "vanthu2@thleloi.hcm.edu.vn", ["clerk"], "Đỗ Văn Thư Hai"
+    )
+    db.session.commit()
+    return user
+
+
+def test_duplicate_of_a_secret_entry_is_announced_without_its_details(world, caplog, monkeypatch):
+    secret = factories.register(
+        world.school_a.clerk,
+        confidentiality_code="confidential",
+        subject="Phương án bảo vệ bí mật kỳ thi",
+    )
+    other_clerk = _second_clerk(world)
+    # Alembic's fileConfig (run by the session's migration) disables existing loggers.
+    monkeypatch.setattr(logging.getLogger("eoffice.incoming.services"), "disabled", False)
+    caplog.set_level("INFO", logger="eoffice.incoming.services")
+    with pytest.raises(DuplicateSuspected) as caught:
+        register_incoming(other_clerk, factories.incoming_input(), [])
+    warning = caught.value
+    assert warning.duplicates == []
+    assert warning.hidden_count == 1
+    assert warning.message == HIDDEN_ONLY_MESSAGE
+    for detail in (secret.subject, secret.symbol, secret.sender_name, str(secret.id)):
+        assert detail not in warning.message
+    assert "possible duplicate" in caplog.text
+    # The clerk who registered it sees the earlier entry in full.
+    with pytest.raises(DuplicateSuspected) as own:
+        register_incoming(world.school_a.clerk, factories.incoming_input(), [])
+    assert own.value.duplicates == [secret] and own.value.hidden_count == 0
+
+
+def test_visible_and_hidden_duplicates_together(world):
+    plain = factories.register(world.school_a.clerk)
+    factories.register(world.school_a.clerk, confidentiality_code="confidential")
+    other_clerk = _second_clerk(world)
+    with pytest.raises(DuplicateSuspected) as caught:
+        register_incoming(other_clerk, factories.incoming_input(), [])
+    assert caught.value.duplicates == [plain]
+    assert caught.value.hidden_count == 1
+    assert "1 văn bản trùng mà bạn không có quyền xem" in caught.value.message
+
+
+def test_another_schools_entry_is_no_duplicate(world):
+    factories.register(world.school_b.clerk)
+    doc = register_incoming(world.school_a.clerk, factories.incoming_input(), [])
+    assert doc.arrival_number == 1

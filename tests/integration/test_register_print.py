@@ -248,3 +248,25 @@ def test_oversized_pdf_is_refused_with_a_message_but_excel_still_works(
         messages = [text for _category, text in session["_flashes"]]
     assert any("có 3 văn bản, quá nhiều để in một lần (tối đa 2)" in m for m in messages)
     assert client.get(f"/incoming/register.xlsx?{SEPTEMBER}").status_code == 200
+
+
+def test_oversized_xlsx_is_refused_with_a_message(app, client, world, september):
+    app.config["REGISTER_XLSX_MAX_ROWS"] = 2
+    factories.login(client, world.school_a.clerk)
+    response = client.get(f"/incoming/register.xlsx?{SEPTEMBER}", headers={"Referer": "/incoming"})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        messages = [text for _category, text in session["_flashes"]]
+    assert any("có 3 văn bản, quá nhiều để xuất Excel một lần (tối đa 2)" in m for m in messages)
+    app.config["REGISTER_XLSX_MAX_ROWS"] = 3
+    assert client.get(f"/incoming/register.xlsx?{SEPTEMBER}").status_code == 200
+
+
+def test_render_xlsx_checks_its_own_size(app, world, september):
+    from eoffice.core.errors import ValidationFailed
+    from eoffice.reports.incoming_register import render_xlsx
+
+    app.config["REGISTER_XLSX_MAX_ROWS"] = 1
+    docs = [september["plain"], september["flash"]]
+    with pytest.raises(ValidationFailed, match="tối đa 1"):
+        render_xlsx(world.school_a.org, docs, date(2026, 9, 1), date(2026, 9, 30))

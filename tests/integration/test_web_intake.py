@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
+import lxml.html
 import pytest
 from sqlalchemy import func, select
 
+from eoffice.auth.services import create_api_token
+from eoffice.catalog.models import RegisterBook
+from eoffice.catalog.services import create_book, set_document_type_active
+from eoffice.core import timeutil
 from eoffice.core.timeutil import local_today
 from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload
 from eoffice.incoming.models import IncomingDocument
 from tests import factories
 from tests.pdftext import pdf_text
+
+# 28/11/2026 10:00 in Ho Chi Minh City: the form's arrival (27/11 08:15) is recent.
+NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(app):
+    timeutil.set_clock(lambda: NOW)
 
 
 def _form(**overrides) -> dict:
@@ -92,10 +106,11 @@ def test_whole_intake_register_find_print(client, world):
 
 def test_missing_required_field_keeps_input_and_saves_nothing(client, world):
     factories.login(client, world.school_a.clerk)
-    response = _post(client, _form(subject=""))
+    response = _post(client, _form(subject=""), [(factories.pdf_bytes(), "scan.pdf")])
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Bắt buộc nhập." in page
+    assert "trình duyệt không giữ tệp đã chọn" in page
     assert 'value="3337/GDĐT-TTTT"' in page  # what the clerk typed is still there
     assert "Nhận qua bưu điện" in page
     assert _count() == 0
@@ -142,7 +157,11 @@ def test_file_over_the_limit(client, world, app):
     assert _count() == 0
 
 
-def test_duplicate_warning_then_confirm(client, world):
+def _incoming_form(page: str) -> lxml.html.FormElement:
+    return lxml.html.fromstring(page).get_element_by_id("incoming-form")
+
+
+def test_duplicate_warning_then_confirm_as_a_browser_would(client, world, caplog):
     clerk = world.school_a.clerk
     first = factories.register(clerk)
     factories.login(client, clerk)
@@ -151,15 +170,145 @@ def test_duplicate_warning_then_confirm(client, world):
         symbol=first.symbol,
         document_date=first.document_date.isoformat(),
     )
-    warned = _post(client, data)
+    warned = _post(client, data, [(factories.pdf_bytes(), "bản scan.pdf")])
     assert warned.status_code == 409
     page = warned.get_data(as_text=True)
     assert "có thể đã được vào sổ" in page
     assert f"/incoming/{first.id}" in page
+    assert "trình duyệt không giữ tệp đã chọn" in page  # the file must be chosen again
     assert _count() == 1
-    confirmed = _post(client, {**data, "confirm_duplicate": "y"})
+
+    # The browser sends what is inside the form: the confirmation must be part of it.
+    form = _incoming_form(page)
+    assert form.get_element_by_id("confirm_duplicate") is not None
+    form.inputs["confirm_duplicate"].checked = True
+    sent = dict(form.form_values())
+    assert sent["confirm_duplicate"] == "y"
+    confirmed = _post(client, sent, [(factories.pdf_bytes(), "bản scan.pdf")])
     assert confirmed.status_code == 302
     assert _count() == 2
+
+
+def test_duplicate_page_shows_nothing_of_a_secret_entry(client, world):
+    secret = factories.register(
+        world.school_a.clerk,
+        confidentiality_code="confidential",
+        subject="Phương án bảo vệ bí mật kỳ thi",
+    )
+    colleague = factories.make_user(
+        world.school_a.org, "vanthu2@thleloi.hcm.edu.vn", ["clerk"], "Đỗ Văn Thư Hai"
+    )
+    db.session.commit()
+    factories.login(client, colleague)
+    warned = _post(
+        client,
+        _form(
+            sender_name=secret.sender_name,
+            symbol=secret.symbol,
+            document_date=secret.document_date.isoformat(),
+        ),
+    )
+    assert warned.status_code == 409
+    page = warned.get_data(as_text=True)
+    assert "bạn không có quyền xem; hãy hỏi lãnh đạo trước khi vào sổ" in page
+    assert secret.subject not in page
+    assert f"/incoming/{secret.id}" not in page
+    assert client.get(f"/incoming/{secret.id}").status_code == 404
+
+
+def test_dates_are_typed_day_first_on_a_24_hour_clock(client, world):
+    factories.login(client, world.school_a.clerk)
+    response = _post(
+        client,
+        _form(arrived_at="27/11/2026 14:05", document_date="20/11/2026", deadline="5/12/2026"),
+    )
+    assert response.status_code == 302
+    doc = db.session.scalars(select(IncomingDocument)).one()
+    assert timeutil.format_datetime(doc.arrived_at) == "27/11/2026 14:05"
+    assert (doc.document_date.isoformat(), doc.deadline.isoformat()) == (
+        "2026-11-20",
+        "2026-12-05",
+    )
+    edit = lxml.html.fromstring(client.get(f"/incoming/{doc.id}/edit").get_data(as_text=True))
+    arrived = edit.get_element_by_id("arrived_at")
+    assert (arrived.get("type"), arrived.get("value")) == ("text", "27/11/2026 14:05")
+    assert edit.get_element_by_id("document_date").get("value") == "20/11/2026"
+    assert edit.get_element_by_id("document_date").get("placeholder") == "dd/mm/yyyy"
+
+
+@pytest.mark.parametrize(
+    ("arrived_at", "message"),
+    [
+        ("0001-01-01T00:00", "Năm phải trong khoảng 1900–2100."),
+        ("31/02/2026 08:00", "Ngày giờ không hợp lệ"),
+        ("2026-10-01T08:00", "không được sớm hơn 30 ngày"),
+    ],
+)
+def test_bad_arrival_times_are_explained(client, world, arrived_at, message):
+    factories.login(client, world.school_a.clerk)
+    response = _post(client, _form(arrived_at=arrived_at))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert _count() == 0
+
+
+def test_the_form_marks_the_type_as_required(client, world):
+    factories.login(client, world.school_a.clerk)
+    page = lxml.html.fromstring(client.get("/incoming/new").get_data(as_text=True))
+    label = page.xpath('//label[@for="document_type_id"]')[0]
+    assert label.xpath('span[contains(@class, "text-danger")]')[0].text_content() == "*"
+    response = _post(client, _form(document_type_id="0"))
+    assert response.status_code == 422
+    assert "Vui lòng chọn tên loại văn bản." in response.get_data(as_text=True)
+
+
+def test_known_senders_carry_their_codes_and_the_form_opens_no_book(client, world):
+    factories.register(world.school_b.clerk, sender_name="Công an Phường 5", symbol="2/CA")
+    books_before = db.session.scalar(select(func.count(RegisterBook.id)))
+    factories.login(client, world.school_a.clerk)
+    page = lxml.html.fromstring(client.get("/incoming/new").get_data(as_text=True))
+    sender = page.get_element_by_id("sender_name")
+    assert sender.get("list") == "senders"
+    assert sender.get("data-code-field") == "sender_agency_code"
+    options = {
+        o.get("value"): o.get("data-code") for o in page.xpath('//datalist[@id="senders"]/option')
+    }
+    assert options[world.school_b.org.name] == "002.01.31.H29"
+    assert "Công an Phường 5" not in options  # another school's outside sender
+    assert db.session.scalar(select(func.count(RegisterBook.id))) == books_before
+    book_codes = [o.get("value") for o in page.xpath('//select[@id="book_code"]/option')]
+    assert book_codes == ["general", "confidential"]
+
+
+def test_a_secret_document_into_a_custom_confidential_book(client, world):
+    book = create_book(world.school_a.admin, "mat-chibo", "Sổ văn bản mật của Chi bộ", True)
+    factories.login(client, world.school_a.clerk)
+    page = client.get("/incoming/new").get_data(as_text=True)
+    assert "Sổ văn bản mật của Chi bộ" in page
+    response = _post(client, _form(confidentiality_code="secret", book_code="mat-chibo"))
+    assert response.status_code == 302
+    assert db.session.scalars(select(IncomingDocument)).one().register_book_id == book.id
+
+
+def test_correction_of_an_entry_whose_type_was_retired(client, world):
+    clerk = world.school_a.clerk
+    plan = factories.type_id("Kế hoạch")
+    doc = factories.register(clerk, document_type_id=plan)
+    set_document_type_active(world.district.admin, plan, False)
+    factories.login(client, clerk)
+    page = lxml.html.fromstring(client.get(f"/incoming/{doc.id}/edit").get_data(as_text=True))
+    assert page.get_element_by_id("document_type_id").value == str(plan)
+    assert not page.xpath('//*[@id="book_code"]')  # a correction does not move between books
+    form = page.get_element_by_id("incoming-form")
+    sent = dict(form.form_values())
+    sent["subject"] = "Trích yếu sửa sau khi loại văn bản ngừng dùng"
+    response = client.post(
+        f"/incoming/{doc.id}/edit", data=sent, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    db.session.refresh(doc)
+    assert doc.subject == "Trích yếu sửa sau khi loại văn bản ngừng dùng"
+    assert doc.document_type_id == plan
 
 
 def test_urgent_documents_stand_out_in_the_register(client, world):
@@ -248,3 +397,33 @@ def test_filters_by_date_and_urgency(client, world):
     assert "an toàn" in page
     page = client.get("/incoming?date_to=2000-01-01").get_data(as_text=True)
     assert "an toàn" not in page
+
+
+def test_the_api_warns_of_a_hidden_duplicate_without_its_details(client, world):
+    secret = factories.register(
+        world.school_a.clerk,
+        confidentiality_code="confidential",
+        subject="Phương án bảo vệ bí mật kỳ thi",
+    )
+    colleague = factories.make_user(
+        world.school_a.org, "vanthu2@thleloi.hcm.edu.vn", ["clerk"], "Đỗ Văn Thư Hai"
+    )
+    _token, clear = create_api_token(colleague, "Phần mềm tổng hợp")
+    db.session.commit()
+    response = client.post(
+        "/api/v1/incoming",
+        headers={"Authorization": f"Bearer {clear}"},
+        json={
+            "sender_name": secret.sender_name,
+            "symbol": secret.symbol,
+            "document_date": secret.document_date.isoformat(),
+            "document_type_id": secret.document_type_id,
+            "subject": "Một văn bản khác",
+        },
+    )
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "possible_duplicate"
+    assert error["duplicates"] == []
+    assert secret.subject not in response.get_data(as_text=True)
+    assert "không có quyền xem" in error["message"]

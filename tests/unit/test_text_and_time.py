@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from eoffice.core import timeutil
-from eoffice.core.text import clean, clean_multiline, vn_fold
+from eoffice.core.text import clean, clean_multiline, like_contains, vn_fold
 from eoffice.incoming.services import split_symbol
 
 
@@ -69,3 +69,45 @@ def test_clock_can_be_replaced_and_restored():
     finally:
         timeutil.set_clock(None)
     assert timeutil.now_utc() != fixed
+
+
+def test_clean_drops_control_characters_and_turns_tabs_into_spaces():
+    assert clean("Trích\x00 yếu\x07\x1f\x7f\x85\x9f") == "Trích yếu"
+    assert clean("a\tb\nc\rd") == "a b c d"
+    assert clean("lone \ud800surrogate") == "lone surrogate"
+    assert clean("\x00") == ""
+
+
+def test_clean_multiline_keeps_line_breaks_only():
+    assert clean_multiline("dòng\x00 1\tcó tab\r\ndòng 2\rdòng 3\x0bdòng 4") == (
+        "dòng 1 có tab\ndòng 2\ndòng 3\ndòng 4"
+    )
+    assert clean_multiline("\x00\n\x01") == ""
+
+
+def test_search_folding_never_passes_a_control_character_on():
+    assert vn_fold("Kế\x00 hoạch\x01") == "ke hoach"
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("Kế hoạch", "%ke hoach%"),
+        ("10%", "%10\\%%"),
+        ("a_b", "%a\\_b%"),
+        ("C:\\tệp", "%c:\\\\tep%"),
+        ("", "%%"),
+    ],
+)
+def test_like_contains_folds_and_escapes_wildcards(text, pattern):
+    assert like_contains(text) == pattern
+
+
+def test_office_time_conversion_holds_at_the_ends_of_the_accepted_years():
+    """1900–2100 is what forms and the API accept: no conversion may overflow there."""
+    first = timeutil.to_utc(datetime(1900, 1, 1, 0, 0))
+    last = timeutil.to_utc(datetime(2100, 12, 31, 23, 59))
+    assert first.year == 1899 and last.year == 2100
+    assert timeutil.local_year(first) == 1900
+    assert timeutil.format_date(first) == "01/01/1900"
+    assert timeutil.format_datetime(last) == "31/12/2100 23:59"

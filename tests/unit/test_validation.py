@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from eoffice.orgs.validation import agency_code_problem, domain_allowed, official_email_problem
@@ -98,3 +100,14 @@ def test_wildcard_means_a_subdomain_not_the_bare_suffix_nor_a_lookalike():
     assert not domain_allowed("hcm.edu.vn", ["*.hcm.edu.vn"])
     assert not domain_allowed("evilhcm.edu.vn", ["*.hcm.edu.vn"])
     assert domain_allowed("MOET.EDU.VN.", ["moet.edu.vn"])
+
+
+def test_a_refused_agency_code_is_echoed_only_in_part():
+    pasted = "Phòng Giáo dục và Đào tạo Quận 3 " * 15  # 500 characters pasted by mistake
+    problem = agency_code_problem(pasted, AGENCY_CODE_PATTERN)
+    assert problem is not None
+    echoed = re.search(r"“(.*?)”", problem).group(1)
+    assert len(echoed) <= 20 and echoed.endswith("…")
+    assert pasted[:19] in echoed
+    short = agency_code_problem("000.01.31", AGENCY_CODE_PATTERN)
+    assert "“000.01.31”" in short
