@@ -257,3 +257,10 @@ def test_api_token_without_a_name_is_refused_in_place(client, world):
     response = client.post("/profile/tokens", data={"name": "   "})
     assert response.status_code == 422
     assert "Vui lòng đặt tên." in response.get_data(as_text=True)
+
+
+def test_phone_banner_shows_organisation_and_role_outside_the_menu(client, world):
+    factories.login(client, world.school_b.leader)
+    page = client.get("/").get_data(as_text=True)
+    banner = page.split('class="d-lg-none bg-primary-subtle', 1)[1].split("</div>", 1)[0]
+    assert "Trường THCS Bạch Đằng" in banner and "Lãnh đạo" in banner
