@@ -102,6 +102,8 @@ def _stored_file(checked: CheckedUpload) -> StoredFile:
 
 
 def attach_files(doc: IncomingDocument, files: list[CheckedUpload], *, actor: User) -> None:
+    if not files:
+        return  # nothing to add: spares loading the document's attachment list
     position = len(doc.attachments)
     for checked in files:
         db.session.add(

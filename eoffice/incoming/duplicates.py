@@ -78,8 +78,11 @@ def find_duplicates(
         conditions.append(doc.code_notation == code_notation)
     if document_date is not None:
         conditions.append(doc.document_date == document_date)
+    # Counting first costs one indexed query in the usual case, where there is no match.
+    total = db.session.scalar(select(func.count(doc.id)).where(*conditions)) or 0
+    if not total:
+        return [], 0
     visible = list(
         db.session.scalars(select(doc).where(*conditions, visible_filter(actor)).order_by(doc.id))
     )
-    total = db.session.scalar(select(func.count(doc.id)).where(*conditions)) or 0
     return visible, total - len(visible)
