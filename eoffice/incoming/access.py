@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from eoffice.catalog.models import ConfidentialityLevel
 from eoffice.core.errors import NotFound
 from eoffice.extensions import db
-from eoffice.incoming.models import IncomingDocument
+from eoffice.incoming.models import Assignment, IncomingDocument
 from eoffice.orgs.models import Role, User
 
 REGISTER_ROLES = (Role.CLERK,)
@@ -28,11 +28,36 @@ def can_see_register(user: User) -> bool:
     return user.has_role(*OVERVIEW_ROLES)
 
 
+def _assigned_to(user: User) -> ColumnElement[bool]:
+    """The user holds or held a part of the document, in person or through their unit.
+
+    A part given to someone else still counts: whoever worked on a document keeps
+    seeing its timeline, they only lose the right to act on it.
+    """
+    part = Assignment
+    holder = or_(
+        part.user_id == user.id,
+        part.unit_id == user.unit_id if user.unit_id else false(),
+    )
+    return IncomingDocument.id.in_(select(part.document_id).where(holder))
+
+
 def visible_filter(user: User) -> ColumnElement[bool]:
-    """SQL condition: the documents `user` may see."""
+    """SQL condition: the documents `user` may see.
+
+    People given a part (lead, coordinator, informed, or a member of a unit given one)
+    see the document, secret or not: the leader chose them. Everything stays within
+    the user's organisation.
+    """
     doc = IncomingDocument
     in_org = doc.org_id == user.org_id
-    personally_involved = or_(doc.registered_by_id == user.id, doc.recipient_user_id == user.id)
+    assigned = _assigned_to(user)
+    personally_involved = or_(
+        doc.registered_by_id == user.id,
+        doc.recipient_user_id == user.id,
+        doc.presented_to_id == user.id,
+        assigned,
+    )
     secret = doc.confidentiality_code.in_(
         select(ConfidentialityLevel.code).where(ConfidentialityLevel.rank >= 1)
     )
@@ -43,8 +68,9 @@ def visible_filter(user: User) -> ColumnElement[bool]:
     mine = or_(
         doc.recipient_user_id == user.id,
         doc.recipient_unit_id == user.unit_id if user.unit_id else false(),
+        assigned,
     )
-    return and_(in_org, mine, or_(~secret, doc.recipient_user_id == user.id))
+    return and_(in_org, mine, or_(~secret, doc.recipient_user_id == user.id, assigned))
 
 
 def get_visible(user: User, doc_id: int) -> IncomingDocument:

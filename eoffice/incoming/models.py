@@ -21,6 +21,8 @@ from eoffice.core.models import StoredFile
 from eoffice.core.timeutil import local_today, now_utc
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, Unit, User
+from workflows import assignment as assignment_flow
+from workflows import incoming as incoming_flow
 from workflows.incoming import OPEN_STATES
 
 
@@ -40,14 +42,24 @@ SOURCE_LABELS = {
 
 
 class IncomingState(StrEnum):
-    REGISTERED = "registered"
-    CANCELLED = "cancelled"
+    """The states of workflows.incoming, as an enum for the code that names them."""
+
+    REGISTERED = incoming_flow.REGISTERED
+    PRESENTED = incoming_flow.PRESENTED
+    RETURNED = incoming_flow.RETURNED
+    ASSIGNED = incoming_flow.ASSIGNED
+    IN_PROGRESS = incoming_flow.IN_PROGRESS
+    COMPLETED = incoming_flow.COMPLETED
+    FILED = incoming_flow.FILED
+    CANCELLED = incoming_flow.CANCELLED
+    REJECTED = incoming_flow.REJECTED
 
 
-STATE_LABELS = {
-    IncomingState.REGISTERED: "Đã vào sổ",
-    IncomingState.CANCELLED: "Đã hủy",
-}
+if {s.value for s in IncomingState} != set(incoming_flow.WORKFLOW.state_codes):
+    raise RuntimeError("IncomingState differs from the states of workflows.incoming")
+
+# In the workflow's order, so the register's state filter lists them along the path.
+STATE_LABELS = {IncomingState(code): label for code, label in incoming_flow.STATE_LABELS.items()}
 
 
 class IncomingDocument(db.Model):
@@ -91,6 +103,10 @@ class IncomingDocument(db.Model):
 
     state: Mapped[str] = mapped_column(String(20), default=IncomingState.REGISTERED, index=True)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # Why the document is where it is, when someone had to say so (returned, rejected).
+    state_reason: Mapped[str | None] = mapped_column(String(1000))
+    # The leader the clerk presented it to; a deputy acts on what was presented to them.
+    presented_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Folded (lower case, no diacritics) number, notation, sender and subject, for search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
@@ -103,8 +119,12 @@ class IncomingDocument(db.Model):
     recipient_unit: Mapped[Unit | None] = relationship()
     recipient_user: Mapped[User | None] = relationship(foreign_keys=[recipient_user_id])
     registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    presented_to: Mapped[User | None] = relationship(foreign_keys=[presented_to_id])
     attachments: Mapped[list[IncomingAttachment]] = relationship(
         back_populates="document", order_by="IncomingAttachment.position", lazy="selectin"
+    )
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="document", order_by="Assignment.id"
     )
 
     @property
@@ -191,3 +211,61 @@ class IncomingAttachment(db.Model):
     @property
     def is_pdf(self) -> bool:
         return self.stored_file.kind == "pdf"
+
+
+class Assignment(db.Model):
+    """One person's or one unit's part in handling a document (phân công).
+
+    Exactly one of `user_id` and `unit_id` is set. A part that ends (given to someone
+    else, withdrawn) stays as a row in its final state, so who held what is never lost.
+    """
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("incoming_documents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    deadline: Mapped[date | None]
+    instruction: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default=assignment_flow.ASSIGNED)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    progress_percent: Mapped[int] = mapped_column(default=0)
+    result: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    document: Mapped[IncomingDocument] = relationship(back_populates="assignments")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+
+    @property
+    def holder_label(self) -> str:
+        if self.user is not None:
+            return self.user.full_name
+        return self.unit.name if self.unit is not None else ""
+
+    @property
+    def kind_label(self) -> str:
+        return assignment_flow.KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def state_label(self) -> str:
+        return assignment_flow.STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def is_current(self) -> bool:
+        """Not handed to someone else nor withdrawn: the holder still has a part."""
+        return self.state not in ENDED_ASSIGNMENT_STATES
+
+    def held_by(self, user: User) -> bool:
+        """The user holds this part: named in person, or a member of the unit named."""
+        if self.user_id is not None:
+            return self.user_id == user.id
+        return self.unit_id is not None and self.unit_id == user.unit_id
+
+
+# Parts whose holder no longer has anything to do with the document.
+ENDED_ASSIGNMENT_STATES = frozenset({assignment_flow.REASSIGNED, assignment_flow.WITHDRAWN})

@@ -140,7 +140,11 @@ def _warn_files_lost(form: IncomingForm) -> None:
 
 @bp.get("/<int:doc_id>")
 def detail(doc_id: int):
-    doc = get_visible(current_user, doc_id)
+    return render_detail(get_visible(current_user, doc_id))
+
+
+def render_detail(doc, *, failed=None, status: int = 200):
+    """The document page; `failed` is a processing step's form to show open, with errors."""
     return render_template(
         "incoming/detail.html",
         doc=doc,
@@ -148,7 +152,8 @@ def detail(doc_id: int):
         can_edit=can_register(current_user) and can_correct(doc.state),
         cancel_form=CancelForm(),
         correction_labels=services.CORRECTABLE_LABELS,
-    )
+        **processing_views.page_context(current_user, doc, failed),
+    ), status
 
 
 @bp.route("/<int:doc_id>/edit", methods=["GET", "POST"])
@@ -252,3 +257,7 @@ def register_xlsx():
         download_name=name,
         as_attachment=True,
     )
+
+
+# Registers the processing routes on `bp`; imported last because it imports `bp`.
+from eoffice.incoming import processing_views  # noqa: E402

@@ -1,0 +1,139 @@
+"""Forms of the processing steps on the document page, one per step.
+
+Field names are the workflows' input names, so a service's `field_errors` land on the
+right field. Each form carries its step as prefix: several of them live on one page.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from eoffice.extensions import db
+from eoffice.incoming.involvement import Party
+from eoffice.orgs.models import Role, Unit, User, UserRole
+from eoffice.web.fields import VnDateField
+from eoffice.web.forms import Form, optional_int
+
+MSG_CHOICE = "Lựa chọn không hợp lệ."
+
+
+def party_choices(org_id: int) -> list[tuple[str, str]]:
+    """People and units of the organisation, as "user:ID" / "unit:ID" options."""
+    users = db.session.scalars(
+        select(User)
+        .where(User.org_id == org_id, User.is_active_account.is_(True))
+        .order_by(User.full_name, User.id)
+    )
+    units = db.session.scalars(
+        select(Unit).where(Unit.org_id == org_id, Unit.is_active.is_(True)).order_by(Unit.name)
+    )
+    people = [(f"user:{u.id}", f"{u.full_name}{f' – {u.title}' if u.title else ''}") for u in users]
+    return people + [(f"unit:{unit.id}", f"Đơn vị: {unit.name}") for unit in units]
+
+
+def leader_choices(org_id: int) -> list[tuple[int, str]]:
+    leaders = db.session.scalars(
+        select(User)
+        .join(UserRole)
+        .where(
+            User.org_id == org_id,
+            User.is_active_account.is_(True),
+            UserRole.role.in_((Role.LEADER, Role.DEPUTY)),
+        )
+        .order_by(User.full_name)
+        .distinct()
+    )
+    return [(0, "— Không chỉ định —")] + [
+        (u.id, f"{u.full_name}{f' – {u.title}' if u.title else ''}") for u in leaders
+    ]
+
+
+def _reason(label: str) -> TextAreaField:
+    return TextAreaField(
+        label, validators=[DataRequired(f"Vui lòng ghi {label.lower()}."), Length(max=1000)]
+    )
+
+
+class PresentForm(Form):
+    presented_to = SelectField("Lãnh đạo được trình", coerce=optional_int, validators=[Optional()])
+    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=1000)])
+
+    def __init__(self, org_id: int, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.presented_to.choices = leader_choices(org_id)
+
+
+class ReturnForm(Form):
+    reason = _reason("Lý do trả lại")
+
+
+class RejectForm(Form):
+    reason = _reason("Lý do từ chối")
+
+
+class AssignForm(Form):
+    lead = SelectField("Chủ trì xử lý", validators=[DataRequired("Vui lòng chọn người chủ trì.")])
+    coordinators = SelectMultipleField("Phối hợp", validators=[Optional()])
+    informed = SelectMultipleField("Để biết", validators=[Optional()])
+    deadline = VnDateField("Hạn xử lý", validators=[Optional()])
+    instruction = TextAreaField("Ý kiến chỉ đạo", validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, org_id: int, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = party_choices(org_id)
+        self.lead.choices = [("", "— Chọn người hoặc đơn vị —"), *choices]
+        self.coordinators.choices = choices
+        self.informed.choices = choices
+
+    def parties(self) -> tuple[Party, list[Party], list[Party]]:
+        """The choices as parties; the select's own validation already refused others."""
+        return (
+            Party.parse(self.lead.data),
+            [Party.parse(token) for token in self.coordinators.data or []],
+            [Party.parse(token) for token in self.informed.data or []],
+        )
+
+
+class ReassignForm(AssignForm):
+    reason = _reason("Lý do phân công lại")
+
+
+class StartForm(Form):
+    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=1000)])
+
+
+class ProgressForm(Form):
+    note = TextAreaField(
+        "Nội dung tiến độ",
+        validators=[DataRequired("Vui lòng ghi nội dung tiến độ."), Length(max=1000)],
+    )
+    percent = IntegerField(
+        "Tỷ lệ hoàn thành (%)",
+        validators=[
+            InputRequired("Vui lòng nhập tỷ lệ hoàn thành."),
+            NumberRange(0, 100, "Tỷ lệ hoàn thành phải từ 0 đến 100."),
+        ],
+    )
+
+
+class CompleteForm(Form):
+    result = TextAreaField(
+        "Tóm tắt kết quả xử lý",
+        validators=[DataRequired("Vui lòng tóm tắt kết quả xử lý."), Length(max=4000)],
+    )
+
+
+class ReopenForm(Form):
+    reason = _reason("Lý do mở lại")
+    deadline = VnDateField("Hạn xử lý mới", validators=[Optional()])
+
+
+class ExtendForm(Form):
+    deadline = VnDateField("Hạn xử lý mới", validators=[DataRequired("Vui lòng nhập hạn mới.")])
+    reason = _reason("Lý do gia hạn")
+
+
+class FileForm(Form):
+    case_file = StringField("Hồ sơ", validators=[Optional(), Length(max=200)])
