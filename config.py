@@ -58,6 +58,11 @@ class Config:
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = _env_int("MAIL_PORT", 25)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "eoffice@hcm.edu.vn")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)  # STARTTLS after connecting
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")  # None → no SMTP login
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    # Where users reach the application: the links in e-mails start with it.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     EXCHANGE_URL = os.environ.get("EXCHANGE_URL")
 
     # Sessions and cookies (STACK.md §7).

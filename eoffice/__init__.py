@@ -202,6 +202,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, orgs_bp, catalog_bp, incoming_bp, reports_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated, no cookies
+    from eoffice.notifications.views import register as register_notifications
+
+    register_notifications(app)  # the blueprint and the bell's context processor
 
     from eoffice.web.access import require_login_everywhere
 

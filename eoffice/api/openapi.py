@@ -12,11 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from eoffice.api import spec_schemas as s
+from eoffice.api.steps import FIELDS, STEPS, Step
 
 Json = dict[str, Any]
 
 DESCRIPTION = """\
-API của eoffice cho sổ văn bản đến: tra cứu, xem chi tiết, tải tệp và vào sổ văn bản.
+API của eoffice cho sổ văn bản đến: tra cứu, xem chi tiết, tải tệp, vào sổ văn bản và
+xử lý văn bản (trình, phân công, xử lý, hoàn thành, lập hồ sơ).
+
+**Xử lý.** Mỗi bước là một yêu cầu POST tới `/incoming/{doc_id}/steps/{step}` với nội dung
+JSON. Chi tiết văn bản có `available_steps`: các bước người dùng của mã API được làm lúc
+này, kèm địa chỉ và các trường. Bị từ chối vì vai trò: 403; sai trạng thái: 409; thiếu
+thông tin: 422 kèm `fields`. Khi bị từ chối, không có gì thay đổi. Người hoặc đơn vị nhận
+phân công viết dạng `user:<mã>` hoặc `unit:<mã>` (mã lấy ở /catalog).
 
 **Xác thực.** Mọi yêu cầu (trừ tài liệu này) phải gửi tiêu đề
 `Authorization: Bearer <mã API>`. Mã API do người dùng tạo ở trang “Tài khoản của tôi”
@@ -45,11 +53,52 @@ def _ok(description: str, schema: Json) -> Json:
     return {"description": description, "content": _json(schema)}
 
 
-def _errors(*codes: int) -> Json:
+def _errors(*codes: int, **named: str) -> Json:
+    """Error responses by status; `named` gives another component for a status: s409=…."""
     return {
-        str(code): {"$ref": f"#/components/responses/{s.ERROR_RESPONSES[code][0]}"}
+        str(code): {
+            "$ref": f"#/components/responses/{named.get(f's{code}', s.ERROR_RESPONSES[code][0])}"
+        }
         for code in codes
     }
+
+
+def _step_body(step: Step) -> Json:
+    properties: Json = {}
+    for name in step.fields:
+        kind, description = FIELDS[name]
+        schema = {**kind.schema, "description": description}
+        properties[name] = schema if name in step.required else s.nullable(schema)
+    return s.closed(properties, required=list(step.required))
+
+
+def _step_paths(doc_id: Json) -> Json:
+    paths: Json = {}
+    for step in STEPS.values():
+        required = ", ".join(step.required) or "không có"
+        paths[f"/incoming/{{doc_id}}/steps/{step.name}"] = {
+            "parameters": [doc_id],
+            "post": {
+                "operationId": f"step_{step.name}",
+                "summary": step.label,
+                "description": f"Bước xử lý “{step.label}”. Trường bắt buộc: {required}. "
+                "Quy tắc ai được làm gì, ở trạng thái nào, là của quy trình (xem "
+                "available_steps của văn bản); khi bị từ chối, không có gì thay đổi.",
+                "tags": ["Xử lý văn bản đến"],
+                "requestBody": {
+                    "required": bool(step.required),
+                    "content": _json(_step_body(step)),
+                },
+                "responses": {
+                    "200": _ok(
+                        "Văn bản sau bước này, kèm phân công và các bước tiếp theo.",
+                        s.ref("IncomingDocumentDetail"),
+                    ),
+                    **_errors(401, 403, 404, 409, 415, 422, s409="WrongState"),
+                },
+            },
+        }
+    return paths
 
 
 def _query(name: str, description: str, schema: Json) -> Json:
@@ -76,13 +125,17 @@ def _list_parameters(max_limit: int) -> list[Json]:
             "mọi từ phải có mặt, không phân biệt dấu.",
             s.STRING,
         ),
-        _query(
-            "limit",
-            f"Số văn bản mỗi trang, từ 1 đến {max_limit}.",
-            {"type": "integer", "minimum": 1, "maximum": max_limit, "default": 50},
-        ),
+        _limit_parameter(max_limit),
         _query("cursor", "Giá trị next_cursor của trang trước.", s.STRING),
     ]
+
+
+def _limit_parameter(max_limit: int) -> Json:
+    return _query(
+        "limit",
+        f"Số dòng mỗi trang, từ 1 đến {max_limit}.",
+        {"type": "integer", "minimum": 1, "maximum": max_limit, "default": 50},
+    )
 
 
 def _path_id(name: str, description: str) -> Json:
@@ -104,6 +157,25 @@ def _paths(max_limit: int) -> Json:
                 "summary": "Người dùng của mã API và cơ quan của họ",
                 "tags": ["Tài khoản"],
                 "responses": {"200": _ok("Người dùng và cơ quan.", s.ref("Me")), **_errors(401)},
+            }
+        },
+        "/me/work": {
+            "get": {
+                "operationId": "my_work",
+                "summary": "Việc của tôi: các phần việc chủ trì, phối hợp chưa xong",
+                "description": "Các phần việc (chủ trì, phối hợp) người dùng của mã API đang "
+                "giữ, trực tiếp hoặc qua đơn vị, chưa hoàn thành; hạn gần nhất trước, không có "
+                "hạn ở cuối. due_state tính theo ngày làm việc (thứ Hai đến thứ Sáu) và giờ "
+                "văn phòng.",
+                "tags": ["Xử lý văn bản đến"],
+                "parameters": [
+                    _limit_parameter(max_limit),
+                    _query("cursor", "Giá trị next_cursor của trang trước.", s.STRING),
+                ],
+                "responses": {
+                    "200": _ok("Một trang phần việc.", s.ref("WorkList")),
+                    **_errors(401, 422),
+                },
             }
         },
         "/catalog": {
@@ -194,6 +266,7 @@ def _paths(max_limit: int) -> Json:
                 },
             },
         },
+        **_step_paths(doc_id),
         "/openapi.json": {
             "get": {
                 "operationId": "openapi_json",
@@ -219,6 +292,7 @@ def build_spec(*, max_limit: int) -> Json:
         "security": [{"bearerAuth": []}],
         "tags": [
             {"name": "Văn bản đến"},
+            {"name": "Xử lý văn bản đến"},
             {"name": "Danh mục"},
             {"name": "Tài khoản"},
             {"name": "Tài liệu"},

@@ -18,7 +18,7 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from eoffice.api.queries import Keyset, is_known_book_code
+from eoffice.api.queries import Keyset, WorkKey, is_known_book_code
 from eoffice.catalog.models import DocumentType, UrgencyLevel
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.limits import MAX_INT, MAX_YEAR, MIN_YEAR, int_in_range, year_in_range
@@ -109,6 +109,55 @@ def decode_cursor(text: str) -> Keyset:
     return Keyset(to_utc(arrived_at), doc_id)
 
 
+def encode_work_cursor(key: WorkKey) -> str:
+    deadline = key.deadline.isoformat() if key.deadline else None
+    raw = json.dumps([deadline, key.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_work_cursor(text: str) -> WorkKey:
+    """The inverse of encode_work_cursor; ValueError for anything it did not produce."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        deadline, part_id = json.loads(raw)
+        day = None if deadline is None else parse_date(deadline)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise ValueError(text) from exc
+    if type(part_id) is not int or not 0 < part_id <= MAX_ID:
+        raise ValueError(text)
+    return WorkKey(day, part_id)
+
+
+def _limit(args: MultiDict, errors: dict[str, str], default: int, max_limit: int) -> int:
+    raw = clean(args.get("limit")) or None
+    if raw is None:
+        return default
+    if not _INTEGER.fullmatch(raw) or not 1 <= int(raw) <= max_limit:
+        errors["limit"] = f"Số dòng mỗi trang phải là số nguyên từ 1 đến {max_limit}."
+        return default
+    return int(raw)
+
+
+@dataclass
+class WorkQuery:
+    limit: int
+    after: WorkKey | None
+
+
+def parse_work_query(args: MultiDict, *, default_limit: int, max_limit: int) -> WorkQuery:
+    errors: dict[str, str] = {}
+    limit = _limit(args, errors, default_limit, max_limit)
+    after = None
+    raw_cursor = clean(args.get("cursor")) or None
+    if raw_cursor is not None:
+        try:
+            after = decode_work_cursor(raw_cursor)
+        except ValueError:
+            errors["cursor"] = MSG_CURSOR
+    _fail(errors)
+    return WorkQuery(limit, after)
+
+
 # The list's query string -----------------------------------------------------------------
 
 
@@ -161,13 +210,7 @@ def parse_list_query(args: MultiDict, *, default_limit: int, max_limit: int) -> 
             errors["state"] = f"Trạng thái không hợp lệ (chỉ nhận: {allowed})."
         filters.state = state
 
-    limit = default_limit
-    raw_limit = text("limit")
-    if raw_limit is not None:
-        if not _INTEGER.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= max_limit:
-            errors["limit"] = f"Số dòng mỗi trang phải là số nguyên từ 1 đến {max_limit}."
-        else:
-            limit = int(raw_limit)
+    limit = _limit(args, errors, default_limit, max_limit)
 
     after = None
     raw_cursor = text("cursor")

@@ -8,17 +8,20 @@ and deep offsets get slower; (arrived_at, id) follows the index ix_incoming_org_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import aliased, contains_eager
 
 from eoffice.catalog.defaults import DEFAULT_BOOKS
 from eoffice.catalog.models import ConfidentialityLevel, DocumentType, RegisterBook, UrgencyLevel
 from eoffice.core.timeutil import local_today
 from eoffice.extensions import db
-from eoffice.incoming.models import IncomingDocument
+from eoffice.incoming.access import visible_filter
+from eoffice.incoming.models import Assignment, IncomingDocument
 from eoffice.incoming.queries import RegisterFilters, filtered
 from eoffice.orgs.models import Unit, User
+from workflows import assignment as assignment_flow
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,65 @@ def incoming_page(
     items = rows[:limit]
     next_key = Keyset(items[-1].arrived_at, items[-1].id) if len(rows) > limit else None
     return KeysetPage(items, next_key)
+
+
+@dataclass(frozen=True)
+class WorkKey:
+    """Position after the last part of a page of /me/work: its deadline (None last) and id."""
+
+    deadline: date | None
+    id: int
+
+
+@dataclass
+class WorkPage:
+    items: list[Assignment]
+    next_key: WorkKey | None
+
+
+WORKING_KINDS = (assignment_flow.LEAD, assignment_flow.COORDINATOR)
+
+
+def open_parts_page(user: User, limit: int, after: WorkKey | None) -> WorkPage:
+    """The user's open lead and coordinating parts, nearest deadline first, none last.
+
+    Held in person or through the user's unit, as `Assignment.held_by` says. The parts
+    table is aliased because visible_filter has its own subquery on it, which must not
+    correlate with these rows.
+    """
+    part = aliased(Assignment)
+    doc = IncomingDocument
+    held = or_(
+        part.user_id == user.id,
+        part.unit_id == user.unit_id if user.unit_id else false(),
+    )
+    stmt = (
+        select(part)
+        .join(part.document)
+        .options(contains_eager(part.document))
+        .where(
+            held,
+            part.kind.in_(WORKING_KINDS),
+            part.state.in_(sorted(assignment_flow.OPEN_STATES)),
+            doc.org_id == user.org_id,
+            visible_filter(user),
+        )
+    )
+    if after is not None and after.deadline is None:
+        stmt = stmt.where(part.deadline.is_(None), part.id > after.id)
+    elif after is not None:
+        stmt = stmt.where(
+            or_(
+                part.deadline > after.deadline,
+                and_(part.deadline == after.deadline, part.id > after.id),
+                part.deadline.is_(None),
+            )
+        )
+    stmt = stmt.order_by(part.deadline.is_(None), part.deadline, part.id).limit(limit + 1)
+    rows = list(db.session.scalars(stmt).unique())
+    items = rows[:limit]
+    next_key = WorkKey(items[-1].deadline, items[-1].id) if len(rows) > limit else None
+    return WorkPage(items, next_key)
 
 
 def document_types() -> list[DocumentType]:

@@ -11,14 +11,16 @@ from typing import Any
 
 from flask import url_for
 
+from eoffice.api.steps import Step, available
 from eoffice.catalog.models import ConfidentialityLevel, DocumentType, RegisterBook, UrgencyLevel
 from eoffice.core.audit import ACTION_LABELS
 from eoffice.core.models import AuditEvent
 from eoffice.core.timeutil import to_local
 from eoffice.incoming.access import can_register
-from eoffice.incoming.models import SOURCE_LABELS, STATE_LABELS, IncomingAttachment
+from eoffice.incoming.models import SOURCE_LABELS, STATE_LABELS, Assignment, IncomingAttachment
 from eoffice.incoming.models import IncomingDocument as Doc
 from eoffice.orgs.models import ROLE_LABELS, Organisation, Unit, User
+from workflows.calendar import WorkingCalendar, due_state
 
 Json = dict[str, Any]
 
@@ -114,8 +116,73 @@ def event_json(event: AuditEvent) -> Json:
     }
 
 
-def document_detail_json(doc: Doc, events: list[AuditEvent]) -> Json:
-    return {**document_json(doc), "history": [event_json(e) for e in events]}
+def party_token(part: Assignment) -> str:
+    return f"user:{part.user_id}" if part.user_id is not None else f"unit:{part.unit_id}"
+
+
+def assignment_json(part: Assignment) -> Json:
+    """One part (phân công); ended parts stay, so who held what is never lost."""
+    return {
+        "id": part.id,
+        "kind": part.kind,
+        "kind_label": part.kind_label,
+        "party": party_token(part),
+        "holder_label": part.holder_label,
+        "user": _person(part.user),
+        "unit": _unit(part.unit),
+        "state": part.state,
+        "state_label": part.state_label,
+        "is_current": part.is_current,
+        "deadline": iso_date(part.deadline),
+        "instruction": part.instruction,
+        "progress_percent": part.progress_percent,
+        "result": part.result,
+        "assigned_by": _person(part.assigned_by),
+        "assigned_at": iso_datetime(part.created_at),
+        "updated_at": iso_datetime(part.updated_at),
+    }
+
+
+def work_item_json(part: Assignment, now: datetime, calendar: WorkingCalendar) -> Json:
+    """One open part of /me/work, with where its deadline stands today."""
+    doc = part.document
+    due = due_state(part.deadline, now, calendar)
+    return {
+        "part": assignment_json(part),
+        "due_state": due.value,
+        "due_state_label": due.label,
+        "document": {
+            "id": doc.id,
+            "url": url_for("api.get_incoming", doc_id=doc.id),
+            "arrival_number": doc.arrival_number,
+            "symbol": doc.symbol,
+            "sender_name": doc.sender_name,
+            "subject": doc.subject,
+            "urgency": {"code": doc.urgency.code, "name": doc.urgency.name},
+            "state": doc.state,
+            "state_label": doc.state_label,
+        },
+    }
+
+
+def step_json(doc: Doc, step: Step) -> Json:
+    return {
+        "step": step.name,
+        "label": step.label,
+        "url": url_for(f"api.step_{step.name}", doc_id=doc.id),
+        "fields": list(step.fields),
+        "required": list(step.required),
+    }
+
+
+def document_detail_json(doc: Doc, events: list[AuditEvent], user: User) -> Json:
+    """The document with its history, its parts and what `user` may do with it now."""
+    return {
+        **document_json(doc),
+        "history": [event_json(e) for e in events],
+        "assignments": [assignment_json(part) for part in doc.assignments],
+        "available_steps": [step_json(doc, step) for step in available(user, doc)],
+    }
 
 
 def duplicate_json(doc: Doc) -> Json:

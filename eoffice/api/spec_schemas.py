@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from eoffice.api.parsing import MAX_ID, MAX_NOTES
+from eoffice.api.steps import STEPS
 from eoffice.incoming.models import IncomingState, Source
+from workflows import assignment as assignment_flow
+from workflows.calendar import DueState
 
 Json = dict[str, Any]
 
@@ -25,6 +28,10 @@ DATETIME: Json = {
 }
 STATE: Json = {"type": "string", "enum": [x.value for x in IncomingState]}
 SOURCE: Json = {"type": "string", "enum": [x.value for x in Source]}
+STEP: Json = {"type": "string", "enum": list(STEPS)}
+DUE_STATE: Json = {"type": "string", "enum": [x.value for x in DueState]}
+ASSIGNMENT_KIND: Json = {"type": "string", "enum": list(assignment_flow.KIND_LABELS)}
+ASSIGNMENT_STATE: Json = {"type": "string", "enum": list(assignment_flow.WORKFLOW.state_codes)}
 # What the API accepts for arrived_at: a time is required, the offset is optional.
 LOCAL_OR_OFFSET_DATETIME: Json = {
     "type": "string",
@@ -56,6 +63,13 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
         "Dữ liệu không hợp lệ (code: validation_failed); error.fields nêu lỗi của từng "
         "trường. Không có gì được lưu.",
     ),
+}
+
+
+# Errors whose status has a second meaning on some routes: component name → description.
+EXTRA_ERROR_RESPONSES: dict[str, str] = {
+    "WrongState": "Bước này không thực hiện được ở trạng thái hiện tại của văn bản hoặc "
+    "phần việc (code: conflict); error.message nói rõ vì sao. Không có gì thay đổi.",
 }
 
 
@@ -123,6 +137,31 @@ def _document_properties() -> Json:
         "cancel_reason": nullable(STRING),
         "updated_at": DATETIME,
         "attachments": array(ref("Attachment")),
+    }
+
+
+def _assignment_properties() -> Json:
+    return {
+        "id": ID,
+        "kind": {
+            **ASSIGNMENT_KIND,
+            "description": "lead: chủ trì, coordinator: phối hợp, informed: để biết.",
+        },
+        "kind_label": STRING,
+        "party": {**STRING, "description": "Người hoặc đơn vị nhận: user:<mã> hoặc unit:<mã>."},
+        "holder_label": STRING,
+        "user": nullable(ref("PersonRef")),
+        "unit": nullable(ref("UnitRef")),
+        "state": ASSIGNMENT_STATE,
+        "state_label": STRING,
+        "is_current": {**BOOLEAN, "description": "false khi đã giao người khác hoặc thu hồi."},
+        "deadline": nullable(DATE),
+        "instruction": nullable(STRING),
+        "progress_percent": {**INTEGER, "minimum": 0, "maximum": 100},
+        "result": nullable(STRING),
+        "assigned_by": nullable(ref("PersonRef")),
+        "assigned_at": DATETIME,
+        "updated_at": DATETIME,
     }
 
 
@@ -236,8 +275,63 @@ def schemas() -> Json:
             }
         ),
         "IncomingDocument": closed(_document_properties()),
+        "Assignment": closed(_assignment_properties()),
+        "AvailableStep": closed(
+            {
+                "step": {**STEP, "description": "Tên bước, dùng trong địa chỉ /steps/{step}."},
+                "label": STRING,
+                "url": {**STRING, "description": "Địa chỉ gửi POST để thực hiện bước."},
+                "fields": {**array(STRING), "description": "Các trường bước này nhận."},
+                "required": {**array(STRING), "description": "Các trường bắt buộc."},
+            }
+        ),
+        "WorkItem": closed(
+            {
+                "part": ref("Assignment"),
+                "due_state": {
+                    **DUE_STATE,
+                    "description": "overdue: quá hạn, due_today: đến hạn hôm nay, due_soon: "
+                    "sắp đến hạn, upcoming: còn hạn, none: không có hạn (theo ngày làm việc, "
+                    "giờ văn phòng).",
+                },
+                "due_state_label": STRING,
+                "document": closed(
+                    {
+                        "id": ID,
+                        "url": STRING,
+                        "arrival_number": INTEGER,
+                        "symbol": STRING,
+                        "sender_name": STRING,
+                        "subject": STRING,
+                        "urgency": ref("CodeName"),
+                        "state": STATE,
+                        "state_label": STRING,
+                    }
+                ),
+            }
+        ),
+        "WorkList": closed(
+            {
+                "items": array(ref("WorkItem")),
+                "limit": INTEGER,
+                "next_cursor": nullable(
+                    {**STRING, "description": "Gửi trong tham số cursor để lấy trang sau."}
+                ),
+            }
+        ),
         "IncomingDocumentDetail": closed(
-            {**_document_properties(), "history": array(ref("HistoryEvent"))}
+            {
+                **_document_properties(),
+                "history": array(ref("HistoryEvent")),
+                "assignments": {
+                    **array(ref("Assignment")),
+                    "description": "Các phần việc được giao, kể cả phần đã kết thúc.",
+                },
+                "available_steps": {
+                    **array(ref("AvailableStep")),
+                    "description": "Các bước người dùng của mã API được thực hiện lúc này.",
+                },
+            }
         ),
         "IncomingList": closed(
             {
@@ -331,6 +425,11 @@ def schemas() -> Json:
 def error_responses() -> Json:
     responses: Json = {}
     for name, description in ERROR_RESPONSES.values():
+        responses[name] = {
+            "description": description,
+            "content": {"application/json": {"schema": ref("Error")}},
+        }
+    for name, description in EXTRA_ERROR_RESPONSES.items():
         responses[name] = {
             "description": description,
             "content": {"application/json": {"schema": ref("Error")}},

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from eoffice.api import parsing, queries, schemas
+from eoffice.api import parsing, queries, schemas, steps
 from eoffice.api.auth import api_user, authenticate
 from eoffice.api.openapi import build_spec
 from eoffice.catalog.models import ConfidentialityLevel, UrgencyLevel
 from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, NotFound
+from eoffice.core.timeutil import now_utc
 from eoffice.incoming import services
 from eoffice.incoming.access import can_register, get_visible
 from eoffice.incoming.attachments import file_store, get_attachment
 from eoffice.web.errors import api_error
 from eoffice.web.http import attachment_response
+from workflows.calendar import WorkingCalendar
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
@@ -39,6 +41,23 @@ def _check_id(*ids: int) -> None:
 @bp.get("/me")
 def me():
     return jsonify(schemas.me_json(api_user()))
+
+
+@bp.get("/me/work")
+def my_work():
+    max_limit = current_app.config["API_PAGE_SIZE_MAX"]
+    query = parsing.parse_work_query(
+        request.args, default_limit=min(DEFAULT_LIMIT, max_limit), max_limit=max_limit
+    )
+    page = queries.open_parts_page(api_user(), query.limit, query.after)
+    now, calendar = now_utc(), WorkingCalendar()
+    return jsonify(
+        {
+            "items": [schemas.work_item_json(part, now, calendar) for part in page.items],
+            "limit": query.limit,
+            "next_cursor": parsing.encode_work_cursor(page.next_key) if page.next_key else None,
+        }
+    )
 
 
 @bp.get("/catalog")
@@ -75,8 +94,9 @@ def list_incoming():
 @bp.get("/incoming/<int:doc_id>")
 def get_incoming(doc_id: int):
     _check_id(doc_id)
-    doc = get_visible(api_user(), doc_id)
-    return jsonify(schemas.document_detail_json(doc, history("incoming", doc.id)))
+    user = api_user()
+    doc = get_visible(user, doc_id)
+    return jsonify(schemas.document_detail_json(doc, history("incoming", doc.id), user))
 
 
 @bp.post("/incoming")
@@ -103,7 +123,7 @@ def create_incoming():
         )
     except services.DuplicateSuspected as exc:
         return _duplicate_error(exc)
-    response = jsonify(schemas.document_detail_json(doc, history("incoming", doc.id)))
+    response = jsonify(schemas.document_detail_json(doc, history("incoming", doc.id), user))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_incoming", doc_id=doc.id)
     return response
@@ -124,6 +144,43 @@ def download_file(doc_id: int, attachment_id: int):
     stored = attachment.stored_file
     return attachment_response(
         file_store().open(stored.sha256), attachment.original_name, stored.mime_type, inline=False
+    )
+
+
+def _step_body() -> object:
+    """The JSON body of a step; an empty body gives no inputs (start, file need none).
+
+    Unreadable JSON becomes a list, which parse_body refuses as "not an object".
+    """
+    if not request.get_data():
+        return None
+    body = request.get_json(silent=True)
+    return body if body is not None or request.get_data().strip() == b"null" else []
+
+
+def _step_view(step: steps.Step):
+    def take_step(doc_id: int):
+        _check_id(doc_id)
+        user = api_user()
+        get_visible(user, doc_id)  # another organisation's document: 404 before anything
+        if request.get_data() and request.mimetype not in JSON_TYPES:
+            return api_error(
+                415, "unsupported_media_type", "Các bước xử lý chỉ nhận nội dung application/json."
+            )
+        given = steps.parse_body(step, _step_body())
+        doc = step.run(user, doc_id, given)
+        return jsonify(schemas.document_detail_json(doc, history("incoming", doc.id), user))
+
+    take_step.__doc__ = f"POST /incoming/<id>/steps/{step.name}: {step.label}."
+    return take_step
+
+
+for _step in steps.STEPS.values():
+    bp.add_url_rule(
+        f"/incoming/<int:doc_id>/steps/{_step.name}",
+        endpoint=f"step_{_step.name}",
+        view_func=_step_view(_step),
+        methods=["POST"],
     )
 
 

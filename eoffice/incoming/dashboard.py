@@ -1,58 +1,269 @@
-"""Figures for the home page: what needs attention today."""
+"""Figures for the home page: what needs each person's attention today.
+
+One aggregate query counts everything every section shows (a user with several roles
+sees several sections), then each section reads its short list with one query, so the
+number of queries depends on the user's roles and never on how many documents there are.
+Each count uses the same SQL condition as the register filter its card links to
+(eoffice.incoming.queries), so a card and its list cannot disagree.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.sql.elements import ColumnElement
 
-from eoffice.core.timeutil import local_today
+from eoffice.core.timeutil import local_today, now_utc
 from eoffice.extensions import db
-from eoffice.incoming.access import visible_filter
+from eoffice.incoming.access import can_see_register, visible_filter
 from eoffice.incoming.models import IncomingDocument
-from eoffice.incoming.queries import local_day_start
-from eoffice.orgs.models import User
-from workflows.incoming import OPEN_STATES
+from eoffice.incoming.queries import (
+    DUE_LATER,
+    DUE_OVERDUE,
+    DUE_SOON,
+    DUE_TODAY,
+    WAITING_ASSIGN,
+    WAITING_PRESENT,
+    due_condition,
+    local_day_start,
+    my_work_condition,
+    office_calendar,
+    waiting_condition,
+)
+from eoffice.orgs.models import Role, User
+from workflows.calendar import DueState, due_state
+
+WEEKS_SHOWN = 12
+LIST_SIZE = 6
+WORK_LIST_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Card:
+    """A count at a glance; `args` are the register filters that list the same documents."""
+
+    label: str
+    value: int
+    color: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    doc: IncomingDocument
+    due: DueState
+
+
+@dataclass
+class WorkGroup:
+    label: str
+    color: str
+    count: int
+    args: dict[str, Any]
+    items: list[WorkItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WeekBar:
+    start: date
+    count: int
+
+
+@dataclass
+class Section:
+    title: str
+    cards: list[Card]
+    list_title: str = ""
+    items: list[IncomingDocument] = field(default_factory=list)
+    empty: str = ""
 
 
 @dataclass
 class Dashboard:
     today: date
-    arrived_today: int  # the card links to the register filtered on these same days
-    urgent_open: int
-    overdue: int
-    this_year: int
-    recent: list[IncomingDocument]
-    urgent: list[IncomingDocument]
+    counts: dict[str, int]
+    clerk: Section | None = None
+    leader: Section | None = None
+    work: list[WorkGroup] | None = None  # None: the user has no open part
+    weeks: list[WeekBar] | None = None
+
+    @property
+    def overdue(self) -> int:
+        return self.counts["overdue"]
+
+    @property
+    def arrived_today(self) -> int:
+        return self.counts["arrived_today"]
+
+    @property
+    def week_max(self) -> int:
+        return max((bar.count for bar in self.weeks or ()), default=0)
+
+    @property
+    def week_total(self) -> int:
+        return sum(bar.count for bar in self.weeks or ())
 
 
-def dashboard_for(user: User) -> Dashboard:
+def _week_starts(today: date) -> list[date]:
+    """Mondays of the last WEEKS_SHOWN weeks, the current one last."""
+    this_monday = today - timedelta(days=today.weekday())
+    return [this_monday - timedelta(weeks=n) for n in range(WEEKS_SHOWN - 1, -1, -1)]
+
+
+def _arrived_between(start: date, end: date) -> ColumnElement[bool]:
+    """Arrived on the office-time days [start, end)."""
     doc = IncomingDocument
-    today = local_today()
-    visible = visible_filter(user)
+    return and_(doc.arrived_at >= local_day_start(start), doc.arrived_at < local_day_start(end))
 
-    def count(*conditions) -> int:
-        return db.session.scalar(select(func.count(doc.id)).where(visible, *conditions)) or 0
 
-    urgent_open = (doc.state.in_(sorted(OPEN_STATES)), doc.is_urgent)
-    return Dashboard(
-        today=today,
-        arrived_today=count(
-            doc.arrived_at >= local_day_start(today),
-            doc.arrived_at < local_day_start(today + timedelta(days=1)),
-        ),
-        urgent_open=count(*urgent_open),
-        overdue=count(doc.is_overdue),
-        this_year=count(doc.arrived_at >= local_day_start(date(today.year, 1, 1))),
-        recent=list(
-            db.session.scalars(
-                select(doc).where(visible).order_by(doc.arrived_at.desc(), doc.id.desc()).limit(8)
-            )
-        ),
-        urgent=list(
-            db.session.scalars(
-                select(doc).where(visible, *urgent_open).order_by(doc.arrived_at.desc()).limit(5)
-            )
-        ),
+def _conditions(user: User, today: date) -> dict[str, ColumnElement[bool]]:
+    calendar = office_calendar()
+    mine = my_work_condition(user)
+    to_present = waiting_condition(user, WAITING_PRESENT)
+    conditions = {
+        "arrived_today": _arrived_between(today, today + timedelta(days=1)),
+        "to_present": to_present,
+        "urgent_to_present": and_(to_present, IncomingDocument.is_urgent),
+        "to_assign": waiting_condition(user, WAITING_ASSIGN),
+        "overdue": due_condition(DUE_OVERDUE, today, calendar),
+        "due_today": due_condition(DUE_TODAY, today, calendar),
+        "due_soon": due_condition(DUE_SOON, today, calendar),
+        "mine": mine,
+    }
+    for due in (DUE_OVERDUE, DUE_TODAY, DUE_LATER):
+        conditions[f"mine_{due}"] = and_(mine, due_condition(due, today, calendar))
+    for n, start in enumerate(_week_starts(today)):
+        conditions[f"week_{n}"] = _arrived_between(start, start + timedelta(days=7))
+    return conditions
+
+
+def _counts(user: User, today: date) -> dict[str, int]:
+    """Every figure of the page in one query over the documents the user may see."""
+    conditions = _conditions(user, today)
+    columns = [func.count(case((cond, 1))).label(name) for name, cond in conditions.items()]
+    row = db.session.execute(select(*columns).where(visible_filter(user))).one()
+    return {name: int(value or 0) for name, value in row._mapping.items()}
+
+
+def _documents(user: User, condition: ColumnElement[bool], *order, limit: int):
+    doc = IncomingDocument
+    stmt = (
+        select(doc)
+        .where(visible_filter(user), condition)
+        .options(lazyload(doc.attachments))
+        .order_by(*order, doc.id)
+        .limit(limit)
     )
+    return list(db.session.scalars(stmt))
+
+
+def _urgent_first() -> ColumnElement[int]:
+    return case((IncomingDocument.is_urgent, 0), else_=1)
+
+
+def _clerk_section(user: User, today: date, counts: dict[str, int]) -> Section:
+    iso = today.isoformat()
+    doc = IncomingDocument
+    return Section(
+        title="Văn thư",
+        cards=[
+            Card(
+                "Đến hôm nay",
+                counts["arrived_today"],
+                "primary",
+                {"date_from": iso, "date_to": iso},
+            ),
+            Card(
+                "Chờ trình lãnh đạo",
+                counts["to_present"],
+                "secondary",
+                {"waiting": WAITING_PRESENT},
+            ),
+            Card(
+                "Văn bản khẩn chưa trình",
+                counts["urgent_to_present"],
+                "danger",
+                {"waiting": WAITING_PRESENT, "urgent_only": 1},
+            ),
+        ],
+        list_title="Văn bản chờ trình",
+        items=_documents(
+            user,
+            waiting_condition(user, WAITING_PRESENT),
+            _urgent_first(),
+            doc.arrived_at,
+            limit=LIST_SIZE,
+        ),
+        empty="Không có văn bản nào chờ trình.",
+    )
+
+
+def _leader_section(user: User, today: date, counts: dict[str, int]) -> Section:
+    doc = IncomingDocument
+    waiting_label = (
+        "Chờ phân công" if user.has_role(Role.LEADER) else "Được trình cho bạn, chờ phân công"
+    )
+    return Section(
+        title="Lãnh đạo",
+        cards=[
+            Card(waiting_label, counts["to_assign"], "primary", {"waiting": WAITING_ASSIGN}),
+            Card("Quá hạn xử lý", counts["overdue"], "danger", {"due": DUE_OVERDUE}),
+            Card("Đến hạn hôm nay", counts["due_today"], "warning", {"due": DUE_TODAY}),
+            Card("Sắp đến hạn", counts["due_soon"], "info", {"due": DUE_SOON}),
+        ],
+        list_title="Văn bản chờ phân công",
+        items=_documents(
+            user,
+            waiting_condition(user, WAITING_ASSIGN),
+            _urgent_first(),
+            doc.arrived_at,
+            limit=LIST_SIZE,
+        ),
+        empty="Không có văn bản nào chờ phân công.",
+    )
+
+
+def _work_groups(user: User, today: date, counts: dict[str, int]) -> list[WorkGroup]:
+    """The handler's open parts by deadline, each item classified by due_state."""
+    calendar = office_calendar()
+    now = now_utc()
+    mine = my_work_condition(user)
+    doc = IncomingDocument
+    groups = []
+    for due, label, color in (
+        (DUE_OVERDUE, "Quá hạn", "danger"),
+        (DUE_TODAY, "Đến hạn hôm nay", "warning"),
+        (DUE_LATER, "Sắp tới", "primary"),
+    ):
+        count = counts[f"mine_{due}"]
+        docs = _documents(
+            user,
+            and_(mine, due_condition(due, today, calendar)),
+            doc.deadline.is_(None),
+            doc.deadline,
+            _urgent_first(),
+            limit=WORK_LIST_SIZE,
+        )
+        items = [WorkItem(d, due_state(d.deadline, now, calendar)) for d in docs]
+        groups.append(WorkGroup(label, color, count, {"mine": 1, "due": due}, items))
+    return groups
+
+
+def dashboard_for(user: User, today: date | None = None) -> Dashboard:
+    today = today or local_today()
+    counts = _counts(user, today)
+    dash = Dashboard(today=today, counts=counts)
+    if user.has_role(Role.CLERK):
+        dash.clerk = _clerk_section(user, today, counts)
+    if user.has_role(Role.LEADER, Role.DEPUTY):
+        dash.leader = _leader_section(user, today, counts)
+    if counts["mine"] or not (dash.clerk or dash.leader):
+        dash.work = _work_groups(user, today, counts)
+    if can_see_register(user):
+        starts = _week_starts(today)
+        dash.weeks = [WeekBar(s, counts[f"week_{n}"]) for n, s in enumerate(starts)]
+    return dash

@@ -19,7 +19,7 @@ from eoffice.core.timeutil import local_today
 from eoffice.extensions import db
 from eoffice.incoming.books import book_options
 from eoffice.incoming.models import SOURCE_LABELS, STATE_LABELS, IncomingDocument
-from eoffice.incoming.queries import RegisterFilters
+from eoffice.incoming.queries import DUE_CHOICES, WAITING_CHOICES, RegisterFilters
 from eoffice.incoming.validation import IncomingInput
 from eoffice.orgs.models import Unit, User
 from eoffice.web.fields import VnDateField, VnDateTimeField
@@ -181,6 +181,10 @@ class RegisterFilterForm(Form):
     )
     urgent_only = HiddenField()
     overdue = HiddenField()
+    # Set by the home page's cards; kept through the filter form as hidden fields.
+    waiting = HiddenField()
+    mine = HiddenField()
+    due = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -215,4 +219,7 @@ class RegisterFilterForm(Form):
             overdue=bool(value("overdue")),
             state=value("state") or None,
             text=value("q") or None,
+            waiting=value("waiting") if value("waiting") in WAITING_CHOICES else None,
+            mine=bool(value("mine")),
+            due=value("due") if value("due") in DUE_CHOICES else None,
         )

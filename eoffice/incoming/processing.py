@@ -32,6 +32,7 @@ from eoffice.incoming.involvement import (
     resolve,
 )
 from eoffice.incoming.models import Assignment, IncomingDocument
+from eoffice.notifications import hooks as notifications
 from eoffice.orgs.models import Role, User
 from workflows import assignment as assignment_flow
 from workflows import incoming as incoming_flow
@@ -272,6 +273,7 @@ def return_to_clerk(actor: User, doc_id: int, reason: str) -> IncomingDocument:
     doc.state = event.to_state
     doc.state_reason = reason[:1000]
     _record(actor, doc, "returned_to_clerk", event, note=reason)
+    notifications.after_return(actor, doc, reason)
     return doc
 
 
@@ -388,6 +390,7 @@ def assign(
     if deadline is not None and old_deadline != deadline:
         changes["deadline"] = _change(format_date(old_deadline) or None, format_date(deadline))
     _record(actor, doc, "assigned", event, changes)
+    notifications.after_assignment(actor, doc)
     return doc
 
 
@@ -449,6 +452,7 @@ def reassign(
     }
     changes = {name: _change(old[name], new[name]) for name in new}
     _record(actor, doc, "reassigned", event, changes, reason)
+    notifications.after_assignment(actor, doc)
     return doc
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.pagination import Page, paginate
@@ -14,8 +16,26 @@ from eoffice.core.text import LIKE_ESCAPE, like_contains, vn_fold
 from eoffice.core.timeutil import local_today, local_tz, to_utc
 from eoffice.extensions import db
 from eoffice.incoming.access import visible_filter
-from eoffice.incoming.models import IncomingDocument
-from eoffice.orgs.models import Organisation, User
+from eoffice.incoming.models import Assignment, IncomingDocument, IncomingState
+from eoffice.orgs.models import Organisation, Role, User
+from workflows import assignment as assignment_flow
+from workflows.calendar import DEFAULT_SOON_WORKING_DAYS, WorkingCalendar
+from workflows.incoming import OPEN_STATES
+
+# `RegisterFilters.waiting`: documents waiting for the clerk to present them, or for a
+# leader (a deputy: presented to them) to assign them.
+WAITING_PRESENT = "present"
+WAITING_ASSIGN = "assign"
+WAITING_CHOICES = (WAITING_PRESENT, WAITING_ASSIGN)
+
+# `RegisterFilters.due`: open documents by where their deadline stands today, as
+# workflows.calendar.due_state names it ("later": due after today, soon or not, or no
+# deadline at all: the handler's "sắp tới" group).
+DUE_OVERDUE = "overdue"
+DUE_TODAY = "today"
+DUE_SOON = "soon"
+DUE_LATER = "later"
+DUE_CHOICES = (DUE_OVERDUE, DUE_TODAY, DUE_SOON, DUE_LATER)
 
 
 @dataclass
@@ -29,6 +49,9 @@ class RegisterFilters:
     overdue: bool = False
     state: str | None = None
     text: str | None = None
+    waiting: str | None = None  # WAITING_CHOICES
+    mine: bool = False  # the user's own open work, as lead or coordinator
+    due: str | None = None  # DUE_CHOICES
     # Not offered on any page; kept so that export requests stored with it still load.
     book_id: int | None = None
 
@@ -61,10 +84,72 @@ def filtered(user: User, filters: RegisterFilters) -> Select:
         stmt = stmt.where(doc.state == filters.state)
     if filters.book_id:
         stmt = stmt.where(doc.register_book_id == filters.book_id)
+    if filters.waiting in WAITING_CHOICES:
+        stmt = stmt.where(waiting_condition(user, filters.waiting))
+    if filters.mine:
+        stmt = stmt.where(my_work_condition(user))
+    if filters.due in DUE_CHOICES:
+        stmt = stmt.where(due_condition(filters.due, local_today(), office_calendar()))
     if filters.text:
         for word in vn_fold(filters.text).split():
             stmt = stmt.where(doc.search_text.like(like_contains(word), escape=LIKE_ESCAPE))
     return stmt
+
+
+def office_calendar() -> WorkingCalendar:
+    """Monday to Friday; the holidays an administrator will configure are not stored yet."""
+    return WorkingCalendar()
+
+
+def waiting_condition(user: User, waiting: str) -> ColumnElement[bool]:
+    """What waits for the user's step: presenting (the clerk) or assigning (a leader sees
+    every presented document, a deputy only those presented to them)."""
+    doc = IncomingDocument
+    if waiting == WAITING_PRESENT:
+        return doc.state.in_((IncomingState.REGISTERED, IncomingState.RETURNED))
+    presented = doc.state == IncomingState.PRESENTED
+    if user.has_role(Role.LEADER):
+        return presented
+    if user.has_role(Role.DEPUTY):
+        return and_(presented, doc.presented_to_id == user.id)
+    return false()
+
+
+def my_work_condition(user: User) -> ColumnElement[bool]:
+    """Open documents in which the user holds an open lead or coordinating part, in person
+    or through their unit (the same holders as Assignment.held_by)."""
+    part = Assignment
+    holder = or_(
+        part.user_id == user.id,
+        part.unit_id == user.unit_id if user.unit_id else false(),
+    )
+    parts = select(part.document_id).where(
+        holder,
+        part.kind.in_((assignment_flow.LEAD, assignment_flow.COORDINATOR)),
+        part.state.in_(sorted(assignment_flow.OPEN_STATES)),
+    )
+    doc = IncomingDocument
+    return and_(doc.id.in_(parts), doc.state.in_(sorted(OPEN_STATES)))
+
+
+def soon_limit(today: date, calendar: WorkingCalendar) -> date:
+    """The first deadline that is no longer "sắp đến hạn": due_state calls a deadline soon
+    while at most DEFAULT_SOON_WORKING_DAYS working days remain after today."""
+    return calendar.add_working_days(today, DEFAULT_SOON_WORKING_DAYS + 1)
+
+
+def due_condition(due: str, today: date, calendar: WorkingCalendar) -> ColumnElement[bool]:
+    """Open documents whose deadline stands at `due` today; the SQL twin of due_state."""
+    doc = IncomingDocument
+    is_open = doc.state.in_(sorted(OPEN_STATES))
+    if due == DUE_OVERDUE:
+        return and_(is_open, doc.deadline < today)
+    if due == DUE_TODAY:
+        return and_(is_open, doc.deadline == today)
+    limit = soon_limit(today, calendar)
+    if due == DUE_SOON:
+        return and_(is_open, doc.deadline > today, doc.deadline < limit)
+    return and_(is_open, or_(doc.deadline.is_(None), doc.deadline > today))
 
 
 def register_count(user: User, filters: RegisterFilters) -> int:
@@ -99,6 +184,17 @@ def register_rows(user: User, filters: RegisterFilters) -> list[IncomingDocument
     stmt = filtered(user, filters).order_by(
         IncomingDocument.register_book_id,
         IncomingDocument.arrival_number,
+    )
+    return list(db.session.scalars(stmt))
+
+
+def tracking_rows(user: User, filters: RegisterFilters) -> list[IncomingDocument]:
+    """The entries of the Sổ theo dõi giải quyết: the printed register's entries, each with
+    its assignments loaded in one more query (the book shows who holds each document)."""
+    stmt = (
+        filtered(user, filters)
+        .options(selectinload(IncomingDocument.assignments), lazyload(IncomingDocument.attachments))
+        .order_by(IncomingDocument.register_book_id, IncomingDocument.arrival_number)
     )
     return list(db.session.scalars(stmt))
 

@@ -38,6 +38,7 @@ from eoffice.incoming.validation import (
     split_symbol,
     validate_input,
 )
+from eoffice.notifications import hooks as notifications
 from eoffice.orgs.models import Unit, User
 from workflows.incoming import can_correct
 
@@ -169,6 +170,7 @@ def register_incoming(
         db.session.rollback()
         raise
     log.info("incoming registered org=%s book=%s number=%s id=%s", *summary)
+    notifications.after_registration(actor, doc)
     return doc
 
 

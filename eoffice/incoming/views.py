@@ -259,5 +259,5 @@ def register_xlsx():
     )
 
 
-# Registers the processing routes on `bp`; imported last because it imports `bp`.
-from eoffice.incoming import processing_views  # noqa: E402
+# Registers the processing and tracking routes on `bp`; imported last: they import `bp`.
+from eoffice.incoming import processing_views, tracking_views  # noqa: E402, F401

@@ -41,3 +41,20 @@ def build_export(export_id: int) -> None:
 
     with _app_context():
         run_export(export_id)
+
+
+def send_notification_email(notification_id: int) -> None:
+    """E-mail one notification (see eoffice.notifications.mail); sends at most once."""
+    from eoffice.notifications.mail import send_notification_email as send
+
+    with _app_context():
+        send(notification_id)
+
+
+def send_deadline_reminders() -> None:
+    """The daily deadline reminders (see eoffice.notifications.reminders)."""
+    from eoffice.core.timeutil import now_utc
+    from eoffice.notifications.reminders import send_deadline_reminders as send
+
+    with _app_context():
+        send(now_utc())

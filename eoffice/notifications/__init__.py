@@ -1,0 +1,1 @@
+"""Notifications: in-app (the bell) and e-mail through background jobs."""

@@ -1,0 +1,86 @@
+"""What a user was told, and which kinds of news they want in the app and by e-mail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eoffice.core.dbtypes import UTCDateTime
+from eoffice.core.timeutil import now_utc
+from eoffice.extensions import db
+from eoffice.orgs.models import User
+
+
+class NotificationKind(StrEnum):
+    ASSIGNED = "assigned"
+    URGENT_ARRIVED = "urgent_arrived"
+    DEADLINE_TOMORROW = "deadline_tomorrow"
+    OVERDUE = "overdue"
+    RETURNED = "returned"
+
+
+# In the order the preferences form lists them.
+KIND_LABELS = {
+    NotificationKind.ASSIGNED: "Được phân công xử lý văn bản",
+    NotificationKind.URGENT_ARRIVED: "Văn bản khẩn vừa đến",
+    NotificationKind.DEADLINE_TOMORROW: "Văn bản sắp đến hạn xử lý",
+    NotificationKind.OVERDUE: "Văn bản quá hạn xử lý",
+    NotificationKind.RETURNED: "Văn bản bị trả lại văn thư",
+}
+
+# Kinds nobody may switch off: an urgent document must reach the leaders at once.
+ALWAYS_ON = frozenset({NotificationKind.URGENT_ARRIVED})
+
+
+class Notification(db.Model):
+    """One piece of news for one user; also the delivery record of its e-mail.
+
+    `in_app` is false when the user only wants the e-mail: the row still exists so the
+    job has something to send and `sent_at` makes a retried job send once.
+    `reminder_day` is set for the daily deadline reminders only, so the unique
+    constraint makes a second run on the same day a no-op (NULLs never collide).
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "in_app", "read_at"),
+        UniqueConstraint("user_id", "kind", "document_id", "reminder_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # A path inside the application ("/incoming/12"); e-mails prefix PUBLIC_URL.
+    link: Mapped[str | None] = mapped_column(String(300))
+    in_app: Mapped[bool] = mapped_column(default=True)
+    reminder_day: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(NotificationKind(self.kind), self.kind)
+
+
+class NotificationPreference(db.Model):
+    """A user's choice for one kind; no row means both channels on."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    in_app: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[bool] = mapped_column(default=True)

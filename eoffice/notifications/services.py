@@ -1,0 +1,218 @@
+"""Telling people what concerns them: in-app rows first, then one e-mail job per recipient.
+
+`notify()` is called as the last statement of a business step, once that step is
+complete: it commits the caller's work first (a no-op when the caller already did), then
+writes the notifications in their own transaction and enqueues the e-mails after that
+commit, so a job never looks for a row that is not there yet. A failure to notify is
+logged and swallowed: the step itself has happened and must not look failed to the user.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from rq import Retry
+from sqlalchemy import func, select, update
+
+from eoffice.core.errors import NotFound
+from eoffice.core.timeutil import now_utc
+from eoffice.extensions import db
+from eoffice.incoming.models import IncomingDocument
+from eoffice.notifications.content import compose, document_path
+from eoffice.notifications.models import (
+    ALWAYS_ON,
+    KIND_LABELS,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
+from eoffice.orgs.models import User
+
+log = logging.getLogger(__name__)
+
+EMAIL_TASK = "eoffice.jobs.tasks.send_notification_email"
+EMAIL_QUEUE = "high"
+EMAIL_RETRIES = 3
+EMAIL_RETRY_INTERVALS = [10, 60, 300]
+LIST_LIMIT = 200
+
+
+# Preferences --------------------------------------------------------------------------
+
+
+def preferences_for(
+    user_ids: Iterable[int], kind: NotificationKind
+) -> dict[int, tuple[bool, bool]]:
+    """(in_app, email) per user for one kind; urgent news is always on both channels."""
+    ids = set(user_ids)
+    if kind in ALWAYS_ON or not ids:
+        return {uid: (True, True) for uid in ids}
+    rows = db.session.scalars(
+        select(NotificationPreference).where(
+            NotificationPreference.user_id.in_(ids), NotificationPreference.kind == kind
+        )
+    )
+    chosen = {row.user_id: (row.in_app, row.email) for row in rows}
+    return {uid: chosen.get(uid, (True, True)) for uid in ids}
+
+
+def user_preferences(user: User) -> dict[NotificationKind, tuple[bool, bool]]:
+    rows = db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+    )
+    chosen = {row.kind: (row.in_app, row.email) for row in rows}
+    return {
+        kind: (True, True) if kind in ALWAYS_ON else chosen.get(kind, (True, True))
+        for kind in KIND_LABELS
+    }
+
+
+def save_preferences(user: User, choices: Mapping[str, tuple[bool, bool]]) -> None:
+    """Store the user's choices; kinds that cannot be switched off stay on whatever is sent."""
+    for kind in KIND_LABELS:
+        in_app, email = (True, True) if kind in ALWAYS_ON else choices.get(kind, (False, False))
+        row = db.session.get(NotificationPreference, (user.id, kind.value))
+        if row is None:
+            row = NotificationPreference(user_id=user.id, kind=kind.value)
+            db.session.add(row)
+        row.in_app, row.email = bool(in_app), bool(email)
+    db.session.commit()
+
+
+# Sending ------------------------------------------------------------------------------
+
+
+def notify(
+    kind: NotificationKind,
+    users: Iterable[User],
+    document: IncomingDocument,
+    *,
+    actor: User | None = None,
+    role: str | None = None,
+    reason: str | None = None,
+    reminder_day: date | None = None,
+) -> list[Notification]:
+    """Notify each active user (never the actor about their own step) of one event."""
+    db.session.commit()  # the caller's step is complete: make it durable first
+    try:
+        created = _create(kind, users, document, actor, role, reason, reminder_day)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("notifying %s about document %s failed", kind, document.id)
+        return []
+    for notification, wants_email in created:
+        if wants_email:
+            _enqueue_email(notification.id)
+    return [notification for notification, _ in created]
+
+
+def _create(
+    kind: NotificationKind,
+    users: Iterable[User],
+    document: IncomingDocument,
+    actor: User | None,
+    role: str | None,
+    reason: str | None,
+    reminder_day: date | None,
+) -> list[tuple[Notification, bool]]:
+    recipients = {
+        u.id: u for u in users if u.is_active_account and (actor is None or u.id != actor.id)
+    }
+    if not recipients:
+        return []
+    message = compose(kind, document, role=role, reason=reason)
+    link = document_path(document.id)
+    prefs = preferences_for(recipients, kind)
+    created = []
+    for user_id in sorted(recipients):
+        in_app, email = prefs[user_id]
+        if not (in_app or email):
+            continue
+        notification = Notification(
+            user_id=user_id,
+            kind=kind.value,
+            document_id=document.id,
+            title=message.title[:300],
+            body=message.body,
+            link=link,
+            in_app=in_app,
+            reminder_day=reminder_day,
+        )
+        db.session.add(notification)
+        created.append((notification, email))
+    db.session.flush()
+    return created
+
+
+def _enqueue_email(notification_id: int) -> None:
+    from eoffice.jobs.connection import enqueue
+
+    try:
+        enqueue(
+            EMAIL_TASK,
+            notification_id,
+            queue=EMAIL_QUEUE,
+            retry=Retry(max=EMAIL_RETRIES, interval=EMAIL_RETRY_INTERVALS),
+        )
+    except Exception:  # Redis down: the in-app row stands, the e-mail is lost (logged)
+        log.exception("could not enqueue the e-mail of notification %s", notification_id)
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+def _mine(user: User):
+    return select(Notification).where(
+        Notification.user_id == user.id, Notification.in_app.is_(True)
+    )
+
+
+def unread_count(user: User) -> int:
+    """The bell's number: one indexed COUNT."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.in_app.is_(True),
+            Notification.read_at.is_(None),
+        )
+    )
+
+
+def list_for(user: User, limit: int = LIST_LIMIT) -> list[Notification]:
+    query = _mine(user).order_by(Notification.created_at.desc(), Notification.id.desc())
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def get_own(user: User, notification_id: int) -> Notification:
+    """The user's own notification; anybody else's is simply not found."""
+    found = db.session.scalars(_mine(user).where(Notification.id == notification_id)).first()
+    if found is None:
+        raise NotFound("Không tìm thấy thông báo.")
+    return found
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    notification = get_own(user, notification_id)
+    if notification.read_at is None:
+        notification.read_at = now_utc()
+        db.session.commit()
+    return notification
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.in_app.is_(True),
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now_utc())
+    )
+    db.session.commit()
+    return result.rowcount or 0
