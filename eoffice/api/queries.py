@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, false, or_, select
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from eoffice.catalog.defaults import DEFAULT_BOOKS
 from eoffice.catalog.models import ConfidentialityLevel, DocumentType, RegisterBook, UrgencyLevel
@@ -92,7 +92,7 @@ def open_parts_page(user: User, limit: int, after: WorkKey | None) -> WorkPage:
     stmt = (
         select(part)
         .join(part.document)
-        .options(contains_eager(part.document))
+        .options(contains_eager(part.document), selectinload(part.assigned_by))
         .where(
             held,
             part.kind.in_(WORKING_KINDS),

@@ -1,9 +1,11 @@
 """The /api/v1 blueprint: JSON over the incoming register, authenticated by API tokens.
 
-Thin like every view: parse (api.parsing) → check access → call the service or query →
-serialise (api.schemas). Service refusals become the JSON error format in
-eoffice.web.errors; the only error built here is the duplicate warning, which carries
-the earlier entries so a client can show them before confirming.
+Thin like every view: parse (api.parsing, api.steps) → check access → call the service
+or query → serialise (api.schemas). Service refusals become the JSON error format in
+eoffice.web.errors; the errors built here are the duplicate warning, which carries the
+earlier entries so a client can show them before confirming, and the 415s of bodies that
+are neither JSON nor a form. Processing steps get one route each, from api.steps.STEPS,
+so each is documented with its own body.
 """
 
 from __future__ import annotations

@@ -329,3 +329,23 @@ def test_my_work_lists_open_parts_nearest_deadline_first_with_due_state(tokens, 
     assert [i["document"]["id"] for i in clerk_work] == [monday.id]
     bad = tokens["staff"].get(f"{PREFIX}/me/work", query_string={"limit": 0, "cursor": "x"})
     assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"limit", "cursor"}
+
+
+def test_the_clerk_cancels_or_rejects_through_the_api(tokens, world):
+    school = world.school_a
+    clerk = tokens["clerk"]
+    wrong = factories.register(school.clerk, symbol="1/A")
+    cancelled = step(clerk, wrong.id, "cancel", reason="Vào sổ nhầm văn bản")
+    assert cancelled.status_code == 200
+    assert (cancelled.json["state"], cancelled.json["cancel_reason"]) == (
+        "cancelled",
+        "Vào sổ nhầm văn bản",
+    )
+    assert step(clerk, wrong.id, "reject", reason="Gửi nhầm").status_code == 409
+
+    misdirected = factories.register(school.clerk, symbol="2/A")
+    assert step(tokens["staff"], misdirected.id, "reject", reason="x").status_code == 404
+    assert set(step(clerk, misdirected.id, "reject").json["error"]["fields"]) == {"reason"}
+    rejected = step(clerk, misdirected.id, "reject", reason="Không thuộc thẩm quyền của trường")
+    assert rejected.status_code == 200 and rejected.json["state_label"] == "Từ chối tiếp nhận"
+    assert rejected.json["history"][-1]["note"] == "Không thuộc thẩm quyền của trường"
