@@ -18,7 +18,8 @@ Json = dict[str, Any]
 
 DESCRIPTION = """\
 API của eoffice cho sổ văn bản đến: tra cứu, xem chi tiết, tải tệp, vào sổ văn bản và
-xử lý văn bản (trình, phân công, xử lý, hoàn thành, lập hồ sơ).
+xử lý văn bản (trình, phân công, xử lý, hoàn thành, lập hồ sơ; ý kiến phối hợp,
+xác nhận để biết, giao phần việc của đơn vị cho cán bộ).
 
 **Xử lý.** Mỗi bước là một yêu cầu POST tới `/incoming/{doc_id}/steps/{step}` với nội dung
 JSON. Chi tiết văn bản có `available_steps`: các bước người dùng của mã API được làm lúc

@@ -24,7 +24,7 @@ from eoffice.api.parsing import (
 )
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.limits import int_in_range
-from eoffice.incoming import processing, services
+from eoffice.incoming import parts, processing, services
 from eoffice.incoming.models import IncomingDocument
 from eoffice.incoming.processing import Party
 from eoffice.orgs.models import User
@@ -124,6 +124,10 @@ FIELDS: dict[str, tuple[FieldKind, str]] = {
         FieldKind(_date, {"type": "string", "format": "date"}),
         "Hạn xử lý, YYYY-MM-DD, không trước hôm nay.",
     ),
+    "assignee": (
+        FieldKind(_id, {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+        "Mã người dùng của cán bộ trong đơn vị được giao (xem /catalog).",
+    ),
     "percent": (
         FieldKind(_integer, {"type": "integer", "minimum": 0, "maximum": 100}),
         "Tỷ lệ hoàn thành (%).",
@@ -211,6 +215,25 @@ _STEPS = (
         lambda u, d, g: processing.extend_deadline(u, d, g.get("deadline"), g.get("reason") or ""),
         assignment_flow.WORKFLOW,
     ),
+    Step(
+        parts.CONTRIBUTE,
+        "Gửi ý kiến phối hợp",
+        ("result",),
+        ("result",),
+        lambda u, d, g: parts.contribute(u, d, g.get("result") or ""),
+    ),
+    _from_workflow(
+        assignment_flow.ACKNOWLEDGE,
+        lambda u, d, g: parts.acknowledge(u, d),
+        assignment_flow.WORKFLOW,
+    ),
+    _from_workflow(
+        assignment_flow.PASS_ON,
+        lambda u, d, g: parts.pass_on(
+            u, d, g.get("assignee"), g.get("deadline"), g.get("instruction")
+        ),
+        assignment_flow.WORKFLOW,
+    ),
     _from_workflow(
         incoming_flow.REOPEN,
         lambda u, d, g: processing.reopen(u, d, g.get("reason") or "", g.get("deadline")),
@@ -260,4 +283,5 @@ def available(user: User, doc: IncomingDocument) -> list[Step]:
         names.add(PROGRESS)
     if processing.can_extend_deadline(user, doc):
         names.add(EXTEND_DEADLINE)
+    names |= parts.offered(user, doc)
     return [step for name, step in STEPS.items() if name in names]

@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from eoffice.api import parsing, queries, schemas, steps
 from eoffice.api.auth import api_user, authenticate
 from eoffice.api.openapi import build_spec
+from eoffice.catalog.calendar import office_calendar
 from eoffice.catalog.models import ConfidentialityLevel, UrgencyLevel
 from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, NotFound
@@ -24,7 +25,6 @@ from eoffice.incoming.access import can_register, get_visible
 from eoffice.incoming.attachments import file_store, get_attachment
 from eoffice.web.errors import api_error
 from eoffice.web.http import attachment_response
-from workflows.calendar import WorkingCalendar
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
@@ -52,7 +52,7 @@ def my_work():
         request.args, default_limit=min(DEFAULT_LIMIT, max_limit), max_limit=max_limit
     )
     page = queries.open_parts_page(api_user(), query.limit, query.after)
-    now, calendar = now_utc(), WorkingCalendar()
+    now, calendar = now_utc(), office_calendar()
     return jsonify(
         {
             "items": [schemas.work_item_json(part, now, calendar) for part in page.items],

@@ -1,11 +1,14 @@
-"""Admin forms of the catalogue: document types, level names, register books."""
+"""Admin forms of the catalogue: document types, level names, register books, holidays."""
 
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from eoffice.catalog.calendar import KIND_LABELS, HolidayData
+from eoffice.catalog.models import HolidayKind
 from eoffice.catalog.services import DocumentTypeData
+from eoffice.web.fields import VnDateField
 from eoffice.web.forms import Form
 
 
@@ -57,3 +60,35 @@ class BookForm(Form):
 
 class BookRenameForm(Form):
     name = StringField("Tên sổ", validators=[DataRequired("Vui lòng nhập tên sổ."), _max(150)])
+
+
+class HolidayForm(Form):
+    day = VnDateField("Ngày", validators=[DataRequired("Vui lòng nhập ngày.")])
+    name = StringField(
+        "Tên ngày nghỉ / lý do làm bù",
+        validators=[DataRequired("Vui lòng nhập tên ngày nghỉ hoặc lý do làm bù."), _max(150)],
+    )
+    kind = SelectField(
+        "Loại ngày",
+        choices=list(KIND_LABELS.items()),
+        default=HolidayKind.HOLIDAY,
+        validate_choice=False,  # the service refuses an unknown kind, in Vietnamese
+    )
+
+    def to_data(self) -> HolidayData:
+        return HolidayData(day=self.day.data, name=self.name.data or "", kind=self.kind.data)
+
+
+NATIONAL_DAY_CHOICES = [
+    ("before", "Nghỉ thêm ngày 1/9 (trước Quốc khánh)"),
+    ("after", "Nghỉ thêm ngày 3/9 (sau Quốc khánh)"),
+]
+
+
+class NationalHolidaysForm(Form):
+    year = WholeNumberField("Năm", validators=[DataRequired("Vui lòng nhập năm.")])
+    adjacent = SelectField(
+        "Ngày nghỉ liền kề Quốc khánh 2/9",
+        choices=[("", "— Chọn theo thông báo của Chính phủ —"), *NATIONAL_DAY_CHOICES],
+        validate_choice=False,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,4 +79,31 @@ class RegisterBook(db.Model):
     is_confidential: Mapped[bool] = mapped_column(default=False)
     last_number: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class HolidayKind:
+    """Values of `Holiday.kind`; plain strings so the column stays readable in SQL."""
+
+    HOLIDAY = "holiday"
+    WORKING_DAY = "working_day"
+
+
+class Holiday(db.Model):
+    """A day off (ngày nghỉ lễ) or a compensating working day (ngày làm bù).
+
+    One calendar for the whole deployment: deadlines count the same working days in
+    every school, and the government announces these dates for everyone. A date is
+    unique, which also rules out a day being both off and worked (WorkingCalendar
+    refuses that).
+    """
+
+    __tablename__ = "holidays"
+    __table_args__ = (CheckConstraint("kind IN ('holiday', 'working_day')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(150))
+    kind: Mapped[str] = mapped_column(String(20), default=HolidayKind.HOLIDAY)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -1,5 +1,7 @@
 """Admin writes to the catalogue: document types, level names and register books.
 
+Also the read-only overview of the workflows, drawn from their definitions.
+
 Document types and the urgency/confidentiality levels are one catalogue shared by every
 organisation of the deployment: every school's intake form offers the same list, reports
 across schools count by it, and the district office issues most of what schools receive.
@@ -34,6 +36,9 @@ from eoffice.core.timeutil import local_today
 from eoffice.extensions import db
 from eoffice.orgs.administration import is_district_admin
 from eoffice.orgs.models import User
+from workflows.drawing import WORKFLOWS, mermaid
+from workflows.engine import Workflow
+from workflows.roles import describe_roles
 
 LEVEL_MODELS: dict[str, type[UrgencyLevel] | type[ConfidentialityLevel]] = {
     "urgency": UrgencyLevel,
@@ -364,3 +369,47 @@ def _record(
         action=action,
         changes=changes,
     )
+
+
+# --- Workflows (read-only) --------------------------------------------------------------
+
+
+@dataclass
+class TransitionRow:
+    label: str
+    sources: list[str]
+    target: str | None  # None: the step keeps the state
+    roles: str
+    required: list[str]
+    optional: list[str]
+    conditions: list[str]
+
+
+@dataclass
+class WorkflowOverview:
+    """A workflow as an admin page shows it: the Mermaid text and the same rules as tables,
+    so the page says the same without JavaScript."""
+
+    workflow: Workflow
+    mermaid: str
+    transitions: list[TransitionRow]
+
+
+def workflow_overviews() -> list[WorkflowOverview]:
+    result = []
+    for workflow in WORKFLOWS:
+        labels = workflow.labels
+        rows = [
+            TransitionRow(
+                label=t.label,
+                sources=[labels[code] for code in t.sources],
+                target=labels[t.target] if t.target else None,
+                roles=describe_roles(t.roles),
+                required=[i.label for i in t.inputs if i.required],
+                optional=[i.label for i in t.inputs if not i.required],
+                conditions=[getattr(g, "description", "") for g in t.guards],
+            )
+            for t in workflow.transitions
+        ]
+        result.append(WorkflowOverview(workflow, mermaid(workflow), rows))
+    return result

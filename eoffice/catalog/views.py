@@ -2,7 +2,8 @@
 
 Every page needs the admin role. Document types and levels are shared by the whole
 deployment: school admins see them, only the district admin changes them (the reason
-is in catalog.services). Register books are per organisation.
+is in catalog.services). Register books are per organisation. The holiday calendar
+is shared the same way (catalog.calendar); the workflow page only shows the rules.
 """
 
 from __future__ import annotations
@@ -10,8 +11,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from eoffice.catalog import services
-from eoffice.catalog.forms import BookForm, BookRenameForm, DocumentTypeForm, LevelForm
+from eoffice.catalog import calendar, services
+from eoffice.catalog.forms import (
+    BookForm,
+    BookRenameForm,
+    DocumentTypeForm,
+    HolidayForm,
+    LevelForm,
+    NationalHolidaysForm,
+)
 from eoffice.core.errors import ServiceError
 from eoffice.core.limits import MAX_YEAR, MIN_YEAR
 from eoffice.core.timeutil import local_today
@@ -234,3 +242,88 @@ def reactivate_book(book_id: int):
     book = services.set_book_active(current_user, book_id, True)
     flash(f"Đã mở lại sổ “{book.name}”.", "success")
     return redirect(url_for("catalog.books", year=book.year))
+
+
+# --- Holidays ---------------------------------------------------------------------------
+
+
+def _render_holidays(year: int, form=None, national=None, status: int = 200):
+    can_edit = calendar.can_edit_holidays(current_user)
+    years = sorted({*calendar.years_with_days(), local_today().year, year})
+    return render_template(
+        "catalog/holidays.html",
+        year=year,
+        years=years,
+        days=calendar.days_of_year(year),
+        kind_labels=calendar.KIND_LABELS,
+        can_edit=can_edit,
+        form=form or HolidayForm(formdata=None),
+        national=national or NationalHolidaysForm(formdata=None, year=year),
+    ), status
+
+
+@bp.get("/holidays")
+@admin_only
+def holidays():
+    year = int_arg("year", local_today().year, min=MIN_YEAR, max=MAX_YEAR)
+    return _render_holidays(year)
+
+
+@bp.post("/holidays")
+@admin_only
+def add_holiday():
+    if not calendar.can_edit_holidays(current_user):
+        abort(403)
+    form = HolidayForm()
+    year = form.day.data.year if form.day.data else local_today().year
+    if not form.validate_on_submit():
+        return _render_holidays(year, form=form, status=422)
+    try:
+        day = calendar.add_day(current_user, form.to_data())
+    except ServiceError as exc:
+        show_refusal(form, exc)
+        return _render_holidays(year, form=form, status=422)
+    label = calendar.KIND_LABELS[day.kind].lower()
+    flash(f"Đã thêm {label} {day.day.strftime('%d/%m/%Y')}: “{day.name}”.", "success")
+    return redirect(url_for("catalog.holidays", year=day.day.year))
+
+
+@bp.post("/holidays/<int:holiday_id>/delete")
+@admin_only
+def delete_holiday(holiday_id: int):
+    if not calendar.can_edit_holidays(current_user):
+        abort(403)
+    day = calendar.delete_day(current_user, holiday_id)
+    flash(f"Đã xóa ngày {day.day.strftime('%d/%m/%Y')} “{day.name}” khỏi lịch.", "success")
+    return redirect(url_for("catalog.holidays", year=day.day.year))
+
+
+@bp.post("/holidays/national")
+@admin_only
+def add_national_holidays():
+    if not calendar.can_edit_holidays(current_user):
+        abort(403)
+    national = NationalHolidaysForm()
+    year = national.year.data or local_today().year
+    if not national.validate_on_submit():
+        return _render_holidays(year, national=national, status=422)
+    try:
+        result = calendar.add_national_holidays(current_user, year, national.adjacent.data)
+    except ServiceError as exc:
+        show_refusal(national, exc)
+        return _render_holidays(year, national=national, status=422)
+    message = f"Đã thêm {len(result.added)} ngày nghỉ lễ năm {year}."
+    if result.skipped:
+        listed = ", ".join(d.strftime("%d/%m/%Y") for d in result.skipped)
+        message += f" Đã có sẵn, giữ nguyên: {listed}."
+    flash(message, "success")
+    return redirect(url_for("catalog.holidays", year=year))
+
+
+# --- Workflows --------------------------------------------------------------------------
+
+
+@bp.get("/workflows")
+@admin_only
+def workflows():
+    return render_template("catalog/workflows.html", overviews=services.workflow_overviews())

@@ -89,8 +89,8 @@ def parts_held(doc: IncomingDocument, user: User) -> list[Assignment]:
 def document_roles(user: User, doc: IncomingDocument) -> frozenset[str]:
     """Organisation roles plus the user's relations to this document.
 
-    A lead given to a unit is held by its members until the unit head passes it on to
-    one person (not modelled yet: units have no head), so any member may take it up.
+    A lead given to a unit is held by all its members, so any member may take it up,
+    until the unit head passes it on to one person (parts.pass_on).
     """
     roles = set(user.roles)
     if doc.registered_by_id == user.id:
@@ -117,6 +117,19 @@ def document_context(user: User, doc: IncomingDocument) -> Mapping[str, Any]:
     return {incoming_flow.DEPUTY_IN_SCOPE: in_scope}
 
 
+# Units have no head in the model yet: a member of the unit holding one of these roles
+# heads it for the parts given to the unit (the principal's or vice principal's own unit).
+UNIT_HEAD_ROLES = (Role.LEADER, Role.DEPUTY)
+
+
+def heads_unit_of(user: User, part: Assignment) -> bool:
+    return (
+        part.unit_id is not None
+        and part.unit_id == user.unit_id
+        and user.has_role(*UNIT_HEAD_ROLES)
+    )
+
+
 def part_roles(user: User, part: Assignment) -> frozenset[str]:
     roles = set()
     if user.has_role(Role.LEADER):
@@ -125,8 +138,30 @@ def part_roles(user: User, part: Assignment) -> frozenset[str]:
         roles.add(wf_roles.ASSIGNER)
     if part.held_by(user):
         roles.add(wf_roles.ASSIGNEE)
+    if heads_unit_of(user, part):
+        roles.add(wf_roles.UNIT_HEAD)
     return frozenset(roles)
 
 
+def unit_members(unit_id: int | None) -> list[User]:
+    """The active people of a unit, by name: whom its head may pass a part on to."""
+    if unit_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.unit_id == unit_id, User.is_active_account.is_(True))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
 def part_context(part: Assignment) -> Mapping[str, Any]:
-    return {assignment_flow.KIND: part.kind, assignment_flow.HELD_BY_UNIT: part.unit_id is not None}
+    held_by_unit = part.unit_id is not None
+    context: dict[str, Any] = {
+        assignment_flow.KIND: part.kind,
+        assignment_flow.HELD_BY_UNIT: held_by_unit,
+    }
+    if held_by_unit:
+        context[assignment_flow.UNIT_MEMBERS] = frozenset(m.id for m in unit_members(part.unit_id))
+    return context

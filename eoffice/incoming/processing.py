@@ -52,7 +52,9 @@ __all__ = [
     "available_steps",
     "can_extend_deadline",
     "can_record_progress",
+    "cancel",
     "complete",
+    "correction_refusal",
     "extend_deadline",
     "file",
     "present",
@@ -173,6 +175,9 @@ PROCESSING_ACTIONS = frozenset(
         "reopened",
         "filed",
         "rejected",
+        "contributed",
+        "acknowledged",
+        "passed_on",
     }
 )
 CHANGE_LABELS = {
@@ -184,6 +189,7 @@ CHANGE_LABELS = {
     "deadline": "Hạn xử lý",
     "instruction": "Ý kiến chỉ đạo",
     "part": "Phần việc",
+    "holder": "Người thực hiện",
     "percent": "Tỷ lệ hoàn thành (%)",
     "result": "Kết quả",
     "case_file": "Hồ sơ",
@@ -286,6 +292,45 @@ def reject(actor: User, doc_id: int, reason: str) -> IncomingDocument:
     doc.state = event.to_state
     doc.state_reason = reason[:1000]
     _record(actor, doc, "rejected", event, note=reason)
+    return doc
+
+
+def correction_refusal(actor: User, doc: IncomingDocument) -> ServiceError | None:
+    """Why the actor may not correct the entry now, or None.
+
+    The workflow has no step for correcting (nothing moves), so it borrows the rule of
+    cancelling: whoever may cancel the entry may correct it, in the same states.
+    """
+    if not incoming_flow.can_correct(doc.state):
+        return Conflict("Văn bản đã được trình hoặc đã hủy, không thể sửa thông tin vào sổ.")
+    cancelling = incoming_flow.WORKFLOW.transition(incoming_flow.CANCEL)
+    assert cancelling is not None
+    if not cancelling.roles & document_roles(actor, doc):
+        return Forbidden("Chỉ văn thư mới được sửa thông tin vào sổ.")
+    return None
+
+
+MIN_CANCEL_REASON = 5
+
+
+@_transaction
+def cancel(actor: User, doc_id: int, reason: str) -> IncomingDocument:
+    """Hủy vào sổ: the number stays used (no gap) and the entry is marked cancelled.
+
+    A reason of a few letters is demanded on top of the workflow's "required": the
+    cancelled entry stays in the printed register and its reason must mean something.
+    """
+    doc = _load(actor, doc_id)
+    reason = clean(reason)
+    event = _fire_document(actor, doc, incoming_flow.CANCEL, reason=reason)
+    if len(reason) < MIN_CANCEL_REASON:
+        raise ValidationFailed(
+            f"Vui lòng ghi rõ lý do hủy (ít nhất {MIN_CANCEL_REASON} ký tự).",
+            field_errors={"reason": "Bắt buộc ghi lý do."},
+        )
+    doc.state = event.to_state
+    doc.cancel_reason = reason[:500]
+    _record(actor, doc, "cancelled", None, note=reason)
     return doc
 
 
@@ -541,9 +586,9 @@ def record_progress(actor: User, doc_id: int, note: str, percent: int | None) ->
         raise ValidationFailed("Vui lòng kiểm tra nội dung tiến độ.", field_errors=errors)
     assert percent is not None
     if part.state == assignment_flow.ASSIGNED:
-        if part.kind == _LEAD:
+        if part.kind == _LEAD and doc.state == incoming_flow.ASSIGNED:
             _start(actor, doc, None)
-        else:
+        else:  # a coordinator, or a lead passed on after the document was started
             part.state = _fire_part(actor, part, assignment_flow.ACCEPT).to_state
     changes = {"part": part.kind_label, "percent": _change(part.progress_percent, percent)}
     part.progress_percent = percent
@@ -562,6 +607,8 @@ def complete(
         actor, doc, incoming_flow.COMPLETE, result=result, reply_document=reply_document
     )
     part = _lead_part_or_conflict(doc)
+    if part.state == assignment_flow.ASSIGNED:  # passed on after the start: taking it up
+        part.state = _fire_part(actor, part, assignment_flow.ACCEPT).to_state
     step = _fire_part(actor, part, assignment_flow.COMPLETE, result=result)
     part.state = step.to_state
     part.result = result

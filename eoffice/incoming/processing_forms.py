@@ -11,7 +11,7 @@ from wtforms import IntegerField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from eoffice.extensions import db
-from eoffice.incoming.involvement import Party
+from eoffice.incoming.involvement import Party, unit_members
 from eoffice.orgs.models import Role, Unit, User, UserRole
 from eoffice.web.fields import VnDateField
 from eoffice.web.forms import Form, optional_int
@@ -137,3 +137,34 @@ class ExtendForm(Form):
 
 class FileForm(Form):
     case_file = StringField("Hồ sơ", validators=[Optional(), Length(max=200)])
+
+
+class ContributeForm(Form):
+    result = TextAreaField(
+        "Ý kiến / kết quả phối hợp",
+        validators=[DataRequired("Vui lòng ghi ý kiến phối hợp."), Length(max=4000)],
+    )
+
+
+class AcknowledgeForm(Form):
+    """Nothing to fill in: the button confirms the person informed has read the document."""
+
+
+class PassOnForm(Form):
+    assignee = SelectField(
+        "Cán bộ được giao",
+        coerce=optional_int,
+        validators=[Optional()],  # required by the workflow, which says so on the field
+    )
+    deadline = VnDateField("Hạn xử lý của đơn vị", validators=[Optional()])
+    instruction = TextAreaField(
+        "Ý kiến của lãnh đạo đơn vị", validators=[Optional(), Length(max=2000)]
+    )
+
+    def __init__(self, unit_id: int | None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = [
+            (u.id, f"{u.full_name}{f' – {u.title}' if u.title else ''}")
+            for u in unit_members(unit_id)
+        ]
+        self.assignee.choices = [(0, "— Chọn cán bộ —"), *people]

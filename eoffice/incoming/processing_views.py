@@ -14,7 +14,7 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
 from eoffice.core.errors import ValidationFailed
-from eoffice.incoming import processing
+from eoffice.incoming import parts, processing
 from eoffice.incoming import processing_forms as forms
 from eoffice.incoming.access import get_visible
 from eoffice.incoming.models import IncomingDocument
@@ -132,6 +132,27 @@ STEPS: dict[str, Step] = {
         lambda u, d, f: processing.extend_deadline(u, d, f.deadline.data, f.reason.data),
         "Đã gia hạn xử lý; hạn cũ vẫn được lưu trong lịch sử.",
     ),
+    parts.CONTRIBUTE: Step(
+        "Gửi ý kiến phối hợp",
+        _plain(forms.ContributeForm),
+        lambda u, d, f: parts.contribute(u, d, f.result.data),
+        "Đã gửi ý kiến phối hợp; phần việc phối hợp đã hoàn thành.",
+        "btn-success",
+    ),
+    parts.ACKNOWLEDGE: Step(
+        _label(assignment_flow.ACKNOWLEDGE, assignment_flow.WORKFLOW),
+        _plain(forms.AcknowledgeForm),
+        lambda u, d, f: parts.acknowledge(u, d),
+        "Đã xác nhận đã xem văn bản.",
+        "btn-success",
+    ),
+    parts.PASS_ON: Step(
+        _label(assignment_flow.PASS_ON, assignment_flow.WORKFLOW),
+        lambda user, prefix: forms.PassOnForm(user.unit_id, prefix=prefix),
+        lambda u, d, f: parts.pass_on(u, d, f.assignee.data, f.deadline.data, f.instruction.data),
+        "Đã giao phần việc của đơn vị cho cán bộ; đơn vị vẫn được lưu trong lịch sử.",
+        "btn-primary",
+    ),
     incoming_flow.REOPEN: Step(
         _label(incoming_flow.REOPEN),
         _plain(forms.ReopenForm),
@@ -163,6 +184,7 @@ def step_names(user: User, doc: IncomingDocument) -> list[str]:
         offered.add(PROGRESS)
     if processing.can_extend_deadline(user, doc):
         offered.add(EXTEND_DEADLINE)
+    offered |= parts.offered(user, doc)
     return [name for name in STEPS if name in offered]
 
 
@@ -179,6 +201,9 @@ def page_context(
         steps.append((name, STEPS[name], form))
     return {
         "steps": steps,
+        "can_cancel": any(
+            t.name == incoming_flow.CANCEL for t in processing.available_steps(user, doc)
+        ),
         "open_step": failed[0] if failed else None,
         "parts": doc.assignments,
         "processing_actions": processing.PROCESSING_ACTIONS,

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from eoffice.catalog import calendar as catalog_calendar
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.pagination import Page, paginate
 from eoffice.core.text import LIKE_ESCAPE, like_contains, vn_fold
@@ -97,8 +98,8 @@ def filtered(user: User, filters: RegisterFilters) -> Select:
 
 
 def office_calendar() -> WorkingCalendar:
-    """Monday to Friday; the holidays an administrator will configure are not stored yet."""
-    return WorkingCalendar()
+    """The deployment's working calendar (holidays from the admin page), once per request."""
+    return catalog_calendar.office_calendar()
 
 
 def waiting_condition(user: User, waiting: str) -> ColumnElement[bool]:

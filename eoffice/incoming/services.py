@@ -16,10 +16,11 @@ from datetime import date, datetime
 from eoffice.catalog.models import DocumentType, UrgencyLevel
 from eoffice.catalog.numbering import take_next_number
 from eoffice.core import audit
-from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
-from eoffice.core.text import clean, vn_fold
+from eoffice.core.errors import Forbidden, ValidationFailed
+from eoffice.core.text import vn_fold
 from eoffice.core.timeutil import format_date, format_datetime, local_year, now_utc
 from eoffice.extensions import db
+from eoffice.incoming import processing
 from eoffice.incoming.access import can_register, get_visible
 from eoffice.incoming.attachments import (
     CheckedUpload,
@@ -40,7 +41,6 @@ from eoffice.incoming.validation import (
 )
 from eoffice.notifications import hooks as notifications
 from eoffice.orgs.models import Unit, User
-from workflows.incoming import can_correct
 
 # Re-exported: callers (API, demo data, tests) know the intake through this module.
 __all__ = [
@@ -201,12 +201,11 @@ def correct_incoming(
     data: IncomingInput,
     uploads: list[Upload] | None = None,
 ) -> IncomingDocument:
-    """Correct a registered entry; allowed until it is presented to a leader."""
+    """Correct a registered entry; allowed to whoever may cancel it, in the same states."""
     doc = get_visible(actor, doc_id)
-    if not can_register(actor):
-        raise Forbidden("Chỉ văn thư mới được sửa thông tin vào sổ.")
-    if not can_correct(doc.state):
-        raise Conflict("Văn bản đã được trình hoặc đã hủy, không thể sửa thông tin vào sổ.")
+    refusal = processing.correction_refusal(actor, doc)
+    if refusal is not None:
+        raise refusal
     if data.confidentiality_code != doc.confidentiality_code:
         raise ValidationFailed(
             "Không thể đổi độ mật sau khi vào sổ; hãy hủy và vào sổ lại vào sổ văn bản mật.",
@@ -287,30 +286,8 @@ def _current(doc: IncomingDocument, name: str):
 
 
 def cancel_incoming(actor: User, doc_id: int, reason: str) -> IncomingDocument:
-    """Hủy vào sổ: the number stays used (no gap) and the entry is marked cancelled."""
-    doc = get_visible(actor, doc_id)
-    if not can_register(actor):
-        raise Forbidden("Chỉ văn thư mới được hủy vào sổ.")
-    if not can_correct(doc.state):
-        raise Conflict("Văn bản đã được trình hoặc đã hủy, không thể hủy vào sổ.")
-    reason = clean(reason)
-    if len(reason) < 5:
-        raise ValidationFailed(
-            "Vui lòng ghi rõ lý do hủy (ít nhất 5 ký tự).",
-            field_errors={"reason": "Bắt buộc ghi lý do."},
-        )
-    doc.state = IncomingState.CANCELLED
-    doc.cancel_reason = reason[:500]
-    audit.record(
-        actor_id=actor.id,
-        org_id=actor.org_id,
-        subject_type="incoming",
-        subject_id=doc.id,
-        action="cancelled",
-        note=reason[:1000],
-    )
-    db.session.commit()
-    return doc
+    """Hủy vào sổ: the incoming workflow's CANCEL step (see processing.cancel)."""
+    return processing.cancel(actor, doc_id, reason)
 
 
 def input_from_document(doc: IncomingDocument) -> IncomingInput:

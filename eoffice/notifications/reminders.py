@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from eoffice.catalog.calendar import office_calendar
 from eoffice.core.timeutil import local_tz
 from eoffice.extensions import db
 from eoffice.incoming.models import Assignment, IncomingDocument
@@ -24,9 +25,9 @@ from workflows.incoming import OPEN_STATES
 
 
 def _calendar() -> WorkingCalendar:
-    # Monday–Friday only: no holidays are configured yet (the admin page for holidays
-    # comes later), so a public holiday is still treated as a working day here.
-    return WorkingCalendar()
+    # The holidays an administrator configured: no reminder on a holiday, and "due on
+    # the next working day" skips it.
+    return office_calendar()
 
 
 def _holders(part: Assignment) -> list[User]:

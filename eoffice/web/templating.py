@@ -18,6 +18,8 @@ ADMIN_MENU = [
     ("catalog.document_types", "Loại văn bản"),
     ("catalog.levels", "Độ khẩn, độ mật"),
     ("catalog.books", "Sổ đăng ký văn bản"),
+    ("catalog.holidays", "Ngày nghỉ lễ, ngày làm bù"),
+    ("catalog.workflows", "Quy trình xử lý"),
 ]
 
 

@@ -116,7 +116,7 @@ def test_whole_path_through_the_api(tokens, world):
     assert completed.status_code == 200 and completed.json["state"] == "completed"
     lead = next(p for p in completed.json["assignments"] if p["kind"] == "lead")
     assert (lead["result"], lead["progress_percent"]) == ("Đã gửi báo cáo cho Sở.", 100)
-    assert steps_of(clerk, doc_id) == ["file"]
+    assert steps_of(clerk, doc_id) == ["acknowledge", "file"]  # the clerk is informed
     assert steps_of(leader, doc_id) == ["reopen"]
 
     filed = step(clerk, doc_id, "file", case_file="Hồ sơ CNTT 2026")
