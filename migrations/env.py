@@ -91,10 +91,24 @@ def run_migrations_online():
     conf_args.setdefault("render_as_batch", connectable.dialect.name == "sqlite")
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename); with foreign keys enforced the
+            # drop fails as soon as another table points at it. Off for the migration, then
+            # the whole database is checked before anyone uses it again.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the implicit transaction: Alembic must own its own
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"foreign keys broken after migrating: {broken[:5]}")
 
 
 if context.is_offline_mode():
