@@ -4,7 +4,8 @@ Everything is written through the services (save_organisation, create_unit, crea
 register_incoming, cancel_incoming), so the demo goes through the same validation,
 numbering and audit trail as real use. Documents are registered one by one, in order of
 arrival, each at its historical moment (timeutil.set_clock): arrival numbers grow with
-time exactly as if a clerk had registered them on those days.
+time exactly as if a clerk had registered them on those days. Then lifecycle.walk takes
+them through the processing steps, so every role finds work waiting for them.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from datetime import date, datetime, timedelta
 from random import Random
 
 import click
+from flask import current_app
 from sqlalchemy import func, select
 
 from eoffice.catalog.models import DocumentType
 from eoffice.core import security
 from eoffice.core.errors import ServiceError
 from eoffice.core.timeutil import local_tz, now_utc, set_clock, to_local
-from eoffice.demo import DEFAULT_DOCUMENTS, DEFAULT_PASSWORD, data
+from eoffice.demo import DEFAULT_DOCUMENTS, DEFAULT_PASSWORD, data, lifecycle
 from eoffice.demo.pdf import render_demo_pdf
 from eoffice.demo.planner import Arrival, Member, Planner, Sender
 from eoffice.extensions import db
@@ -101,7 +103,7 @@ def seed_demo_cli(*, if_empty: bool, documents: int, password: str) -> None:
 def seed_demo(
     *, documents: int = DEFAULT_DOCUMENTS, password: str = DEFAULT_PASSWORD
 ) -> SeedResult:
-    """Build the demo world and register `documents` incoming documents up to now."""
+    """Build the demo world, register `documents` incoming documents up to now, process them."""
     started = time.perf_counter()
     now = to_local(now_utc())
     assert now is not None
@@ -122,18 +124,32 @@ def seed_demo(
             Arrival(m, r) for m, r in zip(moments, planner.receivers(len(moments)), strict=True)
         ]
         cancel_at = set(plan_rng.sample(range(len(plan)), len(plan) // 150))
-        for index, arrival in enumerate(plan):
-            doc = _register(planner, arrival, index)
-            if index in cancel_at:
-                later = min(arrival.moment + timedelta(minutes=5), now)
-                set_clock(lambda later=later: later)
-                clerk = db.session.get(User, arrival.member.clerk_id)
-                cancel_incoming(clerk, doc.id, data.CANCEL_REASON)
+        registered: list[lifecycle.Registered] = []
+        with no_email():
+            _register_all(planner, plan, cancel_at, registered, now)
+            lifecycle.walk(Random(RANDOM_SEED + 3), registered, now)
     finally:
         set_clock(None)
     result = SeedResult(password, members, len(senders), len(plan))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _register_all(
+    planner: Planner,
+    plan: list[Arrival],
+    cancel_at: set[int],
+    registered: list[lifecycle.Registered],
+    now: datetime,
+) -> None:
+    for index, arrival in enumerate(plan):
+        doc = _register(planner, arrival, index)
+        registered.append(lifecycle.Registered(doc.id, arrival.moment, arrival.member))
+        if index in cancel_at:
+            later = min(arrival.moment + timedelta(minutes=5), now)
+            set_clock(lambda later=later: later)
+            clerk = db.session.get(User, arrival.member.clerk_id)
+            cancel_incoming(clerk, doc.id, data.CANCEL_REASON)
 
 
 def _register(planner: Planner, arrival: Arrival, index: int) -> IncomingDocument:
@@ -170,6 +186,22 @@ def _register(planner: Planner, arrival: Arrival, index: int) -> IncomingDocumen
     )
     issued.received_by.add(member.org_id)
     return doc
+
+
+@contextmanager
+def no_email() -> Iterator[None]:
+    """The demo people's addresses are invented (on real school domains): nothing is mailed.
+
+    Assignments, returns and urgent arrivals still leave their in-app notifications, so
+    the bell has something to show; only the e-mail copies are not queued.
+    """
+    config = current_app.config
+    previous = config.get("NOTIFICATION_EMAIL_ENABLED", True)
+    config["NOTIFICATION_EMAIL_ENABLED"] = False
+    try:
+        yield
+    finally:
+        config["NOTIFICATION_EMAIL_ENABLED"] = previous
 
 
 @contextmanager

@@ -167,6 +167,66 @@ def test_documents_are_realistic_and_went_through_the_service(demo):
         assert handle.read(5) == b"%PDF-"
 
 
+FULL_PATH = ["registered", "presented", "assigned", "started", "progress", "completed", "filed"]
+WORKING_STATES = {"assigned", "in_progress"}
+
+
+def _history(doc_id: int) -> list[AuditEvent]:
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "incoming", AuditEvent.subject_id == doc_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+
+
+def test_documents_wait_at_every_step_of_processing(demo):
+    docs = db.session.scalars(select(IncomingDocument)).all()
+    states = defaultdict(list)
+    for doc in docs:
+        states[doc.state].append(doc)
+    for state in ("registered", "presented", "returned", "completed", "filed"):
+        assert states[state], state
+    assert states["assigned"] or states["in_progress"]
+    assert len(states["filed"]) > len(docs) // 2  # the old ones went all the way
+    newest = max(docs, key=lambda d: d.arrived_at)
+    assert newest.state == "registered"  # the clerk has not presented it yet
+    working = states["assigned"] + states["in_progress"]
+    today = to_local(now_utc()).date()
+    assert any(doc.is_overdue for doc in working)
+    assert any(doc.deadline is not None and doc.deadline >= today for doc in working)
+    for doc in working:
+        lead = next(part for part in doc.assignments if part.kind == "lead")
+        assert lead.deadline == doc.deadline and lead.instruction
+
+
+def test_each_step_was_taken_by_its_actor_at_a_past_moment(demo):
+    docs = db.session.scalars(select(IncomingDocument)).all()
+    now = now_utc()
+    filed = [doc for doc in docs if doc.state == "filed"]
+    for doc in filed:
+        events = _history(doc.id)
+        actions = [e.action for e in events if e.action != "contributed"]
+        assert actions == FULL_PATH, doc.id
+        moments = [e.at for e in events]
+        assert moments == sorted(moments) and moments[-1] <= now
+        assert moments[0] == doc.registered_at  # processed at its time, not at seeding time
+        by_action = {e.action: e for e in events}
+        assigned = by_action["assigned"]
+        assert db.session.get(User, assigned.actor_id).has_role(Role.LEADER, Role.DEPUTY)
+        assert assigned.changes["lead"] and assigned.changes["instruction"].endswith(".")
+        presenter = db.session.get(User, by_action["presented"].actor_id)
+        assert presenter.has_role(Role.CLERK)
+        assert by_action["completed"].changes["result"]
+    assert len({to_local(doc.arrived_at).date() for doc in filed}) > 5
+    returned = [doc for doc in docs if doc.state == "returned"]
+    for doc in returned:
+        event = _history(doc.id)[-1]
+        assert event.action == "returned_to_clerk" and event.note == doc.state_reason
+    cancelled = [doc for doc in docs if doc.state == "cancelled"]
+    for doc in cancelled:  # a cancelled entry is never presented
+        assert "presented" not in {e.action for e in _history(doc.id)}
+
+
 def test_cli_seeds_an_empty_database_once(app):
     runner = app.test_cli_runner()
     args = ["seed-demo", "--if-empty", "--documents", "12", "--password", "Mat-khau-demo-7"]
