@@ -99,7 +99,7 @@ def _assignee_in_unit(ctx: GuardContext) -> str | None:
 NEEDS_WORK_GUARD = Guard("Chỉ phần việc chủ trì hoặc phối hợp", _needs_work)
 INFORMED_GUARD = Guard("Chỉ phần việc để biết", _only_informed)
 HELD_BY_UNIT_GUARD = Guard("Phần việc đang giao cho đơn vị (chưa giao cá nhân)", _held_by_unit)
-IN_UNIT_GUARD = Guard("Người nhận thuộc đơn vị", _assignee_in_unit)
+IN_UNIT_GUARD = Guard("Người nhận thuộc đơn vị", _assignee_in_unit, input="assignee")
 
 _MANAGERS = (LEADER, ASSIGNER)
 

@@ -61,6 +61,7 @@ class Refusal(StrEnum):
     UNEXPECTED_INPUT = "unexpected_input"
     GUARD = "guard"
     MISSING_INPUT = "missing_input"
+    INVALID_INPUT = "invalid_input"
 
 
 class TransitionRefused(WorkflowError):
@@ -153,10 +154,17 @@ GuardFn = Callable[[GuardContext], str | None]
 
 @dataclass(frozen=True)
 class Guard:
-    """A guard with a description, shown in the generated documentation."""
+    """A guard with a description, shown in the generated documentation.
+
+    A guard that judges one input (`input` names it) refuses with INVALID_INPUT and a
+    field error: the person filled the form wrongly, which is not the same as not being
+    allowed (a service answers 422, not 403). `available()` never offers a step on an
+    input's account, since the button is shown before anything is filled in.
+    """
 
     description: str
     check: GuardFn
+    input: str | None = None
 
     def __call__(self, ctx: GuardContext) -> str | None:
         return self.check(ctx)
@@ -316,9 +324,15 @@ def fire(
             Refusal.UNEXPECTED_INPUT,
         )
     accepted = MappingProxyType({name: _freeze(value) for name, value in given.items()})
-    reason = _first_guard_reason(transition, state, used, accepted, context)
-    if reason:
-        raise refuse(f"Không thể thực hiện {step}: {reason}", Refusal.GUARD)
+    refused = _first_guard_refusal(transition, state, used, accepted, context)
+    if refused:
+        guard, reason = refused
+        field = getattr(guard, "input", None)
+        raise refuse(
+            f"Không thể thực hiện {step}: {reason}",
+            Refusal.INVALID_INPUT if field else Refusal.GUARD,
+            field_errors={field: reason[:1].upper() + reason[1:]} if field else None,
+        )
     missing = [item for item in transition.required_inputs if _blank(given.get(item.name))]
     if missing:
         raise refuse(
@@ -351,7 +365,7 @@ def available(
     result = []
     for transition in workflow.transitions_from(state):
         used = _roles_used(transition, roles)
-        if used and not _first_guard_reason(transition, state, used, _EMPTY, context):
+        if used and not _first_guard_refusal(transition, state, used, _EMPTY, context):
             result.append(transition)
     return tuple(result)
 
@@ -360,18 +374,18 @@ def _roles_used(transition: Transition, actor_roles: Iterable[str]) -> frozenset
     return transition.roles.intersection(actor_roles)
 
 
-def _first_guard_reason(
+def _first_guard_refusal(
     transition: Transition,
     state: str,
     roles: frozenset[str],
     inputs: Mapping[str, Any],
     context: Mapping[str, Any] | None,
-) -> str | None:
+) -> tuple[GuardFn, str] | None:
     ctx = GuardContext(context, state=state, roles=roles, inputs=inputs, transition=transition.name)
     for guard in transition.guards:
         reason = guard(ctx)
         if reason:
-            return reason
+            return guard, reason
     return None
 
 

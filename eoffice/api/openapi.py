@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from eoffice.api import spec_schemas as s
-from eoffice.api.steps import FIELDS, STEPS, Step
+from eoffice.api.steps import COMMENT, FIELDS, STEPS, Step
 
 Json = dict[str, Any]
 
@@ -267,7 +267,42 @@ def _paths(max_limit: int) -> Json:
                 },
             },
         },
+        "/incoming/{doc_id}/results/{file_id}": {
+            "parameters": [doc_id, _path_id("file_id", "Mã tệp kết quả.")],
+            "get": {
+                "operationId": "download_result",
+                "summary": "Tải một tệp kết quả xử lý",
+                "description": "Tệp người chủ trì hoặc phối hợp đã nộp cùng tiến độ, ý kiến "
+                "phối hợp hoặc khi hoàn thành; liệt kê trong result_files của từng phân công.",
+                "tags": ["Xử lý văn bản đến"],
+                "responses": {
+                    "200": {
+                        "description": "Nội dung tệp.",
+                        "content": {"*/*": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(401, 404),
+                },
+            },
+        },
         **_step_paths(doc_id),
+        "/incoming/{doc_id}/comments": {
+            "parameters": [doc_id],
+            "post": {
+                "operationId": "add_comment",
+                "summary": COMMENT.label,
+                "description": "Ghi một ý kiến trao đổi vào lịch sử văn bản; không đổi trạng "
+                "thái, mở cho mọi người xem được văn bản (trừ văn bản đã hủy). Người đang xử "
+                "lý và người phân công nhận thông báo.",
+                "tags": ["Xử lý văn bản đến"],
+                "requestBody": {"required": True, "content": _json(_step_body(COMMENT))},
+                "responses": {
+                    "200": _ok(
+                        "Văn bản kèm lịch sử có ý kiến mới.", s.ref("IncomingDocumentDetail")
+                    ),
+                    **_errors(401, 404, 409, 415, 422),
+                },
+            },
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi_json",

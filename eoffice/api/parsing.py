@@ -342,11 +342,12 @@ def registration_from_json(body: Any, org_id: int) -> Registration:
         )
     reader = _Reader(from_form=False)
     values = dict(body)
-    uploads = _json_files(values.pop("files", None), reader.errors)
+    uploads = json_files(values.pop("files", None), reader.errors)
     return _build(values, reader, uploads, org_id)
 
 
-def _json_files(items: Any, errors: dict[str, str]) -> list[Upload]:
+def json_files(items: Any, errors: dict[str, str]) -> list[Upload]:
+    """Files given in JSON as [{"name": …, "content_base64": …}]; problems go to errors."""
     if items is None:
         return []
     if not isinstance(items, list):

@@ -17,7 +17,13 @@ from eoffice.core.audit import ACTION_LABELS
 from eoffice.core.models import AuditEvent
 from eoffice.core.timeutil import to_local
 from eoffice.incoming.access import can_register
-from eoffice.incoming.models import SOURCE_LABELS, STATE_LABELS, Assignment, IncomingAttachment
+from eoffice.incoming.models import (
+    SOURCE_LABELS,
+    STATE_LABELS,
+    Assignment,
+    IncomingAttachment,
+    ResultFile,
+)
 from eoffice.incoming.models import IncomingDocument as Doc
 from eoffice.orgs.models import ROLE_LABELS, Organisation, Unit, User
 from workflows.calendar import WorkingCalendar, due_state
@@ -42,19 +48,28 @@ def _unit(unit: Unit | None) -> Json | None:
     return {"id": unit.id, "name": unit.name} if unit else None
 
 
-def attachment_json(attachment: IncomingAttachment) -> Json:
-    stored = attachment.stored_file
+def _file_json(file: IncomingAttachment | ResultFile, download_url: str) -> Json:
+    stored = file.stored_file
     return {
-        "id": attachment.id,
-        "name": attachment.original_name,
+        "id": file.id,
+        "name": file.original_name,
         "size": stored.size,
         "mime_type": stored.mime_type,
         "sha256": stored.sha256,
-        "added_at": iso_datetime(attachment.added_at),
-        "download_url": url_for(
-            "api.download_file", doc_id=attachment.document_id, attachment_id=attachment.id
-        ),
+        "added_at": iso_datetime(file.added_at),
+        "download_url": download_url,
     }
+
+
+def attachment_json(attachment: IncomingAttachment) -> Json:
+    return _file_json(
+        attachment,
+        url_for("api.download_file", doc_id=attachment.document_id, attachment_id=attachment.id),
+    )
+
+
+def result_file_json(found: ResultFile, doc_id: int) -> Json:
+    return _file_json(found, url_for("api.download_result", doc_id=doc_id, file_id=found.id))
 
 
 def document_json(doc: Doc) -> Json:
@@ -99,6 +114,7 @@ def document_json(doc: Doc) -> Json:
         "state": doc.state,
         "state_label": doc.state_label,
         "cancel_reason": doc.cancel_reason,
+        "reply_reference": doc.reply_reference,
         "updated_at": iso_datetime(doc.updated_at),
         "attachments": [attachment_json(a) for a in doc.attachments],
     }
@@ -137,6 +153,7 @@ def assignment_json(part: Assignment) -> Json:
         "instruction": part.instruction,
         "progress_percent": part.progress_percent,
         "result": part.result,
+        "result_files": [result_file_json(f, part.document_id) for f in part.result_files],
         "assigned_by": _person(part.assigned_by),
         "assigned_at": iso_datetime(part.created_at),
         "updated_at": iso_datetime(part.updated_at),

@@ -135,6 +135,9 @@ def _document_properties() -> Json:
         "state": STATE,
         "state_label": STRING,
         "cancel_reason": nullable(STRING),
+        "reply_reference": nullable(
+            {**STRING, "description": "Số, ký hiệu văn bản trả lời, ghi khi hoàn thành xử lý."}
+        ),
         "updated_at": DATETIME,
         "attachments": array(ref("Attachment")),
     }
@@ -159,6 +162,10 @@ def _assignment_properties() -> Json:
         "instruction": nullable(STRING),
         "progress_percent": {**INTEGER, "minimum": 0, "maximum": 100},
         "result": nullable(STRING),
+        "result_files": {
+            **array(ref("Attachment")),
+            "description": "Tệp kết quả người giữ phần việc đã nộp.",
+        },
         "assigned_by": nullable(ref("PersonRef")),
         "assigned_at": DATETIME,
         "updated_at": DATETIME,

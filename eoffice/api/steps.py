@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eoffice.api.parsing import (
@@ -20,13 +20,15 @@ from eoffice.api.parsing import (
     MSG_INTEGER,
     MSG_UNKNOWN,
     SUMMARY,
+    json_files,
     parse_date,
 )
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.limits import int_in_range
-from eoffice.incoming import parts, processing, services
+from eoffice.incoming import discussion, parts, processing, services
+from eoffice.incoming.attachments import Upload
 from eoffice.incoming.models import IncomingDocument
-from eoffice.incoming.processing import Party
+from eoffice.incoming.processing import REPLY_REFERENCE_MAX, Party
 from eoffice.orgs.models import User
 from workflows import assignment as assignment_flow
 from workflows import incoming as incoming_flow
@@ -97,6 +99,22 @@ def _integer(value: Any) -> int:
     return value
 
 
+def _reply(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(MSG_TEXT)
+    if len(value) > REPLY_REFERENCE_MAX:
+        raise ValueError(f"Tối đa {REPLY_REFERENCE_MAX} ký tự.")
+    return value
+
+
+def _files(value: Any) -> list[Upload]:
+    errors: dict[str, str] = {}
+    uploads = json_files(value, errors)
+    if errors:
+        raise ValueError(errors["files"])
+    return uploads
+
+
 _STRING = {"type": "string", "maxLength": MAX_TEXT}
 _PARTY_SCHEMA = {
     "type": "string",
@@ -132,6 +150,17 @@ FIELDS: dict[str, tuple[FieldKind, str]] = {
         FieldKind(_integer, {"type": "integer", "minimum": 0, "maximum": 100}),
         "Tỷ lệ hoàn thành (%).",
     ),
+    "reply_document": (
+        FieldKind(_reply, {"type": "string", "maxLength": REPLY_REFERENCE_MAX}),
+        "Số, ký hiệu văn bản trả lời (nếu có).",
+    ),
+    "files": (
+        FieldKind(
+            _files,
+            {"type": "array", "items": {"$ref": "#/components/schemas/FileUpload"}},
+        ),
+        "Tệp kết quả, mỗi tệp {name, content_base64}.",
+    ),
 }
 
 Inputs = dict[str, Any]
@@ -155,11 +184,16 @@ def _transition(workflow: Workflow, name: str) -> Transition:
 
 
 def _from_workflow(name: str, run: Run, workflow: Workflow = incoming_flow.WORKFLOW) -> Step:
-    """Fields and required ones as the workflow defines them (reply_document is not kept)."""
+    """Fields and required ones as the workflow defines them."""
     transition = _transition(workflow, name)
     fields = tuple(i.name for i in transition.inputs if i.name in FIELDS)
     required = tuple(i.name for i in transition.required_inputs if i.name in FIELDS)
     return Step(name, transition.label, fields, required, run)
+
+
+def _with_files(step: Step) -> Step:
+    """The step also takes result files (not a workflow input: they are not a rule)."""
+    return replace(step, fields=(*step.fields, "files"))
 
 
 def _assign(user: User, doc_id: int, given: Inputs) -> IncomingDocument:
@@ -202,13 +236,19 @@ _STEPS = (
     Step(
         PROGRESS,
         "Ghi nhận tiến độ",
+        ("note", "percent", "files"),
         ("note", "percent"),
-        ("note", "percent"),
-        lambda u, d, g: processing.record_progress(u, d, g.get("note") or "", g.get("percent")),
+        lambda u, d, g: processing.record_progress(
+            u, d, g.get("note") or "", g.get("percent"), g.get("files")
+        ),
     ),
-    _from_workflow(
-        incoming_flow.COMPLETE,
-        lambda u, d, g: processing.complete(u, d, g.get("result") or ""),
+    _with_files(
+        _from_workflow(
+            incoming_flow.COMPLETE,
+            lambda u, d, g: processing.complete(
+                u, d, g.get("result") or "", g.get("reply_document"), g.get("files")
+            ),
+        )
     ),
     _from_workflow(
         assignment_flow.EXTEND_DEADLINE,
@@ -218,9 +258,9 @@ _STEPS = (
     Step(
         parts.CONTRIBUTE,
         "Gửi ý kiến phối hợp",
+        ("result", "files"),
         ("result",),
-        ("result",),
-        lambda u, d, g: parts.contribute(u, d, g.get("result") or ""),
+        lambda u, d, g: parts.contribute(u, d, g.get("result") or "", g.get("files")),
     ),
     _from_workflow(
         assignment_flow.ACKNOWLEDGE,
@@ -248,6 +288,16 @@ _STEPS = (
     ),
 )
 STEPS: dict[str, Step] = {step.name: step for step in _STEPS}
+
+# Not a step of the work (nothing moves, and it is always open to whoever sees the
+# document), so not among STEPS nor in available_steps: POST /incoming/<id>/comments.
+COMMENT = Step(
+    discussion.COMMENT,
+    "Ý kiến trao đổi",
+    ("note",),
+    ("note",),
+    lambda u, d, g: discussion.comment(u, d, g.get("note") or ""),
+)
 
 
 def parse_body(step: Step, body: Any) -> Inputs:

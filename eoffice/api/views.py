@@ -23,6 +23,8 @@ from eoffice.core.timeutil import now_utc
 from eoffice.incoming import services
 from eoffice.incoming.access import can_register, get_visible
 from eoffice.incoming.attachments import file_store, get_attachment
+from eoffice.incoming.models import IncomingAttachment, ResultFile
+from eoffice.incoming.results import get_result_file
 from eoffice.web.errors import api_error
 from eoffice.web.http import attachment_response
 
@@ -142,10 +144,19 @@ def _duplicate_error(exc: services.DuplicateSuspected):
 @bp.get("/incoming/<int:doc_id>/files/<int:attachment_id>")
 def download_file(doc_id: int, attachment_id: int):
     _check_id(doc_id, attachment_id)
-    attachment = get_attachment(api_user(), doc_id, attachment_id)
-    stored = attachment.stored_file
+    return _download(get_attachment(api_user(), doc_id, attachment_id))
+
+
+@bp.get("/incoming/<int:doc_id>/results/<int:file_id>")
+def download_result(doc_id: int, file_id: int):
+    _check_id(doc_id, file_id)
+    return _download(get_result_file(api_user(), doc_id, file_id))
+
+
+def _download(found: IncomingAttachment | ResultFile):
+    stored = found.stored_file
     return attachment_response(
-        file_store().open(stored.sha256), attachment.original_name, stored.mime_type, inline=False
+        file_store().open(stored.sha256), found.original_name, stored.mime_type, inline=False
     )
 
 
@@ -184,6 +195,12 @@ for _step in steps.STEPS.values():
         view_func=_step_view(_step),
         methods=["POST"],
     )
+bp.add_url_rule(
+    "/incoming/<int:doc_id>/comments",
+    endpoint="add_comment",
+    view_func=_step_view(steps.COMMENT),
+    methods=["POST"],
+)
 
 
 @bp.get("/openapi.json")

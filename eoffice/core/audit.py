@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "contributed": "Gửi ý kiến phối hợp",
     "acknowledged": "Đã xem để biết",
     "passed_on": "Giao cho cán bộ trong đơn vị",
+    "commented": "Ý kiến trao đổi",
     "created": "Tạo mới",
     "updated": "Cập nhật",
     "deactivated": "Khóa",

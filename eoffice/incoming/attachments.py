@@ -79,7 +79,7 @@ def store_blobs(files: list[CheckedUpload]) -> None:
         checked.sha256 = store.put(checked.upload.data)
 
 
-def _stored_file(checked: CheckedUpload) -> StoredFile:
+def stored_file_for(checked: CheckedUpload) -> StoredFile:
     if checked.sha256 is None:
         raise RuntimeError("store_blobs() must run before attach_files()")
     digest = checked.sha256
@@ -109,7 +109,7 @@ def attach_files(doc: IncomingDocument, files: list[CheckedUpload], *, actor: Us
         db.session.add(
             IncomingAttachment(
                 document=doc,
-                stored_file=_stored_file(checked),
+                stored_file=stored_file_for(checked),
                 original_name=checked.upload.filename,
                 position=position,
                 added_by_id=actor.id,

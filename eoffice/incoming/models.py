@@ -100,6 +100,9 @@ class IncomingDocument(db.Model):
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deadline: Mapped[date | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    # Số, ký hiệu văn bản trả lời (column 6 of the tracking register), given on completion.
+    # Typed as text until outgoing documents exist to link to.
+    reply_reference: Mapped[str | None] = mapped_column(String(100))
 
     state: Mapped[str] = mapped_column(String(20), default=IncomingState.REGISTERED, index=True)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
@@ -240,6 +243,9 @@ class Assignment(db.Model):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+    result_files: Mapped[list[ResultFile]] = relationship(
+        back_populates="assignment", order_by="ResultFile.id", lazy="selectin"
+    )
 
     @property
     def holder_label(self) -> str:
@@ -269,3 +275,29 @@ class Assignment(db.Model):
 
 # Parts whose holder no longer has anything to do with the document.
 ENDED_ASSIGNMENT_STATES = frozenset({assignment_flow.REASSIGNED, assignment_flow.WITHDRAWN})
+
+
+class ResultFile(db.Model):
+    """A file handed in as the result of one part of the work (a draft reply, a report).
+
+    Kept apart from the document's own attachments: those are what arrived and are
+    frozen with the register entry; these grow while the work goes on, and each says
+    whose part it belongs to.
+    """
+
+    __tablename__ = "result_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    original_name: Mapped[str] = mapped_column(String(255))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    assignment: Mapped[Assignment] = relationship(back_populates="result_files")
+    stored_file: Mapped[StoredFile] = relationship(lazy="joined")
+    added_by: Mapped[User | None] = relationship()
+
+    @property
+    def can_show_inline(self) -> bool:
+        return self.stored_file.kind in INLINE_KINDS

@@ -15,6 +15,7 @@ from typing import Any
 from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.core.text import clean_multiline
 from eoffice.core.timeutil import format_date
+from eoffice.incoming.attachments import Upload
 from eoffice.incoming.involvement import part_context, part_roles, parts_held, unit_members
 from eoffice.incoming.models import Assignment, IncomingDocument
 from eoffice.incoming.processing import (
@@ -25,6 +26,8 @@ from eoffice.incoming.processing import (
     _record,
     _transaction,
 )
+from eoffice.incoming.results import attach_results
+from eoffice.notifications import hooks as notifications
 from eoffice.orgs.models import User
 from workflows import assignment as assignment_flow
 from workflows import incoming as incoming_flow
@@ -82,7 +85,9 @@ def offered(actor: User, doc: IncomingDocument) -> set[str]:
 
 
 @_transaction
-def contribute(actor: User, doc_id: int, result: str) -> IncomingDocument:
+def contribute(
+    actor: User, doc_id: int, result: str, uploads: list[Upload] | None = None
+) -> IncomingDocument:
     """Ý kiến phối hợp: the coordinator's contribution completes their part.
 
     A part not yet accepted is accepted on the way: handing in work is taking it up.
@@ -104,7 +109,12 @@ def contribute(actor: User, doc_id: int, result: str) -> IncomingDocument:
     part.state = step.to_state
     part.result = result
     part.progress_percent = 100
-    _record(actor, doc, "contributed", None, {"part": part.kind_label, "result": result})
+    changes: dict[str, Any] = {"part": part.kind_label, "result": result}
+    files = attach_results(actor, part, uploads)
+    if files:
+        changes["files"] = files
+    _record(actor, doc, "contributed", None, changes)
+    notifications.after_contribution(actor, doc, result)
     return doc
 
 
@@ -159,17 +169,17 @@ def pass_on(
         changes["deadline"] = _change(format_date(part.deadline) or None, format_date(deadline))
     if instruction:
         changes["instruction"] = instruction
-    doc.assignments.append(
-        Assignment(
-            kind=part.kind,
-            user_id=person.id,
-            deadline=deadline or part.deadline,
-            instruction=instruction or part.instruction,
-            state=step.to_state,
-            assigned_by_id=part.assigned_by_id,
-            progress_percent=part.progress_percent,
-        )
+    given = Assignment(
+        kind=part.kind,
+        user_id=person.id,
+        deadline=deadline or part.deadline,
+        instruction=instruction or part.instruction,
+        state=step.to_state,
+        assigned_by_id=part.assigned_by_id,
+        progress_percent=part.progress_percent,
     )
+    doc.assignments.append(given)
     part.state = assignment_flow.REASSIGNED
     _record(actor, doc, "passed_on", None, changes)
+    notifications.after_pass_on(actor, doc, given)
     return doc

@@ -15,11 +15,13 @@ from datetime import date
 from typing import Any, ParamSpec
 
 from eoffice.core import audit
+from eoffice.core.aftercommit import run_pending
 from eoffice.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from eoffice.core.text import clean, clean_multiline
 from eoffice.core.timeutil import format_date, local_today
 from eoffice.extensions import db
 from eoffice.incoming.access import get_visible
+from eoffice.incoming.attachments import Upload
 from eoffice.incoming.involvement import (
     Party,
     document_context,
@@ -32,6 +34,7 @@ from eoffice.incoming.involvement import (
     resolve,
 )
 from eoffice.incoming.models import Assignment, IncomingDocument
+from eoffice.incoming.results import attach_results
 from eoffice.notifications import hooks as notifications
 from eoffice.orgs.models import Role, User
 from workflows import assignment as assignment_flow
@@ -68,6 +71,7 @@ __all__ = [
 
 P = ParamSpec("P")
 SUBJECT = "incoming"
+REPLY_REFERENCE_MAX = 100  # IncomingDocument.reply_reference
 _LEAD, _COORDINATOR, _INFORMED = (
     assignment_flow.LEAD,
     assignment_flow.COORDINATOR,
@@ -81,7 +85,7 @@ _LEAD, _COORDINATOR, _INFORMED = (
 def _refusal(exc: TransitionRefused) -> ServiceError:
     if exc.reason in (Refusal.ROLE, Refusal.GUARD):
         return Forbidden(exc.message)
-    if exc.reason == Refusal.MISSING_INPUT:
+    if exc.reason in (Refusal.MISSING_INPUT, Refusal.INVALID_INPUT):
         return ValidationFailed(exc.message, field_errors=dict(exc.field_errors))
     return Conflict(exc.message)
 
@@ -193,6 +197,8 @@ CHANGE_LABELS = {
     "percent": "Tỷ lệ hoàn thành (%)",
     "result": "Kết quả",
     "case_file": "Hồ sơ",
+    "reply_document": "Số, ký hiệu văn bản trả lời",
+    "files": "Tệp kết quả",
 }
 
 
@@ -226,7 +232,10 @@ def _record(
 
 
 def _transaction(step: Callable[P, IncomingDocument]) -> Callable[P, IncomingDocument]:
-    """Commit the whole step, or roll it all back: a refusal midway leaves nothing behind."""
+    """Commit the whole step, or roll it all back: a refusal midway leaves nothing behind.
+
+    What the step queued with `after_commit` (the notifications) runs after the commit.
+    """
 
     @functools.wraps(step)
     def run(*args: P.args, **kwargs: P.kwargs) -> IncomingDocument:
@@ -236,6 +245,7 @@ def _transaction(step: Callable[P, IncomingDocument]) -> Callable[P, IncomingDoc
         except Exception:
             db.session.rollback()
             raise
+        run_pending()  # the step's notifications, now that it is durable
         return doc
 
     return run
@@ -564,7 +574,13 @@ def _start(actor: User, doc: IncomingDocument, note: str | None) -> None:
 
 
 @_transaction
-def record_progress(actor: User, doc_id: int, note: str, percent: int | None) -> IncomingDocument:
+def record_progress(
+    actor: User,
+    doc_id: int,
+    note: str,
+    percent: int | None,
+    uploads: list[Upload] | None = None,
+) -> IncomingDocument:
     """Ghi nhận tiến độ: a note and a percentage on the actor's own part.
 
     The lead's first note starts the document if they had not started it yet; a
@@ -592,20 +608,39 @@ def record_progress(actor: User, doc_id: int, note: str, percent: int | None) ->
             part.state = _fire_part(actor, part, assignment_flow.ACCEPT).to_state
     changes = {"part": part.kind_label, "percent": _change(part.progress_percent, percent)}
     part.progress_percent = percent
+    _with_files(changes, attach_results(actor, part, uploads))
     _record(actor, doc, "progress", None, changes, note)
     return doc
 
 
+def _with_files(changes: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    if names:
+        changes["files"] = names
+    return changes
+
+
 @_transaction
 def complete(
-    actor: User, doc_id: int, result: str, reply_document: str | None = None
+    actor: User,
+    doc_id: int,
+    result: str,
+    reply_document: str | None = None,
+    uploads: list[Upload] | None = None,
 ) -> IncomingDocument:
-    """Hoàn thành xử lý: the lead's word, with a summary of the result."""
+    """Hoàn thành xử lý: the lead's word, with a summary of the result.
+
+    `reply_document` is the số, ký hiệu of the reply, if the work ended in one: it is
+    column (6) of the tracking register. Result files go with the lead's part.
+    """
     doc = _load(actor, doc_id)
     result = clean_multiline(result)
+    reply_document = clean(reply_document) or None
     event = _fire_document(
         actor, doc, incoming_flow.COMPLETE, result=result, reply_document=reply_document
     )
+    if reply_document is not None and len(reply_document) > REPLY_REFERENCE_MAX:
+        message = f"Số, ký hiệu văn bản trả lời tối đa {REPLY_REFERENCE_MAX} ký tự."
+        raise ValidationFailed(message, field_errors={"reply_document": message})
     part = _lead_part_or_conflict(doc)
     if part.state == assignment_flow.ASSIGNED:  # passed on after the start: taking it up
         part.state = _fire_part(actor, part, assignment_flow.ACCEPT).to_state
@@ -614,7 +649,13 @@ def complete(
     part.result = result
     part.progress_percent = 100
     doc.state = event.to_state
-    _record(actor, doc, "completed", event, {"result": result})
+    changes: dict[str, Any] = {"result": result}
+    if reply_document is not None:
+        changes["reply_document"] = _change(doc.reply_reference, reply_document)
+        doc.reply_reference = reply_document
+    _with_files(changes, attach_results(actor, part, uploads))
+    _record(actor, doc, "completed", event, changes)
+    notifications.after_completion(actor, doc, result)
     return doc
 
 
@@ -636,6 +677,7 @@ def reopen(actor: User, doc_id: int, reason: str, deadline: date | None = None) 
     doc.state = event.to_state
     doc.state_reason = reason[:1000]
     _record(actor, doc, "reopened", event, changes, reason)
+    notifications.after_reopen(actor, doc, reason)
     return doc
 
 

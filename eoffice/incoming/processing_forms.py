@@ -7,7 +7,14 @@ right field. Each form carries its step as prefix: several of them live on one p
 from __future__ import annotations
 
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from eoffice.extensions import db
@@ -48,6 +55,11 @@ def leader_choices(org_id: int) -> list[tuple[int, str]]:
     return [(0, "— Không chỉ định —")] + [
         (u.id, f"{u.full_name}{f' – {u.title}' if u.title else ''}") for u in leaders
     ]
+
+
+def _result_files() -> MultipleFileField:
+    """Checked by their bytes in the service (eoffice.incoming.results), not here."""
+    return MultipleFileField("Tệp kết quả (PDF, DOCX, XLSX, JPG, PNG; có thể chọn nhiều tệp)")
 
 
 def _reason(label: str) -> TextAreaField:
@@ -116,6 +128,7 @@ class ProgressForm(Form):
             NumberRange(0, 100, "Tỷ lệ hoàn thành phải từ 0 đến 100."),
         ],
     )
+    files = _result_files()
 
 
 class CompleteForm(Form):
@@ -123,6 +136,11 @@ class CompleteForm(Form):
         "Tóm tắt kết quả xử lý",
         validators=[DataRequired("Vui lòng tóm tắt kết quả xử lý."), Length(max=4000)],
     )
+    reply_document = StringField(
+        "Số, ký hiệu văn bản trả lời (nếu có)",
+        validators=[Optional(), Length(max=100, message="Tối đa 100 ký tự.")],
+    )
+    files = _result_files()
 
 
 class ReopenForm(Form):
@@ -144,6 +162,7 @@ class ContributeForm(Form):
         "Ý kiến / kết quả phối hợp",
         validators=[DataRequired("Vui lòng ghi ý kiến phối hợp."), Length(max=4000)],
     )
+    files = _result_files()
 
 
 class AcknowledgeForm(Form):
@@ -168,3 +187,10 @@ class PassOnForm(Form):
             for u in unit_members(unit_id)
         ]
         self.assignee.choices = [(0, "— Chọn cán bộ —"), *people]
+
+
+class CommentForm(Form):
+    note = TextAreaField(
+        "Ý kiến trao đổi",
+        validators=[DataRequired("Vui lòng nhập nội dung ý kiến."), Length(max=1000)],
+    )

@@ -10,23 +10,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from eoffice.core.errors import ValidationFailed
-from eoffice.incoming import parts, processing
+from eoffice.incoming import discussion, parts, processing
 from eoffice.incoming import processing_forms as forms
 from eoffice.incoming.access import get_visible
+from eoffice.incoming.attachments import file_store
 from eoffice.incoming.models import IncomingDocument
-from eoffice.incoming.views import bp, render_detail
+from eoffice.incoming.results import get_result_file
+from eoffice.incoming.views import FILES_LOST, bp, render_detail, uploads
 from eoffice.orgs.models import User
 from eoffice.web.forms import Form, show_refusal
+from eoffice.web.http import attachment_response
 from workflows import assignment as assignment_flow
 from workflows import incoming as incoming_flow
 from workflows.engine import Workflow
 
 PROGRESS = "progress"
 EXTEND_DEADLINE = "extend_deadline"
+COMMENT = discussion.COMMENT
 
 
 @dataclass(frozen=True)
@@ -116,13 +120,17 @@ STEPS: dict[str, Step] = {
     PROGRESS: Step(
         "Ghi nhận tiến độ",
         _plain(forms.ProgressForm),
-        lambda u, d, f: processing.record_progress(u, d, f.note.data, f.percent.data),
+        lambda u, d, f: processing.record_progress(
+            u, d, f.note.data, f.percent.data, uploads("files")
+        ),
         "Đã ghi nhận tiến độ.",
     ),
     incoming_flow.COMPLETE: Step(
         _label(incoming_flow.COMPLETE),
         _plain(forms.CompleteForm),
-        lambda u, d, f: processing.complete(u, d, f.result.data),
+        lambda u, d, f: processing.complete(
+            u, d, f.result.data, f.reply_document.data, uploads("files")
+        ),
         "Đã hoàn thành xử lý văn bản.",
         "btn-success",
     ),
@@ -135,7 +143,7 @@ STEPS: dict[str, Step] = {
     parts.CONTRIBUTE: Step(
         "Gửi ý kiến phối hợp",
         _plain(forms.ContributeForm),
-        lambda u, d, f: parts.contribute(u, d, f.result.data),
+        lambda u, d, f: parts.contribute(u, d, f.result.data, uploads("files")),
         "Đã gửi ý kiến phối hợp; phần việc phối hợp đã hoàn thành.",
         "btn-success",
     ),
@@ -193,13 +201,18 @@ def page_context(
 ) -> dict[str, Any]:
     """What the document page needs for the processing card, one form per offered step."""
     names = step_names(user, doc)
-    if failed and failed[0] not in names:  # its errors must still be seen
+    if failed and failed[0] not in names and failed[0] in STEPS:  # errors must still be seen
         names.append(failed[0])
     steps = []
     for name in names:
         form = failed[1] if failed and failed[0] == name else STEPS[name].form(user, name)
         steps.append((name, STEPS[name], form))
     return {
+        "comment_form": (
+            (failed[1] if failed and failed[0] == COMMENT else forms.CommentForm(prefix=COMMENT))
+            if discussion.can_comment(user, doc)
+            else None
+        ),
         "steps": steps,
         "can_cancel": any(
             t.name == incoming_flow.CANCEL for t in processing.available_steps(user, doc)
@@ -211,6 +224,34 @@ def page_context(
     }
 
 
+@bp.get("/<int:doc_id>/results/<int:file_id>")
+def result_file(doc_id: int, file_id: int):
+    """A result file, for anyone who may see the document."""
+    found = get_result_file(current_user, doc_id, file_id)
+    stored = found.stored_file
+    return attachment_response(
+        file_store().open(stored.sha256),
+        found.original_name,
+        stored.mime_type,
+        inline=request.args.get("inline") == "1" and found.can_show_inline,
+    )
+
+
+@bp.post("/<int:doc_id>/comments")
+def add_comment(doc_id: int):
+    doc = get_visible(current_user, doc_id)
+    form = forms.CommentForm(prefix=COMMENT)
+    if not form.validate_on_submit():
+        return render_detail(doc, failed=(COMMENT, form), status=422)
+    try:
+        discussion.comment(current_user, doc.id, form.note.data)
+    except ValidationFailed as exc:
+        show_refusal(form, exc)
+        return render_detail(get_visible(current_user, doc_id), failed=(COMMENT, form), status=422)
+    flash("Đã gửi ý kiến.", "success")
+    return redirect(url_for("incoming.detail", doc_id=doc_id, _anchor="lich-su"))
+
+
 @bp.post("/<int:doc_id>/steps/<step>")
 def take_step(doc_id: int, step: str):
     spec = STEPS.get(step)
@@ -219,11 +260,15 @@ def take_step(doc_id: int, step: str):
     doc = get_visible(current_user, doc_id)
     form = spec.form(current_user, step)
     if not form.validate_on_submit():
+        if request.files and "files" in form:
+            form.files.errors = [*form.files.errors, FILES_LOST]
         return render_detail(doc, failed=(step, form), status=422)
     try:
         spec.run(current_user, doc.id, form)
     except ValidationFailed as exc:
         show_refusal(form, exc)
+        if request.files and "files" in form and not form.files.errors:
+            form.files.errors = [FILES_LOST]
         return render_detail(get_visible(current_user, doc_id), failed=(step, form), status=422)
     flash(spec.done, "success")
     return redirect(url_for("incoming.detail", doc_id=doc_id, _anchor="xu-ly"))

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from eoffice.catalog.models import DocumentType, UrgencyLevel
 from eoffice.catalog.numbering import take_next_number
 from eoffice.core import audit
+from eoffice.core.aftercommit import run_pending
 from eoffice.core.errors import Forbidden, ValidationFailed
 from eoffice.core.text import vn_fold
 from eoffice.core.timeutil import format_date, format_datetime, local_year, now_utc
@@ -163,6 +164,7 @@ def register_incoming(
             },
             note="Đã xác nhận vào sổ dù có thể trùng." if confirm_duplicate else None,
         )
+        notifications.after_registration(actor, doc)
         # Read before commit: afterwards every attribute would be reloaded from the database.
         summary = (actor.org_id, book.id, doc.arrival_number, doc.id)
         db.session.commit()
@@ -170,7 +172,7 @@ def register_incoming(
         db.session.rollback()
         raise
     log.info("incoming registered org=%s book=%s number=%s id=%s", *summary)
-    notifications.after_registration(actor, doc)
+    run_pending()
     return doc
 
 

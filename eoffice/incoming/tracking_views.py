@@ -39,7 +39,7 @@ def tracking_pdf():
 def tracking_xlsx():
     if not can_see_register(current_user):
         abort(403)
-    from eoffice.reports.tracking_xlsx import render_tracking_xlsx
+    from eoffice.reports.tracking_register import render_xlsx as render_tracking_xlsx
 
     filters = _print_filters()
     start, end = filters.date_from, filters.date_to

@@ -19,9 +19,9 @@ from flask import (
 from flask_login import current_user
 
 from eoffice.core.audit import history
-from eoffice.core.errors import ServiceError, ValidationFailed
+from eoffice.core.errors import Forbidden, ServiceError, ValidationFailed
 from eoffice.core.timeutil import format_date, now_utc, to_local
-from eoffice.incoming import services
+from eoffice.incoming import processing, services
 from eoffice.incoming.access import can_register, can_see_register, get_visible
 from eoffice.incoming.attachments import Upload, file_store, get_attachment
 from eoffice.incoming.forms import CancelForm, IncomingForm, RegisterFilterForm
@@ -35,7 +35,6 @@ from eoffice.incoming.queries import (
 )
 from eoffice.web.forms import show_refusal
 from eoffice.web.http import attachment_response
-from workflows.incoming import can_correct
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 log = logging.getLogger(__name__)
@@ -70,10 +69,14 @@ def register():
     )
 
 
-def _uploads() -> list[Upload]:
+FILES_LOST = "Vì lý do bảo mật, trình duyệt không giữ tệp đã chọn: vui lòng chọn lại."
+
+
+def uploads(name: str = "files") -> list[Upload]:
+    """The files chosen in one file field of the request (empty choices dropped)."""
     return [
         Upload(filename=f.filename or "", data=f.read())
-        for f in request.files.getlist("files")
+        for f in request.files.getlist(name)
         if f and f.filename
     ]
 
@@ -112,7 +115,7 @@ def new():
         doc = services.register_incoming(
             current_user,
             form.to_input(),
-            _uploads(),
+            uploads(),
             confirm_duplicate=form.confirm_duplicate.data,
         )
     except services.DuplicateSuspected as exc:
@@ -133,9 +136,7 @@ def new():
 
 def _warn_files_lost(form: IncomingForm) -> None:
     if request.files.getlist("files") and not form.files.errors:
-        form.files.errors = [
-            "Vì lý do bảo mật, trình duyệt không giữ tệp đã chọn: vui lòng chọn lại."
-        ]
+        form.files.errors = [FILES_LOST]
 
 
 @bp.get("/<int:doc_id>")
@@ -149,7 +150,7 @@ def render_detail(doc, *, failed=None, status: int = 200):
         "incoming/detail.html",
         doc=doc,
         events=history("incoming", doc.id),
-        can_edit=can_register(current_user) and can_correct(doc.state),
+        can_edit=processing.correction_refusal(current_user, doc) is None,
         cancel_form=CancelForm(),
         correction_labels=services.CORRECTABLE_LABELS,
         **processing_views.page_context(current_user, doc, failed),
@@ -159,8 +160,12 @@ def render_detail(doc, *, failed=None, status: int = 200):
 @bp.route("/<int:doc_id>/edit", methods=["GET", "POST"])
 def edit(doc_id: int):
     doc = get_visible(current_user, doc_id)
-    if not can_register(current_user) or not can_correct(doc.state):
-        abort(403)
+    refusal = processing.correction_refusal(current_user, doc)
+    if isinstance(refusal, Forbidden):
+        raise refusal
+    if refusal is not None:  # no longer correctable: say why on the document itself
+        flash(refusal.message, "warning")
+        return redirect(url_for("incoming.detail", doc_id=doc.id))
     if request.method == "GET":
         data = services.input_from_document(doc)
         form = IncomingForm(current_user.org_id, current=doc, data=vars(data))
@@ -171,7 +176,7 @@ def edit(doc_id: int):
         _warn_files_lost(form)
         return _render_form(form, doc=doc, status=422)
     try:
-        services.correct_incoming(current_user, doc.id, form.to_input(), _uploads())
+        services.correct_incoming(current_user, doc.id, form.to_input(), uploads())
     except ServiceError as exc:
         show_refusal(form, exc)
         _warn_files_lost(form)

@@ -58,3 +58,17 @@ def send_deadline_reminders() -> None:
 
     with _app_context():
         send(now_utc())
+
+
+def send_digest_email(user_id: int, day_iso: str) -> None:
+    """One user's daily digest of one office day (see eoffice.notifications.digest).
+
+    The day travels as ISO text (plain job arguments); the claim of that day in the
+    database, stamped before enqueuing, and `delivered_day` make a rerun send nothing.
+    """
+    from datetime import date
+
+    from eoffice.notifications.digest import send_digest
+
+    with _app_context():
+        send_digest(user_id, date.fromisoformat(day_iso))

@@ -9,6 +9,7 @@ from flask import current_app
 from eoffice.core.timeutil import format_date
 from eoffice.incoming.models import IncomingDocument
 from eoffice.notifications.models import NotificationKind
+from eoffice.orgs.models import User
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,47 @@ def document_path(doc_id: int) -> str:
     return adapter.build("incoming.detail", {"doc_id": doc_id})
 
 
-def _deadline(doc: IncomingDocument) -> str:
-    return format_date(doc.deadline) or "không có"
+# Title and body per kind, as str.format templates over the words `compose` prepares:
+# ref (the document's name), about (sender: subject), deadline, part, urgency, who,
+# reason, detail.
+TEMPLATES: dict[NotificationKind, tuple[str, str]] = {
+    NotificationKind.ASSIGNED: (
+        "Bạn được phân công {part} văn bản {ref}",
+        "Văn bản {ref} của {about}. Hạn xử lý: {deadline}.",
+    ),
+    NotificationKind.URGENT_ARRIVED: (
+        "Văn bản {urgency} vừa đến: {ref}",
+        "Văn bản {ref} của {about}. Vui lòng xem và cho ý kiến chỉ đạo ngay.",
+    ),
+    NotificationKind.DEADLINE_TOMORROW: (
+        "Văn bản {ref} sắp đến hạn xử lý ({deadline})",
+        "Văn bản {ref} của {about} đến hạn xử lý vào ngày {deadline}.",
+    ),
+    NotificationKind.OVERDUE: (
+        "Văn bản {ref} đã quá hạn xử lý ({deadline})",
+        "Văn bản {ref} của {about} đã quá hạn xử lý từ ngày {deadline}.",
+    ),
+    NotificationKind.RETURNED: (
+        "Văn bản {ref} bị trả lại văn thư",
+        "Văn bản {ref} của {about} bị trả lại. Lý do: {reason}",
+    ),
+    NotificationKind.CONTRIBUTED: (
+        "{who} đã gửi ý kiến phối hợp văn bản {ref}",
+        "Văn bản {ref} của {about}. Ý kiến phối hợp: {detail}",
+    ),
+    NotificationKind.COMPLETED: (
+        "Văn bản {ref} đã được xử lý xong",
+        "{who} đã hoàn thành xử lý văn bản {ref} của {about}. Kết quả: {detail}",
+    ),
+    NotificationKind.REOPENED: (
+        "Văn bản {ref} được mở lại để xử lý tiếp",
+        "Văn bản {ref} của {about}. Lý do: {reason}. Hạn xử lý: {deadline}.",
+    ),
+    NotificationKind.COMMENTED: (
+        "{who} có ý kiến về văn bản {ref}",
+        "Văn bản {ref} của {about}. Ý kiến: {detail}",
+    ),
+}
 
 
 def compose(
@@ -38,34 +78,21 @@ def compose(
     *,
     role: str | None = None,
     reason: str | None = None,
+    actor: User | None = None,
+    detail: str | None = None,
 ) -> Message:
-    """Title and body; `role` names the part given ("chủ trì"), `reason` why it was returned."""
-    ref = document_reference(doc)
-    about = f"{doc.sender_name}: {doc.subject}"
-    if kind == NotificationKind.ASSIGNED:
-        part = role or "xử lý"
-        return Message(
-            f"Bạn được phân công {part} văn bản {ref}",
-            f"Văn bản {ref} của {about}. Hạn xử lý: {_deadline(doc)}.",
-        )
-    if kind == NotificationKind.URGENT_ARRIVED:
-        return Message(
-            f"Văn bản {doc.urgency.name.lower()} vừa đến: {ref}",
-            f"Văn bản {ref} của {about}. Vui lòng xem và cho ý kiến chỉ đạo ngay.",
-        )
-    if kind == NotificationKind.DEADLINE_TOMORROW:
-        return Message(
-            f"Văn bản {ref} sắp đến hạn xử lý ({_deadline(doc)})",
-            f"Văn bản {ref} của {about} đến hạn xử lý vào ngày {_deadline(doc)}.",
-        )
-    if kind == NotificationKind.OVERDUE:
-        return Message(
-            f"Văn bản {ref} đã quá hạn xử lý ({_deadline(doc)})",
-            f"Văn bản {ref} của {about} đã quá hạn xử lý từ ngày {_deadline(doc)}.",
-        )
-    if kind == NotificationKind.RETURNED:
-        return Message(
-            f"Văn bản {ref} bị trả lại văn thư",
-            f"Văn bản {ref} của {about} bị trả lại. Lý do: {reason or doc.state_reason or ''}",
-        )
-    raise ValueError(kind)
+    """Title and body; `role` names the part given ("chủ trì"), `reason` why it was sent
+    back, `actor` who took the step and `detail` what they wrote (a result, a contribution).
+    """
+    title, body = TEMPLATES[kind]
+    words = {
+        "ref": document_reference(doc),
+        "about": f"{doc.sender_name}: {doc.subject}",
+        "deadline": format_date(doc.deadline) or "không có",
+        "part": role or "xử lý",
+        "urgency": doc.urgency.name.lower(),
+        "who": actor.full_name if actor is not None else "Người xử lý",
+        "reason": reason or doc.state_reason or "",
+        "detail": detail or "",
+    }
+    return Message(title.format(**words), body.format(**words))

@@ -1,4 +1,9 @@
-"""Who hears about which processing step; called by the services once a step is done."""
+"""Who hears about which processing step.
+
+The services call these inside the step's transaction, where the step's own rows are
+visible: the recipients are worked out there, and the notifying itself is queued with
+`after_commit`, so nobody is told of a step that then rolls back.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from eoffice.core.aftercommit import after_commit
 from eoffice.extensions import db
+from eoffice.incoming.involvement import current_parts, lead_part
 from eoffice.incoming.models import Assignment, IncomingDocument
 from eoffice.notifications.models import NotificationKind
 from eoffice.notifications.services import notify
@@ -41,6 +48,11 @@ def holders(parts: Iterable[Assignment]) -> list[User]:
     return list(people.values())
 
 
+def _later(kind: NotificationKind, users: list[User], doc: IncomingDocument, **words) -> None:
+    if users:
+        after_commit(lambda: notify(kind, users, doc, **words))
+
+
 def after_assignment(actor: User, doc: IncomingDocument) -> None:
     """Assigned or reassigned: the new lead and coordinators hear of it (not those informed)."""
     new_parts = [
@@ -50,14 +62,63 @@ def after_assignment(actor: User, doc: IncomingDocument) -> None:
     for kind in (assignment_flow.LEAD, assignment_flow.COORDINATOR):
         users = [u for u in holders(p for p in new_parts if p.kind == kind) if u.id not in told]
         told.update(u.id for u in users)
-        notify(NotificationKind.ASSIGNED, users, doc, actor=actor, role=ROLE_WORDS[kind])
+        _later(NotificationKind.ASSIGNED, users, doc, actor=actor, role=ROLE_WORDS[kind])
+
+
+def after_pass_on(actor: User, doc: IncomingDocument, part: Assignment) -> None:
+    """A unit head gave the unit's part to one member: that person is now assigned."""
+    if part.kind in ROLE_WORDS:
+        _later(
+            NotificationKind.ASSIGNED,
+            holders([part]),
+            doc,
+            actor=actor,
+            role=ROLE_WORDS[part.kind],
+        )
+
+
+def after_contribution(actor: User, doc: IncomingDocument, contribution: str) -> None:
+    """A coordinator handed in their part: the lead handler needs it for the result."""
+    lead = lead_part(doc)
+    users = holders([lead]) if lead is not None else []
+    _later(NotificationKind.CONTRIBUTED, users, doc, actor=actor, detail=contribution)
+
+
+def after_completion(actor: User, doc: IncomingDocument, result: str) -> None:
+    """The lead finished: whoever assigned the work reviews it (and may reopen it)."""
+    lead = lead_part(doc)
+    assigner = lead.assigned_by if lead is not None else None
+    _later(
+        NotificationKind.COMPLETED,
+        [assigner] if assigner is not None else [],
+        doc,
+        actor=actor,
+        detail=result,
+    )
+
+
+def after_reopen(actor: User, doc: IncomingDocument, reason: str) -> None:
+    """The leader sent finished work back: the lead handler takes it up again."""
+    lead = lead_part(doc)
+    users = holders([lead]) if lead is not None else []
+    _later(NotificationKind.REOPENED, users, doc, actor=actor, reason=reason)
+
+
+def after_comment(actor: User, doc: IncomingDocument, text: str) -> None:
+    """A comment reaches those doing the work and whoever gave it to them."""
+    working = [p for p in current_parts(doc) if p.kind != assignment_flow.INFORMED]
+    people = {u.id: u for u in holders(working)}
+    for part in working:
+        if part.assigned_by is not None:
+            people.setdefault(part.assigned_by.id, part.assigned_by)
+    _later(NotificationKind.COMMENTED, list(people.values()), doc, actor=actor, detail=text)
 
 
 def after_return(actor: User, doc: IncomingDocument, reason: str) -> None:
     """Returned to the clerk: the clerk who registered it corrects and presents it again."""
     clerk = doc.registered_by
     if clerk is not None:
-        notify(NotificationKind.RETURNED, [clerk], doc, actor=actor, reason=reason)
+        _later(NotificationKind.RETURNED, [clerk], doc, actor=actor, reason=reason)
 
 
 def after_registration(actor: User, doc: IncomingDocument) -> None:
@@ -74,4 +135,4 @@ def after_registration(actor: User, doc: IncomingDocument) -> None:
         )
         .order_by(User.id)
     ).unique()
-    notify(NotificationKind.URGENT_ARRIVED, list(leaders), doc, actor=actor)
+    _later(NotificationKind.URGENT_ARRIVED, list(leaders), doc, actor=actor)

@@ -14,12 +14,14 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
+from typing import Any
 
 from flask import current_app, render_template
 
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
 from eoffice.notifications.models import Notification
+from eoffice.orgs.models import User
 
 log = logging.getLogger(__name__)
 SENDER_NAME = "Hệ thống quản lý văn bản eoffice"
@@ -31,31 +33,34 @@ def absolute_link(path: str | None) -> str | None:
     return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
-def build_message(notification: Notification) -> Message:
-    """Plain text and HTML alternatives, headers as RFC 2047 encoded words.
+def compose_email(user: User, subject: str, template: str, context: dict[str, Any]) -> Message:
+    """Plain text and HTML alternatives (`template`.txt and .html), headers as RFC 2047
+    encoded words.
 
     The legacy MIME classes on purpose: Python 3.11's EmailMessage folds a long
     Vietnamese subject into encoded words with the space between two words left
     outside them, and RFC 2047 readers drop it ("phối hợp" arrives as "phốihợp").
     """
-    user = notification.user
-    context = {
-        "notification": notification,
-        "user": user,
-        "link": absolute_link(notification.link),
-    }
     config = current_app.config
     message = MIMEMultipart("alternative")
-    message["Subject"] = Header(f"[eoffice] {notification.title}", "utf-8")
+    message["Subject"] = Header(f"[eoffice] {subject}", "utf-8")
     message["From"] = formataddr((SENDER_NAME, config["MAIL_DEFAULT_SENDER"]), charset="utf-8")
     message["To"] = formataddr((user.full_name, user.email), charset="utf-8")
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].split("@")[-1])
-    text = render_template("email/notification.txt", **context)
-    html = render_template("email/notification.html", **context)
-    message.attach(MIMEText(text, "plain", "utf-8"))
-    message.attach(MIMEText(html, "html", "utf-8"))
+    context = {"user": user, **context}
+    message.attach(MIMEText(render_template(f"{template}.txt", **context), "plain", "utf-8"))
+    message.attach(MIMEText(render_template(f"{template}.html", **context), "html", "utf-8"))
     return message
+
+
+def build_message(notification: Notification) -> Message:
+    return compose_email(
+        notification.user,
+        notification.title,
+        "email/notification",
+        {"notification": notification, "link": absolute_link(notification.link)},
+    )
 
 
 def deliver(message: Message) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -20,6 +20,10 @@ class NotificationKind(StrEnum):
     DEADLINE_TOMORROW = "deadline_tomorrow"
     OVERDUE = "overdue"
     RETURNED = "returned"
+    CONTRIBUTED = "contributed"
+    COMPLETED = "completed"
+    REOPENED = "reopened"
+    COMMENTED = "commented"
 
 
 # In the order the preferences form lists them.
@@ -29,6 +33,10 @@ KIND_LABELS = {
     NotificationKind.DEADLINE_TOMORROW: "Văn bản sắp đến hạn xử lý",
     NotificationKind.OVERDUE: "Văn bản quá hạn xử lý",
     NotificationKind.RETURNED: "Văn bản bị trả lại văn thư",
+    NotificationKind.CONTRIBUTED: "Có ý kiến phối hợp cho văn bản bạn chủ trì",
+    NotificationKind.COMPLETED: "Văn bản bạn phân công đã xử lý xong",
+    NotificationKind.REOPENED: "Văn bản bạn xử lý được mở lại",
+    NotificationKind.COMMENTED: "Ý kiến trao đổi về văn bản bạn xử lý hoặc phân công",
 }
 
 # Kinds nobody may switch off: an urgent document must reach the leaders at once.
@@ -84,3 +92,27 @@ class NotificationPreference(db.Model):
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)
     in_app: Mapped[bool] = mapped_column(default=True)
     email: Mapped[bool] = mapped_column(default=True)
+
+
+DEFAULT_DIGEST_TIME = time(7, 0)
+
+
+class DigestSetting(db.Model):
+    """A user's daily digest: whether, at what office time, and which day it was done for.
+
+    No row means the defaults (on, 07:00). `send_due_digests` adds the missing rows before
+    claiming, so claiming a day is always one conditional UPDATE of `last_sent_day` (two
+    concurrent runs cannot both win it). `delivered_day` is stamped only once the SMTP
+    server accepted the e-mail, so a job that runs twice sends once; it stays behind
+    `last_sent_day` on a day the user had nothing to report.
+    """
+
+    __tablename__ = "digest_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    send_time: Mapped[time] = mapped_column(default=DEFAULT_DIGEST_TIME)
+    last_sent_day: Mapped[date | None]
+    delivered_day: Mapped[date | None]
+
+    user: Mapped[User] = relationship()

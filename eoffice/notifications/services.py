@@ -1,10 +1,10 @@
 """Telling people what concerns them: in-app rows first, then one e-mail job per recipient.
 
-`notify()` is called as the last statement of a business step, once that step is
-complete: it commits the caller's work first (a no-op when the caller already did), then
-writes the notifications in their own transaction and enqueues the e-mails after that
-commit, so a job never looks for a row that is not there yet. A failure to notify is
-logged and swallowed: the step itself has happened and must not look failed to the user.
+`notify()` runs once the step it tells of has committed (eoffice.notifications.hooks
+queues it with `after_commit`; the daily reminders call it directly). It writes the
+notifications in their own transaction and enqueues the e-mails after that commit, so a
+job never looks for a row that is not there yet. A failure to notify is logged and
+swallowed: the step itself has happened and must not look failed to the user.
 """
 
 from __future__ import annotations
@@ -94,11 +94,11 @@ def notify(
     role: str | None = None,
     reason: str | None = None,
     reminder_day: date | None = None,
+    detail: str | None = None,
 ) -> list[Notification]:
     """Notify each active user (never the actor about their own step) of one event."""
-    db.session.commit()  # the caller's step is complete: make it durable first
     try:
-        created = _create(kind, users, document, actor, role, reason, reminder_day)
+        created = _create(kind, users, document, actor, role, reason, reminder_day, detail)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -118,13 +118,14 @@ def _create(
     role: str | None,
     reason: str | None,
     reminder_day: date | None,
+    detail: str | None,
 ) -> list[tuple[Notification, bool]]:
     recipients = {
         u.id: u for u in users if u.is_active_account and (actor is None or u.id != actor.id)
     }
     if not recipients:
         return []
-    message = compose(kind, document, role=role, reason=reason)
+    message = compose(kind, document, role=role, reason=reason, actor=actor, detail=detail)
     link = document_path(document.id)
     prefs = preferences_for(recipients, kind)
     created = []

@@ -1,4 +1,5 @@
-"""The notifications page: the list, marking as read, and the preferences form."""
+"""The notifications page: the list, marking as read, the preferences form, and the
+commands cron runs (deadline reminders, daily digests)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,40 @@ import click
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from eoffice.notifications import services
-from eoffice.notifications.models import ALWAYS_ON, KIND_LABELS
+from eoffice.core.errors import ValidationFailed
+from eoffice.notifications import digest, services
+from eoffice.notifications.models import ALWAYS_ON, KIND_LABELS, NotificationKind
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications", cli_group=None)
 
 
-@bp.get("")
-def index():
-    return render_template(
+def _render_index(
+    preferences: dict[NotificationKind, tuple[bool, bool]] | None = None,
+    digest_choice: tuple[bool, str] | None = None,
+    digest_error: str | None = None,
+    status: int = 200,
+):
+    """The page; after a refused form, with what the user had chosen and the error."""
+    if digest_choice is None:
+        saved = digest.digest_choice(current_user)
+        digest_choice = (saved.enabled, saved.time_text)
+    page = render_template(
         "notifications/index.html",
         notifications=services.list_for(current_user),
-        preferences=services.user_preferences(current_user),
+        preferences=preferences or services.user_preferences(current_user),
         kind_labels=KIND_LABELS,
         always_on=ALWAYS_ON,
+        digest_enabled=digest_choice[0],
+        digest_time=digest_choice[1],
+        digest_times=digest.time_choices(),
+        digest_error=digest_error,
     )
+    return page, status
+
+
+@bp.get("")
+def index():
+    return _render_index()
 
 
 @bp.post("/<int:notification_id>/read")
@@ -48,6 +68,18 @@ def save_preferences():
         )
         for kind in KIND_LABELS
     }
+    # A form without the digest's fields (an older page still open) leaves it as it is.
+    if "digest-time" in request.form:
+        digest_enabled = request.form.get("digest-enabled") == "on"
+        digest_time = request.form["digest-time"]
+        try:  # first: a refused time leaves every setting as it was
+            digest.save_digest_choice(current_user, digest_enabled, digest_time)
+        except ValidationFailed as error:
+            shown = {
+                kind: (True, True) if kind in ALWAYS_ON else choices[kind.value]
+                for kind in KIND_LABELS
+            }
+            return _render_index(shown, (digest_enabled, digest_time), error.message, 422)
     services.save_preferences(current_user, choices)
     flash("Đã lưu cài đặt thông báo.", "success")
     return redirect(url_for("notifications.index"))
@@ -60,7 +92,32 @@ def send_reminders() -> None:
     from eoffice.notifications.reminders import send_deadline_reminders
 
     count = send_deadline_reminders(now_utc())
+    _work_off_embedded_queue()
     click.echo(f"Đã tạo {count} thông báo nhắc hạn xử lý.")
+
+
+@bp.cli.command("send-digests")
+def send_digests() -> None:
+    """Send the daily digests whose time has come; run it from cron every 5-15 minutes.
+
+    Each user gets at most one digest per working day, at or after the time they chose
+    (office time), however often this runs and even if two runs overlap. Issue 5 will
+    run it from the single scheduler process instead of cron.
+    """
+    from eoffice.core.timeutil import now_utc
+
+    count = digest.send_due_digests(now_utc())
+    _work_off_embedded_queue()
+    click.echo(f"Đã xếp {count} thư tóm tắt công việc vào hàng đợi gửi.")
+
+
+def _work_off_embedded_queue() -> None:
+    """Without Redis the queue lives in this process and dies with it: run its jobs now."""
+    from eoffice.jobs.connection import runner
+
+    jobs = runner()
+    if jobs.embedded:
+        jobs.work_burst()
 
 
 def unread_notifications() -> int:

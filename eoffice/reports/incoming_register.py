@@ -1,40 +1,36 @@
 """Sổ đăng ký văn bản đến (NĐ 30/2020 Phụ lục IV.VI), printed as PDF or exported as XLSX.
 
 The printed register is signed by hand and bound, so it follows the legal form: its ten
-columns in their order, with the column numbers row under the header. The content comes
-from eoffice.reports.register_layout, the spreadsheet writer lives in
-eoffice.reports.register_xlsx; this module is the entry point of both formats.
+columns in their order, with the column numbers row under the header. This module says
+only what those columns are and how a document becomes a row; the sheet, the PDF and the
+workbook are those of every register (eoffice.reports.register_sheet, register_xlsx).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
-
-from eoffice.core.errors import ValidationFailed
+from eoffice.core.timeutil import to_local
 from eoffice.incoming.models import IncomingDocument
 from eoffice.orgs.models import Organisation
-from eoffice.reports.pdf import render_pdf_template
-from eoffice.reports.register_layout import (
-    COLUMNS,
-    EMPTY_MESSAGE,
-    TITLE,
-    BookSection,
+from eoffice.reports.register_sheet import (
+    Cell,
     Column,
-    RegisterLayout,
-    RegisterRow,
-    build_layout,
-    row_from_document,
-    thousands,
+    Kind,
+    RegisterSheet,
+    RegisterSpec,
+    SheetRow,
+    build_sheet,
+    render_register_pdf,
+    text,
 )
 from eoffice.reports.register_xlsx import check_xlsx_size, render_register_xlsx
 
 __all__ = [
     "COLUMNS",
-    "BookSection",
+    "SPEC",
     "Column",
-    "RegisterLayout",
     "RegisterRow",
     "build_layout",
     "check_pdf_size",
@@ -44,56 +40,124 @@ __all__ = [
     "row_from_document",
 ]
 
-# --- PDF ---------------------------------------------------------------------------
+TITLE = "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN"
+EMPTY_MESSAGE = "Không có văn bản đến trong khoảng thời gian này."
 
-# Above this many rows a PDF is refused (config REGISTER_PDF_MAX_ROWS overrides it):
-# about a year of a district office's mail; such a render runs as a background job.
-DEFAULT_PDF_MAX_ROWS = 5000
-_CONTENT_WIDTH_MM = sum(c.width_mm for c in COLUMNS)
+# Phụ lục IV.VI, in the legal order.
+COLUMNS: tuple[Column, ...] = (
+    Column("Ngày đến", 19, 11, Kind.DATE),
+    Column("Số đến", 13, 7, Kind.NUMBER),
+    Column("Tác giả", 35, 26),
+    Column("Số, ký hiệu văn bản", 26, 17),
+    Column("Ngày tháng văn bản", 19, 11, Kind.DATE),
+    Column("Tên loại và trích yếu nội dung", 66, 48),
+    Column("Đơn vị hoặc người nhận", 30, 20),
+    Column("Ngày chuyển", 17, 11, Kind.DATE),
+    Column("Ký nhận", 18, 11),
+    Column("Ghi chú", 24, 20, multiline=True),
+)
 
-# Deliberately small: the cascade cost grows with rules × elements, and a year's
-# register can hold thousands of rows (STACK.md §2.2).
-REGISTER_CSS = """
-@page {
-  size: A4 landscape;
-  margin: 12mm 10mm 14mm 20mm;
-  @bottom-center { content: "Trang " counter(page) "/" counter(pages); font-size: 10pt; }
-}
-html { font-size: 10.5pt; line-height: 1.15; }
-.masthead { margin-bottom: 4mm; }
-.org { width: 95mm; text-align: center; }
-.org .parent { font-size: 11pt; }
-.org .name { font-size: 11pt; font-weight: bold; }
-.org .rule { width: 30mm; margin: 1mm auto 0; border-top: 0.6pt solid #000; }
-h1 { font-size: 15pt; font-weight: bold; text-align: center; margin: 5mm 0 1mm; }
-.meta { text-align: center; margin: 0; font-size: 11.5pt; }
-.book { break-before: page; }
-.book:first-of-type { break-before: auto; }
-h2 { font-size: 12pt; font-weight: bold; margin: 3mm 0 1mm; }
-h2 .range { font-weight: normal; font-style: italic; }
-table { width: 100%; table-layout: fixed; border-collapse: collapse; }
-th, td { border: 0.5pt solid #000; padding: 1.5pt 2.5pt; vertical-align: top;
-  overflow-wrap: break-word; }
-th { font-weight: bold; text-align: center; vertical-align: middle; }
-thead tr.numbers th { font-weight: normal; font-style: italic; padding: 0.5pt; }
-tbody tr { break-inside: avoid; }
-tbody td { height: 8mm; }
-td.c { text-align: center; }
-td.notes { white-space: pre-line; }
-.mark { font-weight: bold; }
-td.empty { text-align: center; font-style: italic; padding: 4mm; height: auto; }
-"""
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One line of the register, in display terms (office-time dates, labels, notes)."""
+
+    arrival_date: date
+    arrival_number: int
+    sender: str
+    symbol: str
+    document_date: date | None
+    type_name: str
+    subject: str
+    recipient: str
+    notes: str
+    # Urgency and secrecy marks in capitals ("HỎA TỐC", "MẬT"): they must stand out.
+    marks: tuple[str, ...] = ()
+    cancelled: bool = False
+    # (8) Ngày chuyển: no handover is recorded yet, and (9) Ký nhận is signed on paper.
+    handed_over: date | None = None
+
+    @property
+    def marks_label(self) -> str:
+        return f"({', '.join(self.marks)})" if self.marks else ""
+
+    @property
+    def summary(self) -> str:
+        """Column (6) as plain text: 'Công văn (HỎA TỐC): Hướng dẫn …'."""
+        head = f"{self.type_name} {self.marks_label}".strip()
+        return f"{head}: {self.subject}" if head else self.subject
+
+    def sheet_row(self) -> SheetRow:
+        """The ten cells, in the order of COLUMNS."""
+        return SheetRow(
+            number=self.arrival_number,
+            cells=(
+                Cell(self.arrival_date),
+                Cell(self.arrival_number),
+                Cell(self.sender),
+                Cell(self.symbol),
+                Cell(self.document_date),
+                Cell(self.summary, mark=self.marks_label),
+                Cell(self.recipient),
+                Cell(self.handed_over),
+                Cell(),
+                Cell(self.notes),
+            ),
+        )
+
+
+def row_from_document(doc: IncomingDocument) -> RegisterRow:
+    marks = []
+    if doc.urgency is not None and doc.urgency.is_urgent:
+        marks.append(text(doc.urgency.name).upper())
+    if doc.confidentiality is not None and doc.confidentiality.is_secret:
+        marks.append(text(doc.confidentiality.name).upper())
+    notes = text(doc.notes)
+    if doc.is_cancelled:
+        cancelled = f"Đã hủy: {text(doc.cancel_reason)}".rstrip(": ")
+        notes = f"{cancelled}\n{notes}" if notes else cancelled
+    arrived = to_local(doc.arrived_at)
+    assert arrived is not None
+    return RegisterRow(
+        arrival_date=arrived.date(),
+        arrival_number=doc.arrival_number,
+        sender=text(doc.sender_name),
+        symbol=text(doc.symbol),
+        document_date=doc.document_date,
+        type_name=text(doc.document_type.name if doc.document_type else ""),
+        subject=text(doc.subject),
+        recipient=text(doc.recipient_label),
+        notes=notes,
+        marks=tuple(marks),
+        cancelled=doc.is_cancelled,
+    )
+
+
+SPEC = RegisterSpec(
+    title=TITLE,
+    columns=COLUMNS,
+    row=lambda doc: row_from_document(doc).sheet_row(),
+    empty_message=EMPTY_MESSAGE,
+    sheet_name="So VB den",
+    org_columns=4,
+    # About a year of a district office's mail; such a render runs as a background job.
+    pdf_max_rows_setting="REGISTER_PDF_MAX_ROWS",
+    pdf_max_rows=5000,
+    pdf_shorter_period="ví dụ từng quý",
+    names_single_book=True,
+)
+
+
+def build_layout(
+    org: Organisation, docs: list[IncomingDocument], start: date, end: date
+) -> RegisterSheet:
+    """One section per book; `docs` come ordered by book, then arrival number."""
+    return build_sheet(SPEC, org, docs, start, end)
 
 
 def check_pdf_size(row_count: int) -> None:
     """Refuse a register too long to print in one piece (config REGISTER_PDF_MAX_ROWS)."""
-    limit = current_app.config.get("REGISTER_PDF_MAX_ROWS", DEFAULT_PDF_MAX_ROWS)
-    if row_count > limit:
-        raise ValidationFailed(
-            f"Khoảng thời gian đã chọn có {thousands(row_count)} văn bản, quá nhiều để in "
-            f"một lần (tối đa {thousands(limit)}). Vui lòng chọn khoảng thời gian ngắn hơn "
-            "(ví dụ từng quý) hoặc xuất Excel."
-        )
+    SPEC.check_pdf_size(row_count)
 
 
 def render_pdf(org: Organisation, rows: list[IncomingDocument], start: date, end: date) -> bytes:
@@ -104,22 +168,9 @@ def render_pdf(org: Organisation, rows: list[IncomingDocument], start: date, end
     (eoffice.reports.exports) and a range past the cap is refused; the spreadsheet has
     its own, higher cap (REGISTER_XLSX_MAX_ROWS).
     """
-    check_pdf_size(len(rows))
-    layout = build_layout(org, rows, start, end)
-    widths = [round(c.width_mm * 100 / _CONTENT_WIDTH_MM, 3) for c in COLUMNS]
-    return render_pdf_template(
-        "pdf/incoming_register.html",
-        [REGISTER_CSS],
-        layout=layout,
-        columns=list(zip(COLUMNS, widths, strict=True)),
-        title=TITLE,
-        empty_message=EMPTY_MESSAGE,
-    )
-
-
-# --- XLSX --------------------------------------------------------------------------
+    return render_register_pdf(SPEC, org, rows, start, end)
 
 
 def render_xlsx(org: Organisation, rows: list[IncomingDocument], start: date, end: date) -> bytes:
-    """The register as a workbook (eoffice.reports.register_xlsx); refused past the cap."""
-    return render_register_xlsx(org, rows, start, end)
+    """The register as a workbook; refused past REGISTER_XLSX_MAX_ROWS."""
+    return render_register_xlsx(SPEC, org, rows, start, end)

@@ -1,51 +1,46 @@
-"""The register as an XLSX workbook, from the same layout as the printed PDF.
+"""Any register as an XLSX workbook, from the same `RegisterSheet` as the printed PDF.
 
-The workbook is built in memory within the request, ten styled cells a row, so a very
-long range is refused rather than left to hold a worker and its memory for minutes
+The workbook is built in memory within the request, a styled cell per column and row, so
+a very long range is refused rather than left to hold a worker and its memory for minutes
 (REGISTER_XLSX_MAX_ROWS, default 50,000: several years of a district office's mail).
+The sheet prints like the PDF: A4 landscape, fitted to the page width, the header and
+its column numbers repeated on every page.
 """
 
 from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 from flask import current_app
 
-from eoffice.core.errors import ValidationFailed
-from eoffice.incoming.models import IncomingDocument
 from eoffice.orgs.models import Organisation
-from eoffice.reports.register_layout import (
-    COLUMNS,
-    EMPTY_MESSAGE,
-    TITLE,
-    build_layout,
-    thousands,
+from eoffice.reports.register_sheet import (
+    Cell,
+    Column,
+    Kind,
+    RegisterSheet,
+    RegisterSpec,
+    build_sheet,
+    refuse_if_over,
 )
 
-SHEET_NAME = "So VB den"  # Excel forbids : \ / ? * [ ] and caps names at 31 characters.
 DEFAULT_XLSX_MAX_ROWS = 50_000
+
+_DATE_FORMAT = "dd/mm/yyyy"
+_FONT = "Times New Roman"
+# Named styles of the body cells, by column kind; "_bold" is the same in bold.
+_BODY_STYLES = {Kind.TEXT: "reg_text", Kind.NUMBER: "reg_centre", Kind.DATE: "reg_date"}
 
 
 def check_xlsx_size(row_count: int) -> None:
     """Refuse a spreadsheet too long to build in one request (config REGISTER_XLSX_MAX_ROWS)."""
     limit = current_app.config.get("REGISTER_XLSX_MAX_ROWS", DEFAULT_XLSX_MAX_ROWS)
-    if row_count > limit:
-        raise ValidationFailed(
-            f"Khoảng thời gian đã chọn có {thousands(row_count)} văn bản, quá nhiều để xuất "
-            f"Excel một lần (tối đa {thousands(limit)}). Vui lòng chọn khoảng thời gian ngắn "
-            "hơn (ví dụ từng năm)."
-        )
+    refuse_if_over(row_count, limit, "xuất Excel", "(ví dụ từng năm)")
 
 
-_DATE_FORMAT = "dd/mm/yyyy"
-_FONT = "Times New Roman"
-_DATE_COLUMNS = {1, 5, 8}
-_NUMBER_COLUMN = 2
-_SUMMARY_COLUMN = 6
-
-
-def _xlsx_styles(wb) -> None:
+def _add_styles(wb) -> None:
     """Named styles: one style reference per cell instead of three style objects (faster)."""
     from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 
@@ -53,122 +48,118 @@ def _xlsx_styles(wb) -> None:
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     top = Alignment(wrap_text=True, vertical="top")
     centre = Alignment(wrap_text=True, vertical="top", horizontal="center")
-    styles = [
-        NamedStyle("reg_text", font=Font(name=_FONT, size=11), border=box, alignment=top),
-        NamedStyle("reg_centre", font=Font(name=_FONT, size=11), border=box, alignment=centre),
-        NamedStyle(
-            "reg_date",
-            font=Font(name=_FONT, size=11),
-            border=box,
-            alignment=centre,
-            number_format=_DATE_FORMAT,
-        ),
-        NamedStyle(
-            "reg_marked", font=Font(name=_FONT, size=11, bold=True), border=box, alignment=top
-        ),
+    body = {
+        Kind.TEXT: {"alignment": top},
+        Kind.NUMBER: {"alignment": centre},
+        Kind.DATE: {"alignment": centre, "number_format": _DATE_FORMAT},
+    }
+    for kind, name in _BODY_STYLES.items():
+        for suffix, bold in (("", False), ("_bold", True)):
+            font = Font(name=_FONT, size=11, bold=bold)
+            wb.add_named_style(NamedStyle(name + suffix, font=font, border=box, **body[kind]))
+    wb.add_named_style(
         NamedStyle(
             "reg_head",
             font=Font(name=_FONT, size=11, bold=True),
             border=box,
             alignment=Alignment(wrap_text=True, horizontal="center", vertical="center"),
-        ),
+        )
+    )
+    wb.add_named_style(
         NamedStyle(
             "reg_number",
             font=Font(name=_FONT, size=10, italic=True),
             border=box,
             alignment=Alignment(horizontal="center"),
-        ),
-    ]
-    for style in styles:
-        wb.add_named_style(style)
+        )
+    )
 
 
-def render_register_xlsx(
-    org: Organisation, rows: list[IncomingDocument], start: date, end: date
-) -> bytes:
-    """The register as a workbook: same columns, printable (A4 landscape, fit to width)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.properties import PageSetupProperties
+def _body_style(column: Column, cell: Cell) -> str:
+    return _BODY_STYLES[column.kind] + ("_bold" if cell.stands_out else "")
 
-    check_xlsx_size(len(rows))
-    layout = build_layout(org, rows, start, end)
-    wb = Workbook()
-    _xlsx_styles(wb)
-    ws = wb.active
-    ws.title = SHEET_NAME
-    last_col = get_column_letter(len(COLUMNS))
 
-    def put(row: int, col: int, value, style: str | None = None):
-        cell = ws.cell(row=row, column=col, value=value)
+class _SheetWriter:
+    """Writes the rows of one worksheet from the top, like a printer."""
+
+    def __init__(self, ws, column_count: int) -> None:
+        from openpyxl.utils import get_column_letter
+
+        self.ws = ws
+        self.row = 1
+        self.last = get_column_letter(column_count)
+
+    def put(self, col: int, value: Any, style: str | None = None):
+        cell = self.ws.cell(row=self.row, column=col, value=value)
         if isinstance(value, str):
             cell.data_type = "s"  # never a formula, whatever the user typed ("=HYPERLINK(…)")
         if style:
             cell.style = style
         return cell
 
-    def banner(row: int, text: str, *, last: str = last_col, **font) -> None:
-        cell = put(row, 1, text)
+    def banner(self, text: str, *, last: str | None = None, centred: bool = True, **font):
+        """A line merged across the columns (to `last`), then the next row."""
+        from openpyxl.styles import Alignment, Font
+
+        cell = self.put(1, text)
         cell.font = Font(name=_FONT, **{"size": 11, **font})
-        cell.alignment = Alignment(horizontal="center")
-        ws.merge_cells(f"A{row}:{last}{row}")
+        if centred:
+            cell.alignment = Alignment(horizontal="center")
+        self.ws.merge_cells(f"A{self.row}:{last or self.last}{self.row}")
+        self.row += 1
 
-    r = 1
-    if layout.parent_name:
-        banner(r, layout.parent_name, last="D")
-        r += 1
-    banner(r, layout.org_name, last="D", bold=True)
-    r += 2
-    banner(r, TITLE, size=14, bold=True)
-    r += 1
-    for line in (layout.year_label, layout.period_label, layout.book_label, layout.single_range):
-        if line:
-            banner(r, line)
-            r += 1
 
-    header_row = r + 1
-    for col, column in enumerate(COLUMNS, start=1):
-        put(header_row, col, column.label, "reg_head")
-        put(header_row + 1, col, f"({col})", "reg_number")
+def write_xlsx(sheet: RegisterSheet) -> bytes:
+    """The register as a workbook: same columns and rows as the PDF, printable."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    _add_styles(wb)
+    ws = wb.active
+    ws.title = sheet.spec.sheet_name
+    out = _SheetWriter(ws, len(sheet.columns))
+
+    org_last = get_column_letter(sheet.spec.org_columns)
+    if sheet.parent_name:
+        out.banner(sheet.parent_name, last=org_last)
+    out.banner(sheet.org_name, last=org_last, bold=True)
+    out.row += 1
+    out.banner(sheet.title, size=14, bold=True)
+    for line in sheet.meta_lines:
+        out.banner(line)
+
+    out.row += 1
+    header_row = out.row
+    for col, column in enumerate(sheet.columns, start=1):
+        out.put(col, column.label, "reg_head")
         ws.column_dimensions[get_column_letter(col)].width = column.xlsx_width
-    ws.row_dimensions[header_row].height = 32
-    r = header_row + 2
-    ws.freeze_panes = f"A{r}"
+    ws.row_dimensions[header_row].height = sheet.spec.xlsx_header_height
+    out.row += 1
+    for col in range(1, len(sheet.columns) + 1):
+        out.put(col, f"({col})", "reg_number")
+    out.row += 1
+    ws.freeze_panes = f"A{out.row}"
 
-    if not layout.sections:
-        put(r, 1, EMPTY_MESSAGE).font = Font(name=_FONT, size=11, italic=True)
-        ws.merge_cells(f"A{r}:{last_col}{r}")
-    for section in layout.sections:
-        if layout.grouped:
-            heading = put(r, 1, f"{section.heading} ({section.number_range})")
-            heading.font = Font(name=_FONT, size=11, bold=True)
-            ws.merge_cells(f"A{r}:{last_col}{r}")
-            r += 1
+    if not sheet.sections:
+        out.banner(sheet.spec.empty_message, centred=False, italic=True)
+    for section in sheet.sections:
+        if sheet.grouped:
+            out.banner(f"{section.heading} ({section.number_range})", centred=False, bold=True)
         for entry in section.rows:
-            values = (
-                entry.arrival_date,
-                entry.arrival_number,
-                entry.sender,
-                entry.symbol,
-                entry.document_date,
-                entry.summary,
-                entry.recipient,
-                entry.handed_over,
-                None,
-                entry.notes,
-            )
-            for col, value in enumerate(values, start=1):
-                if col in _DATE_COLUMNS:
-                    style = "reg_date"
-                elif col == _NUMBER_COLUMN:
-                    style = "reg_centre"
-                elif col == _SUMMARY_COLUMN and entry.marks:
-                    style = "reg_marked"
-                else:
-                    style = "reg_text"
-                put(r, col, value, style)
-            r += 1
+            for col, (column, cell) in enumerate(zip(sheet.columns, entry.cells, strict=True), 1):
+                out.put(col, cell.value if cell.value != "" else None, _body_style(column, cell))
+            out.row += 1
+
+    _page_setup(ws, header_row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _page_setup(ws, header_row: int) -> None:
+    """A4 landscape, fitted to the width, the header repeated, page numbers in the footer."""
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     ws.print_title_rows = f"{header_row}:{header_row + 1}"
     ws.page_setup.orientation = "landscape"
@@ -180,6 +171,10 @@ def render_register_xlsx(
     ws.oddFooter.center.text = "Trang &P/&N"
     ws.oddFooter.center.font = f"{_FONT},Regular"
 
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+
+def render_register_xlsx(
+    spec: RegisterSpec, org: Organisation, docs: list[Any], start: date, end: date
+) -> bytes:
+    """The register of `docs` as a workbook, refused past REGISTER_XLSX_MAX_ROWS."""
+    check_xlsx_size(len(docs))
+    return write_xlsx(build_sheet(spec, org, docs, start, end))

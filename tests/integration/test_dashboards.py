@@ -167,7 +167,7 @@ def test_handler_sees_their_work_grouped_by_deadline(client, office):
     assert client.get(items["Việc quá hạn"]).status_code == 200
     # Not a clerk nor a leader: neither section, nor the organisation's chart.
     assert "Chờ trình lãnh đạo" not in cards and "Chờ phân công" not in cards
-    assert not page.xpath("//svg")
+    assert not page.xpath("//svg[@role='img']")
 
 
 def test_a_user_without_work_sees_an_empty_handler_section(client, world):
@@ -191,7 +191,7 @@ def test_weekly_chart_counts_arrivals_per_week(client, world):
     ]
     assert dash.week_total == 3 and len(dash.weeks) == 12
     page = _home(client, clerk)
-    svg = page.xpath("//svg")[0]
+    svg = page.xpath("//svg[@role='img']")[0]
     assert svg.get("role") == "img"
     assert "Tuần từ 09/11/2026: 2 văn bản" in svg.xpath("./desc")[0].text_content()
 

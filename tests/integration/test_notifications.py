@@ -8,14 +8,10 @@ worker), so what is checked is what a person would receive.
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from eoffice.core import timeutil
@@ -29,41 +25,9 @@ from eoffice.notifications.models import Notification, NotificationKind
 from eoffice.notifications.reminders import send_deadline_reminders
 from eoffice.orgs.models import User
 from tests import factories
+from tests.smtp import free_port as _free_port
 
 PUBLIC_URL = "https://vanban.example.edu.vn"
-
-
-class Collector:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["X-Envelope-To"] == address]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Collector, int]]:
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield collector, controller.port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -75,11 +39,6 @@ def app_config(app_config, smtp):
         "MAIL_PORT": port,
         "PUBLIC_URL": PUBLIC_URL,
     }
-
-
-@pytest.fixture
-def outbox(smtp) -> Collector:
-    return smtp[0]
 
 
 @pytest.fixture(autouse=True)

@@ -219,7 +219,11 @@ def test_return_needs_a_reason_then_the_clerk_corrects_and_presents_again(app, t
     actions = [e.action for e in history("incoming", doc_id)]
     assert actions == ["registered", "presented", "returned_to_clerk", "corrected", "presented"]
     # Once presented again, the clerk can no longer edit it.
-    assert clerk.get(f"/incoming/{doc_id}/edit").status_code == 403
+    refused = clerk.get(f"/incoming/{doc_id}/edit", follow_redirects=True)
+    assert refused.request.path == f"/incoming/{doc_id}"
+    assert "không thể sửa thông tin vào sổ" in refused.get_data(as_text=True)
+    assert clerk.post(f"/incoming/{doc_id}/edit", data={}).status_code == 302
+    assert _state(doc_id) == "presented"
 
 
 def test_the_people_assigned_see_the_document_others_of_the_org_do_not(app, team):

@@ -17,7 +17,6 @@ from eoffice.incoming import parts, processing
 from eoffice.incoming.models import IncomingDocument
 from eoffice.incoming.processing import Party
 from eoffice.incoming.services import cancel_incoming, correct_incoming, input_from_document
-from eoffice.orgs.services import create_unit
 from tests import factories
 from tests.integration.test_api import NOW, PREFIX, Api, token_for
 
@@ -133,32 +132,6 @@ def test_cancel_through_the_api_allowed_and_refused(app, client, world):
 
 
 # Coordinators, people informed, units ------------------------------------------------
-
-
-@pytest.fixture
-def crew(world):
-    """School A with a maths unit (its head is a deputy principal, plus a teacher) and a
-    document assigned: lead the maths unit, coordinator the staff member, informed the admin."""
-    school = world.school_a
-    maths = create_unit(school.org.id, "Tổ Toán", "TT")
-    head = factories.make_user(
-        school.org, "totruong@thleloi.hcm.edu.vn", ["deputy"], "Hồ Tổ Trưởng", maths
-    )
-    teacher = factories.make_user(
-        school.org, "giaovientoan@thleloi.hcm.edu.vn", ["staff"], "Mai Giáo Viên Toán", maths
-    )
-    db.session.commit()
-    doc = factories.register(school.clerk, confidentiality_code="secret")
-    processing.present(school.clerk, doc.id, presented_to=school.leader.id)
-    processing.assign(
-        school.leader,
-        doc.id,
-        Party(unit_id=maths.id),
-        [Party(user_id=school.staff.id)],
-        [Party(user_id=school.admin.id)],
-        deadline=date(2026, 10, 9),
-    )
-    return school, maths, head, teacher, doc.id
 
 
 def _offered(client, doc_id: int) -> list[str]:
@@ -317,7 +290,9 @@ def test_the_parts_steps_through_the_api(app, client, crew):
 
     teacher_json = {"id": teacher.id, "full_name": teacher.full_name}
     assert post(teacher, "pass_on", assignee=teacher.id).status_code == 403
-    assert post(head, "pass_on", assignee=school.staff.id).status_code == 403  # not in the unit
+    outsider = post(head, "pass_on", assignee=school.staff.id)  # not in the unit: a form error
+    assert outsider.status_code == 422
+    assert outsider.json["error"]["fields"] == {"assignee": "Cán bộ được giao phải thuộc đơn vị."}
     assert set(post(head, "pass_on", assignee="x").json["error"]["fields"]) == {"assignee"}
     passed = post(head, "pass_on", assignee=teacher.id, instruction="Cô Mai làm.")
     assert passed.status_code == 200

@@ -50,7 +50,7 @@ def september(world):
     processing.present(clerk, done.id, presented_to=leader.id)
     processing.assign(leader, done.id, Party(user_id=staff.id), deadline=date(2026, 9, 30))
     processing.record_progress(staff, done.id, "Đang kiểm tra.", 10)
-    processing.complete(staff, done.id, "Đã báo cáo Ủy ban.")
+    processing.complete(staff, done.id, "Đã báo cáo Ủy ban.", reply_document="15/BC-THLL")
     factories.register(
         clerk,
         sender_name="Báo Giáo dục",
@@ -94,7 +94,10 @@ def test_pdf_has_the_seven_columns_and_each_documents_handling(client, september
         r"23/09/2026\s+Đang xử lý \(40%\)",
         text,
     )
-    assert re.search(r"2\s+Công văn số 45/UBND.*30/09/2026\s+Đã hoàn thành\s+Kết quả", text)
+    # (6) the reply's number and symbol, between the progress and the notes.
+    assert re.search(
+        r"2\s+Công văn số 45/UBND.*30/09/2026\s+Đã hoàn thành\s+15/BC-THLL\s+Kết quả", text
+    )
     flat = " ".join(cells.split())
     for label in ("Tiến độ giải quyết", "Số, ký hiệu văn bản trả lời"):
         assert label in flat, label
@@ -138,6 +141,7 @@ def test_xlsx_has_the_same_rows(client, september):
     assert first[4] == "Đang xử lý (40%)\nQuá hạn"
     assert ws.cell(row=header + 3, column=5).font.b  # late: bold
     assert body[1][4] == "Đã hoàn thành" and body[1][6] == "Kết quả: Đã báo cáo Ủy ban."
+    assert [row[5] for row in body] == [None, "15/BC-THLL", None, None]
     assert body[2][2] == "Tổ Văn phòng" and body[2][3] is None
     assert body[2][4] == "Đã vào sổ" and body[2][6] == "Chuyển tổ chuyên môn"
     assert body[3][6] == "Đã hủy: Vào sổ trùng số đến 1"

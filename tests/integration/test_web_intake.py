@@ -355,7 +355,9 @@ def test_cancel_from_the_page(client, world):
     assert response.status_code == 302
     page = client.get(f"/incoming/{doc.id}").get_data(as_text=True)
     assert "Đã hủy" in page and "Vào sổ nhầm" in page
-    assert client.get(f"/incoming/{doc.id}/edit").status_code == 403
+    refused = client.get(f"/incoming/{doc.id}/edit", follow_redirects=True)
+    assert refused.request.path == f"/incoming/{doc.id}"
+    assert "đã hủy, không thể sửa thông tin vào sổ" in refused.get_data(as_text=True)
 
 
 def test_cross_organisation_urls_are_404(client, world):

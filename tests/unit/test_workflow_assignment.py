@@ -214,24 +214,34 @@ def test_unit_head_passes_the_part_to_a_member():
     assert event.to_state == "assigned"
 
 
+NOT_A_MEMBER = "cán bộ được giao phải thuộc đơn vị."
+
+
 @pytest.mark.parametrize(
-    ("context", "assignee", "reason"),
+    ("context", "assignee", "reason", "kind"),
     [
         (
             {**UNIT_PART, wf.HELD_BY_UNIT: False},
             21,
             "phần việc đã giao cho một cá nhân, không thể giao tiếp.",
+            Refusal.GUARD,
         ),
-        (UNIT_PART, 99, "cán bộ được giao phải thuộc đơn vị."),
-        ({wf.HELD_BY_UNIT: True}, 21, "cán bộ được giao phải thuộc đơn vị."),
-        ({wf.HELD_BY_UNIT: True, wf.UNIT_MEMBERS: None}, 21, "cán bộ được giao phải thuộc đơn vị."),
+        (UNIT_PART, 99, NOT_A_MEMBER, Refusal.INVALID_INPUT),
+        ({wf.HELD_BY_UNIT: True}, 21, NOT_A_MEMBER, Refusal.INVALID_INPUT),
+        ({wf.HELD_BY_UNIT: True, wf.UNIT_MEMBERS: None}, 21, NOT_A_MEMBER, Refusal.INVALID_INPUT),
     ],
 )
-def test_pass_on_refusals(context, assignee, reason):
+def test_pass_on_refusals(context, assignee, reason, kind):
     with pytest.raises(TransitionRefused) as caught:
         fire(WORKFLOW, "assigned", "pass_on", {"unit_head"}, {"assignee": assignee}, context)
-    assert caught.value.reason is Refusal.GUARD
+    assert caught.value.reason is kind
     assert caught.value.message == f"Không thể thực hiện «Giao cho cán bộ trong đơn vị»: {reason}"
+    if kind is Refusal.INVALID_INPUT:  # a form error on the field, not a lack of rights
+        assert dict(caught.value.field_errors) == {
+            "assignee": "Cán bộ được giao phải thuộc đơn vị."
+        }
+    else:
+        assert not caught.value.field_errors
 
 
 def test_pass_on_button_depends_on_who_holds_the_part():

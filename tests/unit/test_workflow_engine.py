@@ -267,6 +267,28 @@ def test_a_plain_function_can_be_a_guard():
     assert error.message == "Không thể thực hiện «Nhắc»: đã nhắc hôm nay."
 
 
+def test_a_guard_on_one_input_is_a_form_error_and_never_hides_the_step():
+    def _not_past(ctx: GuardContext) -> str | None:
+        return "hạn sửa đã qua." if ctx.inputs.get("due") == "hôm qua" else None
+
+    remind = Transition(
+        "remind",
+        "Nhắc",
+        "review",
+        None,
+        "clerk",
+        (optional("due", "Hạn sửa"),),
+        (Guard("Hạn chưa qua", _not_past, input="due"),),
+    )
+    flow = make(transitions=[*_transitions()[:4], remind])
+    assert "remind" in [t.name for t in available(flow, "review", {"clerk"})]
+    error = refusal(flow, "review", "remind", {"clerk"}, {"due": "hôm qua"})
+    assert error.reason is Refusal.INVALID_INPUT
+    assert error.message == "Không thể thực hiện «Nhắc»: hạn sửa đã qua."
+    assert dict(error.field_errors) == {"due": "Hạn sửa đã qua."}
+    assert fire(flow, "review", "remind", {"clerk"}, {"due": "mai"}).to_state == "review"
+
+
 def test_missing_inputs_are_named_with_field_errors():
     error = refusal(TOY, "review", "send_back", {"leader"}, {"reason": "  "})
     assert error.reason is Refusal.MISSING_INPUT

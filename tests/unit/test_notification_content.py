@@ -1,0 +1,20 @@
+"""Every kind of notification has its words, and every template uses only known words."""
+
+from __future__ import annotations
+
+import string
+
+from eoffice.notifications.content import TEMPLATES
+from eoffice.notifications.models import KIND_LABELS, NotificationKind
+
+WORDS = {"ref", "about", "deadline", "part", "urgency", "who", "reason", "detail"}
+
+
+def test_every_kind_has_a_title_a_body_and_a_label():
+    assert set(TEMPLATES) == set(NotificationKind) == set(KIND_LABELS)
+
+
+def test_templates_use_only_the_prepared_words():
+    for title, body in TEMPLATES.values():
+        used = {name for text in (title, body) for _, name, _, _ in string.Formatter().parse(text)}
+        assert used - {None} <= WORDS
