@@ -33,11 +33,13 @@ from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload
 from eoffice.incoming.models import IncomingDocument
 from eoffice.incoming.services import IncomingInput, cancel_incoming, register_incoming
+from eoffice.notifications.models import Notification
 from eoffice.orgs import services as org_services
 from eoffice.orgs.models import ROLE_LABELS, Organisation, OrgKind, Role, User
 from eoffice.orgs.services import OrganisationData, create_unit, create_user, save_organisation
 
 RANDOM_SEED = 2026  # fixed: the same command builds the same demo (relative to today)
+UNREAD_DAYS = 3  # notifications older than this are marked read at the end of the seed
 
 
 @dataclass
@@ -128,6 +130,7 @@ def seed_demo(
         with no_email():
             _register_all(planner, plan, cancel_at, registered, now)
             lifecycle.walk(Random(RANDOM_SEED + 3), registered, now)
+        _read_old_news(now)
     finally:
         set_clock(None)
     result = SeedResult(password, members, len(senders), len(plan))
@@ -186,6 +189,18 @@ def _register(planner: Planner, arrival: Arrival, index: int) -> IncomingDocumen
     )
     issued.received_by.add(member.org_id)
     return doc
+
+
+def _read_old_news(now: datetime) -> None:
+    """People read their notifications: only the last few days' stay unread, as in an
+    office that uses the system every day (a bell showing 60 is not a real morning)."""
+    cutoff = now - timedelta(days=UNREAD_DAYS)
+    unread = db.session.scalars(
+        select(Notification).where(Notification.created_at < cutoff, Notification.read_at.is_(None))
+    )
+    for notification in unread:  # a few thousand rows at most; portable date arithmetic
+        notification.read_at = notification.created_at + timedelta(hours=2)
+    db.session.commit()
 
 
 @contextmanager

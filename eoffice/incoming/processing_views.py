@@ -121,7 +121,7 @@ STEPS: dict[str, Step] = {
         "Ghi nhận tiến độ",
         _plain(forms.ProgressForm),
         lambda u, d, f: processing.record_progress(
-            u, d, f.note.data, f.percent.data, uploads("files")
+            u, d, f.note.data, f.percent.data, uploads(f.files.name)
         ),
         "Đã ghi nhận tiến độ.",
     ),
@@ -129,7 +129,7 @@ STEPS: dict[str, Step] = {
         _label(incoming_flow.COMPLETE),
         _plain(forms.CompleteForm),
         lambda u, d, f: processing.complete(
-            u, d, f.result.data, f.reply_document.data, uploads("files")
+            u, d, f.result.data, f.reply_document.data, uploads(f.files.name)
         ),
         "Đã hoàn thành xử lý văn bản.",
         "btn-success",
@@ -143,7 +143,7 @@ STEPS: dict[str, Step] = {
     parts.CONTRIBUTE: Step(
         "Gửi ý kiến phối hợp",
         _plain(forms.ContributeForm),
-        lambda u, d, f: parts.contribute(u, d, f.result.data, uploads("files")),
+        lambda u, d, f: parts.contribute(u, d, f.result.data, uploads(f.files.name)),
         "Đã gửi ý kiến phối hợp; phần việc phối hợp đã hoàn thành.",
         "btn-success",
     ),

@@ -84,7 +84,7 @@ def test_a_progress_note_with_a_file_shows_it_to_everyone_who_sees_the_document(
         data={
             "progress-note": "Đã soạn dự thảo",
             "progress-percent": "40",
-            "files": [(io.BytesIO(draft), "Dự thảo báo cáo.docx")],
+            "progress-files": [(io.BytesIO(draft), "Dự thảo báo cáo.docx")],
         },
         content_type="multipart/form-data",
     )
@@ -113,7 +113,7 @@ def test_a_file_that_is_not_what_it_says_is_refused_and_nothing_is_recorded(app,
         data={
             "progress-note": "Đã soạn dự thảo",
             "progress-percent": "40",
-            "files": [(io.BytesIO(b"MZ\x90\x00 not a pdf"), "báo cáo.pdf")],
+            "progress-files": [(io.BytesIO(b"MZ\x90\x00 not a pdf"), "báo cáo.pdf")],
         },
         content_type="multipart/form-data",
     )
@@ -134,7 +134,7 @@ def test_completion_keeps_the_reply_reference_and_the_lead_s_result_file(app, wo
         data={
             "complete-result": "Đã gửi báo cáo cho Phòng.",
             "complete-reply_document": "15/BC-THLL",
-            "files": [(io.BytesIO(factories.pdf_bytes("Báo cáo")), "Báo cáo số 15.pdf")],
+            "complete-files": [(io.BytesIO(factories.pdf_bytes("Báo cáo")), "Báo cáo số 15.pdf")],
         },
         content_type="multipart/form-data",
     )
@@ -270,7 +270,7 @@ def test_a_form_error_elsewhere_asks_to_choose_the_files_again(app, world):
         data={
             "progress-note": "",
             "progress-percent": "40",
-            "files": [(io.BytesIO(factories.pdf_bytes()), "Dự thảo.pdf")],
+            "progress-files": [(io.BytesIO(factories.pdf_bytes()), "Dự thảo.pdf")],
         },
         content_type="multipart/form-data",
     )

@@ -15,10 +15,11 @@ from eoffice.core.models import AuditEvent
 from eoffice.core.security import verify_password
 from eoffice.core.timeutil import now_utc, to_local
 from eoffice.demo import DEFAULT_PASSWORD
-from eoffice.demo.seed import seed_demo
+from eoffice.demo.seed import UNREAD_DAYS, seed_demo
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
 from eoffice.incoming.models import IncomingAttachment, IncomingDocument
+from eoffice.notifications.models import Notification
 from eoffice.orgs.models import Organisation, OrgKind, Role, User
 from eoffice.orgs.services import create_user
 from tests import factories
@@ -225,6 +226,14 @@ def test_each_step_was_taken_by_its_actor_at_a_past_moment(demo):
     cancelled = [doc for doc in docs if doc.state == "cancelled"]
     for doc in cancelled:  # a cancelled entry is never presented
         assert "presented" not in {e.action for e in _history(doc.id)}
+
+
+def test_only_the_last_days_news_is_unread(demo):
+    cutoff = now_utc() - timedelta(days=UNREAD_DAYS)
+    rows = db.session.scalars(select(Notification)).all()
+    assert rows, "processing the demo documents notified people"
+    assert not [n for n in rows if n.read_at is None and n.created_at < cutoff]
+    assert all(n.read_at >= n.created_at for n in rows if n.read_at is not None)
 
 
 def test_cli_seeds_an_empty_database_once(app):
