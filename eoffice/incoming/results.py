@@ -26,7 +26,13 @@ def attach_results(actor: User, part: Assignment, uploads: list[Upload] | None) 
         return []
     checked = validate_uploads(uploads, already=len(part.result_files))
     store_blobs(checked)
-    for item in checked:
+    held = {found.stored_file.sha256 for found in part.result_files}
+    fresh = []
+    for item in checked:  # the same bytes twice on one part (a double click) count once
+        if item.sha256 not in held:
+            held.add(item.sha256)
+            fresh.append(item)
+    for item in fresh:
         db.session.add(
             ResultFile(
                 assignment=part,
@@ -36,8 +42,8 @@ def attach_results(actor: User, part: Assignment, uploads: list[Upload] | None) 
             )
         )
     db.session.flush()
-    current_app.logger.info("%d result file(s) added to part %s", len(checked), part.id)
-    return [item.upload.filename for item in checked]
+    current_app.logger.info("%d result file(s) added to part %s", len(fresh), part.id)
+    return [item.upload.filename for item in fresh]
 
 
 def get_result_file(user: User, doc_id: int, file_id: int) -> ResultFile:

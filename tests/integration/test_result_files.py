@@ -16,6 +16,7 @@ from eoffice.core.audit import history
 from eoffice.core.errors import ValidationFailed
 from eoffice.extensions import db
 from eoffice.incoming import parts, processing
+from eoffice.incoming.attachments import Upload
 from eoffice.incoming.models import IncomingDocument, ResultFile
 from eoffice.incoming.processing import Party
 from eoffice.jobs.connection import runner
@@ -103,6 +104,18 @@ def test_a_progress_note_with_a_file_shows_it_to_everyone_who_sees_the_document(
     assert "filename*=UTF-8''D%E1%BB%B1%20th%E1%BA%A3o" in download.headers["Content-Disposition"]
     stranger = _web(app, world.school_b.staff).get(link.get("href"))
     assert stranger.status_code == 404
+
+
+def test_the_same_file_twice_on_one_part_is_kept_once(world):
+    school = world.school_a
+    doc_id = _assigned(school)
+    report = factories.pdf_bytes("Báo cáo")
+    twice = [Upload("Báo cáo.pdf", report), Upload("Báo cáo (1).pdf", report)]
+    processing.record_progress(school.staff, doc_id, "Đã soạn", 40, twice)
+    processing.record_progress(school.staff, doc_id, "Gửi lại", 50, [Upload("x.pdf", report)])
+    assert [f.original_name for f in db.session.scalars(select(ResultFile))] == ["Báo cáo.pdf"]
+    first, second = history("incoming", doc_id)[-2:]
+    assert first.changes["files"] == ["Báo cáo.pdf"] and "files" not in second.changes
 
 
 def test_a_file_that_is_not_what_it_says_is_refused_and_nothing_is_recorded(app, world):
