@@ -6,4 +6,5 @@ from eoffice.core import models as core_models  # noqa: F401
 from eoffice.incoming import models as incoming_models  # noqa: F401
 from eoffice.notifications import models as notifications_models  # noqa: F401
 from eoffice.orgs import models as orgs_models  # noqa: F401
+from eoffice.outgoing import models as outgoing_models  # noqa: F401
 from eoffice.reports import models as reports_models  # noqa: F401

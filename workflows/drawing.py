@@ -12,11 +12,11 @@ import argparse
 import sys
 from collections.abc import Iterator
 
-from workflows import assignment, incoming
+from workflows import assignment, incoming, outgoing
 from workflows.engine import Transition, Workflow
 from workflows.roles import describe_roles
 
-WORKFLOWS: tuple[Workflow, ...] = (incoming.WORKFLOW, assignment.WORKFLOW)
+WORKFLOWS: tuple[Workflow, ...] = (incoming.WORKFLOW, assignment.WORKFLOW, outgoing.WORKFLOW)
 
 REGENERATE = "python -m workflows.drawing > docs/workflows.md"
 

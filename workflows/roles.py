@@ -27,9 +27,22 @@ UNIT_HEAD = "unit_head"  # heads the unit a part was given to
 REGISTRAR = "registrar"  # the clerk who registered this document
 ASSIGNEE = "assignee"  # holds this assignment now (a person, or the head for a unit)
 ASSIGNER = "assigner"  # made this assignment
+DRAFTER = "drafter"  # drafted this outgoing document
+REVIEWER = "reviewer"  # holds the review stage an outgoing document is at now
+SIGNER = "signer"  # the person who signs this outgoing document (or signs for them)
 
 ORG_ROLES = (ADMIN, CLERK, LEADER, DEPUTY, STAFF)
-RELATIONAL_ROLES = (LEAD_HANDLER, COORDINATOR, UNIT_HEAD, REGISTRAR, ASSIGNEE, ASSIGNER)
+RELATIONAL_ROLES = (
+    LEAD_HANDLER,
+    COORDINATOR,
+    UNIT_HEAD,
+    REGISTRAR,
+    ASSIGNEE,
+    ASSIGNER,
+    DRAFTER,
+    REVIEWER,
+    SIGNER,
+)
 
 ROLE_LABELS: Mapping[str, str] = MappingProxyType(
     {
@@ -44,6 +57,9 @@ ROLE_LABELS: Mapping[str, str] = MappingProxyType(
         REGISTRAR: "Người vào sổ",
         ASSIGNEE: "Người được giao",
         ASSIGNER: "Người giao việc",
+        DRAFTER: "Người soạn thảo",
+        REVIEWER: "Người kiểm tra ở bước hiện tại",
+        SIGNER: "Người ký ban hành",
     }
 )
 

@@ -65,6 +65,8 @@ class Organisation(db.Model):
     email: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
     ward: Mapped[str | None] = mapped_column(String(80))
+    # Địa danh of the place-and-date line of its documents ("Quận 3, ngày …", NĐ 30).
+    place_name: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

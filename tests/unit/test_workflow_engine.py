@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from workflows import assignment, incoming
+from workflows import assignment, incoming, outgoing
 from workflows.drawing import REGENERATE, WORKFLOWS, graphviz, mermaid, render_docs
 from workflows.engine import (
     DefinitionError,
@@ -619,7 +619,11 @@ def test_drawings_show_every_state_and_every_edge(workflow):
 
 
 def test_shipped_workflows_are_all_drawn():
-    assert {w.name for w in WORKFLOWS} == {incoming.WORKFLOW.name, assignment.WORKFLOW.name}
+    assert {w.name for w in WORKFLOWS} == {
+        incoming.WORKFLOW.name,
+        assignment.WORKFLOW.name,
+        outgoing.WORKFLOW.name,
+    }
 
 
 def test_docs_match_the_code():
