@@ -52,6 +52,9 @@ class Config:
 
     STORAGE_DIR = os.environ.get("STORAGE_DIR")  # None → <instance>/storage
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+    # PEM/DER files of the root CAs whose signatures incoming PDFs are checked against
+    # (the national root and the licensed CAs); roots added by an admin live in the database.
+    SIGNING_TRUST_ROOTS = _env_list("SIGNING_TRUST_ROOTS", "")
     ARRIVAL_BACKDATE_DAYS = _env_int("ARRIVAL_BACKDATE_DAYS", 30)  # how far back arrivals may go
     MAX_FILES_PER_DOCUMENT = _env_int("MAX_FILES_PER_DOCUMENT", 20)
 

@@ -201,6 +201,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, orgs_bp, catalog_bp, incoming_bp, reports_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(__import__("eoffice.outgoing.register_views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("eoffice.outgoing.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("eoffice.outgoing.admin_views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("eoffice.signing.views", fromlist=["bp"]).bp)
     csrf.exempt(api_bp)  # token-authenticated, no cookies
     from eoffice.notifications.views import register as register_notifications
 

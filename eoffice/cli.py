@@ -12,6 +12,10 @@ def register_cli(app: Flask) -> None:
     def worker(burst: bool) -> None:
         """Run an RQ worker on the high, default and low queues (needs REDIS_URL)."""
         import weasyprint  # noqa: F401  (imported once here, not in every forked job)
+
+        from eoffice.signing.fonts import stamp_font_bytes
+
+        stamp_font_bytes()  # the signature stamps' font, cut once before the fork
         from rq import Worker
 
         from eoffice.jobs.connection import runner

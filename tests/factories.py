@@ -14,6 +14,7 @@ from eoffice.incoming.attachments import Upload
 from eoffice.incoming.services import IncomingInput, register_incoming
 from eoffice.orgs.models import Organisation, OrgKind, Unit, User
 from eoffice.orgs.services import OrganisationData, create_unit, create_user, save_organisation
+from eoffice.outgoing.drafting import DraftInput, RecipientInput
 
 PASSWORD = "MatKhau-Thu-2026"
 
@@ -157,3 +158,19 @@ def docx_bytes(text: str = "Nội dung văn bản") -> bytes:
 
 def login(client, user: User, password: str = PASSWORD):
     return client.post("/login", data={"email": user.email, "password": password})
+
+
+def outgoing_plan(world, *schools, **overrides) -> DraftInput:
+    """A KẾ HOẠCH of the district office to the given schools, signed by its head."""
+    values = dict(
+        document_type_id=type_id("Kế hoạch"),
+        subject="Kế hoạch ứng dụng công nghệ thông tin năm học 2026 - 2027",
+        body_text="I. MỤC ĐÍCH, YÊU CẦU\n\nTriển khai đồng bộ các phần mềm quản lý.\n\n"
+        "II. NHIỆM VỤ\n\n- Trước 04/10/2026: gửi kế hoạch của đơn vị;\n"
+        "- Trước 30/10/2026: báo cáo.",
+        signer_id=world.district.leader.id,
+        recipients=[RecipientInput("member", org_id=s.org.id) for s in schools]
+        + [RecipientInput("text", name="Lãnh đạo Phòng")],
+    )
+    values.update(overrides)
+    return DraftInput(**values)

@@ -33,6 +33,10 @@ behind each transition:
   registration (a duplicate, a mistaken entry) is cancelled, its number stays used.
   "Before presentation" includes `returned`: the leader handed the entry back, and a
   duplicate found at that point must be cancellable rather than rejected to the sender.
+- withdraw (Thu hồi theo yêu cầu của nơi gửi), the sending office of the deployment,
+  from any state before filing, reason required: NĐ 30 Đ18.4 has the recipient cancel a
+  recalled e-document in its system; within one deployment the sender's recall does it,
+  and the entry ends cancelled with the recall recorded. A filed record stays as it is.
 
 Relational roles come from the service: `lead_handler` is whoever holds the lead part
 now (the person named, or for a unit the head of the unit or the person they passed it
@@ -45,7 +49,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from workflows.engine import Guard, GuardContext, State, Transition, Workflow, optional, required
-from workflows.roles import CLERK, DEPUTY, LEAD_HANDLER, LEADER
+from workflows.roles import CLERK, DEPUTY, LEAD_HANDLER, LEADER, SENDER
 
 # States.
 REGISTERED = "registered"
@@ -69,6 +73,7 @@ REOPEN = "reopen"
 FILE = "file"
 REJECT = "reject"
 CANCEL = "cancel"
+WITHDRAW = "withdraw"
 
 # Context keys the service supplies.
 DEPUTY_IN_SCOPE = "deputy_in_scope"  # truthy when this document is within the deputy's scope
@@ -207,6 +212,14 @@ WORKFLOW = Workflow(
             target=CANCELLED,
             roles=CLERK,
             inputs=(required(_REASON, "Lý do hủy"),),
+        ),
+        Transition(
+            WITHDRAW,
+            "Thu hồi theo yêu cầu của nơi gửi",
+            sources=(REGISTERED, PRESENTED, RETURNED, ASSIGNED, IN_PROGRESS, COMPLETED),
+            target=CANCELLED,
+            roles=SENDER,
+            inputs=(required(_REASON, "Lý do thu hồi"),),
         ),
     ),
 )

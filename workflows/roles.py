@@ -30,6 +30,7 @@ ASSIGNER = "assigner"  # made this assignment
 DRAFTER = "drafter"  # drafted this outgoing document
 REVIEWER = "reviewer"  # holds the review stage an outgoing document is at now
 SIGNER = "signer"  # the person who signs this outgoing document (or signs for them)
+SENDER = "sender"  # the office of the deployment that sent this incoming document
 
 ORG_ROLES = (ADMIN, CLERK, LEADER, DEPUTY, STAFF)
 RELATIONAL_ROLES = (
@@ -42,6 +43,7 @@ RELATIONAL_ROLES = (
     DRAFTER,
     REVIEWER,
     SIGNER,
+    SENDER,
 )
 
 ROLE_LABELS: Mapping[str, str] = MappingProxyType(
@@ -60,6 +62,7 @@ ROLE_LABELS: Mapping[str, str] = MappingProxyType(
         DRAFTER: "Người soạn thảo",
         REVIEWER: "Người kiểm tra ở bước hiện tại",
         SIGNER: "Người ký ban hành",
+        SENDER: "Cơ quan gửi văn bản",
     }
 )
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from eoffice.api import spec_schemas as s
+from eoffice.api.outgoing_parsing import REJECT_DELIVERY
+from eoffice.api.outgoing_parsing import STEPS as OUTGOING_STEPS
 from eoffice.api.steps import COMMENT, FIELDS, STEPS, Step
 
 Json = dict[str, Any]
@@ -26,6 +28,12 @@ JSON. Chi tiết văn bản có `available_steps`: các bước người dùng c
 này, kèm địa chỉ và các trường. Bị từ chối vì vai trò: 403; sai trạng thái: 409; thiếu
 thông tin: 422 kèm `fields`. Khi bị từ chối, không có gì thay đổi. Người hoặc đơn vị nhận
 phân công viết dạng `user:<mã>` hoặc `unit:<mã>` (mã lấy ở /catalog).
+
+**Văn bản đi.** Soạn dự thảo (`POST /outgoing`, sửa bằng `PUT`), rồi từng bước
+`POST /outgoing/{doc_id}/steps/{step}`: trình duyệt, đồng ý, trả lại, không ban hành, ký ban
+hành (cấp số, ngày; bản PDF ký số có sau ít phút tại `signed_pdf_url`), thu hồi, hủy dự thảo.
+Tình trạng ở từng nơi nhận: `/outgoing/{doc_id}/deliveries`. Văn bản cơ quan khác trong hệ
+thống gửi đến nằm ở `/inbox`, vào sổ hoặc từ chối từ đó.
 
 **Xác thực.** Mọi yêu cầu (trừ tài liệu này) phải gửi tiêu đề
 `Authorization: Bearer <mã API>`. Mã API do người dùng tạo ở trang “Tài khoản của tôi”
@@ -320,7 +328,7 @@ def build_spec(*, max_limit: int) -> Json:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "eoffice – API văn bản đến",
+            "title": "eoffice – API văn bản đến và văn bản đi",
             "version": "1.0.0",
             "description": DESCRIPTION,
         },
@@ -329,11 +337,14 @@ def build_spec(*, max_limit: int) -> Json:
         "tags": [
             {"name": "Văn bản đến"},
             {"name": "Xử lý văn bản đến"},
+            {"name": OUTGOING_TAG},
+            {"name": OUTGOING_STEPS_TAG},
+            {"name": INBOX_TAG},
             {"name": "Danh mục"},
             {"name": "Tài khoản"},
             {"name": "Tài liệu"},
         ],
-        "paths": _paths(max_limit),
+        "paths": {**_paths(max_limit), **_outgoing_paths(max_limit)},
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
@@ -342,7 +353,250 @@ def build_spec(*, max_limit: int) -> Json:
                     "description": "Mã API tạo ở trang “Tài khoản của tôi” (bắt đầu bằng eo_).",
                 }
             },
-            "schemas": s.schemas(),
+            "schemas": {**s.schemas(), **s.outgoing_schemas()},
             "responses": s.error_responses(),
+        },
+    }
+
+
+# Outgoing documents and the inbox ----------------------------------------------------------
+
+OUTGOING_TAG = "Văn bản đi"
+OUTGOING_STEPS_TAG = "Trình duyệt, ký ban hành văn bản đi"
+INBOX_TAG = "Văn bản gửi đến trong hệ thống"
+
+
+def _pdf_ok(description: str) -> Json:
+    return {
+        "description": description,
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+
+
+def _outgoing_step_paths(doc_id: Json) -> Json:
+    paths: Json = {}
+    for step in OUTGOING_STEPS.values():
+        required = ", ".join(step.required) or "không có"
+        paths[f"/outgoing/{{doc_id}}/steps/{step.name}"] = {
+            "parameters": [doc_id],
+            "post": {
+                "operationId": f"outgoing_step_{step.name}",
+                "summary": step.label,
+                "description": f"Bước “{step.label}” của văn bản đi. Trường bắt buộc: {required}. "
+                "Ai được làm gì, ở trạng thái nào, là của quy trình văn bản đi (xem "
+                "available_steps); khi bị từ chối, không có gì thay đổi.",
+                "tags": [OUTGOING_STEPS_TAG],
+                "requestBody": {
+                    "required": bool(step.required),
+                    "content": _json(_step_body(step)),
+                },
+                "responses": {
+                    "200": _ok(
+                        "Văn bản đi sau bước này, kèm các bước tiếp theo.",
+                        s.ref("OutgoingDocumentDetail"),
+                    ),
+                    **_errors(401, 403, 404, 409, 415, 422, s409="WrongState"),
+                },
+            },
+        }
+    return paths
+
+
+def _outgoing_list_parameters(max_limit: int) -> list[Json]:
+    flag: Json = {"type": "integer", "enum": [0, 1], "default": 0}
+    return [
+        _query("state", "Trạng thái của văn bản đi.", s.OUTGOING_STATE),
+        _query("mine", "1: chỉ văn bản do tôi soạn thảo (mọi trạng thái).", flag),
+        _query(
+            "waiting",
+            "1: chỉ văn bản đang chờ tôi (tôi giữ bước kiểm tra hiện tại, hoặc là người ký "
+            "và văn bản đã đến bước ký).",
+            flag,
+        ),
+        _query(
+            "q",
+            "Tìm trong trích yếu và nơi nhận (mọi từ phải có mặt, không phân biệt dấu), "
+            "hoặc theo số, ký hiệu.",
+            s.STRING,
+        ),
+        _limit_parameter(max_limit),
+        _query("cursor", "Giá trị next_cursor của trang trước.", s.STRING),
+    ]
+
+
+def _outgoing_paths(max_limit: int) -> Json:
+    doc_id = _path_id("doc_id", "Mã văn bản đi.")
+    delivery_id = _path_id("delivery_id", "Mã bản gửi đến (id trong /inbox).")
+    return {
+        "/outgoing": {
+            "get": {
+                "operationId": "list_outgoing",
+                "summary": "Danh sách văn bản đi, mới tạo trước",
+                "description": "Các văn bản đi người dùng được xem: dự thảo của mình, văn bản "
+                "mình kiểm tra hoặc ký, văn bản đã ban hành của cơ quan (lãnh đạo xem tất cả).",
+                "tags": [OUTGOING_TAG],
+                "parameters": _outgoing_list_parameters(max_limit),
+                "responses": {
+                    "200": _ok("Một trang văn bản đi.", s.ref("OutgoingList")),
+                    **_errors(401, 422),
+                },
+            },
+            "post": {
+                "operationId": "create_outgoing",
+                "summary": "Soạn thảo một văn bản đi (dự thảo)",
+                "description": "Nhận JSON; tệp đính kèm mã hóa base64. Người ký và cơ quan nhận "
+                "lấy ở /outgoing/choices; cơ quan ngoài hệ thống ghi theo mã định danh. Khi có "
+                "lỗi, không có gì được lưu.",
+                "tags": [OUTGOING_TAG],
+                "requestBody": {"required": True, "content": _json(s.ref("OutgoingCreate"))},
+                "responses": {
+                    "201": {
+                        "description": "Đã tạo dự thảo (phiên bản 1).",
+                        "headers": {
+                            "Location": {
+                                "description": "Địa chỉ của văn bản vừa tạo.",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                        "content": _json(s.ref("OutgoingDocumentDetail")),
+                    },
+                    **_errors(401, 413, 415, 422),
+                },
+            },
+        },
+        "/outgoing/choices": {
+            "get": {
+                "operationId": "outgoing_choices",
+                "summary": "Người ký và cơ quan nhận để soạn thảo",
+                "description": "Lãnh đạo, cấp phó của cơ quan (kèm thẩm quyền ký mặc định) và "
+                "các cơ quan khác trong hệ thống.",
+                "tags": [OUTGOING_TAG],
+                "responses": {
+                    "200": _ok("Các lựa chọn.", s.ref("OutgoingChoices")),
+                    **_errors(401),
+                },
+            }
+        },
+        "/outgoing/{doc_id}": {
+            "parameters": [doc_id],
+            "get": {
+                "operationId": "get_outgoing",
+                "summary": "Một văn bản đi: nội dung, trình duyệt, nơi nhận, phiên bản, lịch sử",
+                "tags": [OUTGOING_TAG],
+                "responses": {
+                    "200": _ok("Văn bản đi.", s.ref("OutgoingDocumentDetail")),
+                    **_errors(401, 404),
+                },
+            },
+            "put": {
+                "operationId": "update_outgoing",
+                "summary": "Sửa dự thảo (thay toàn bộ các trường)",
+                "description": "Chỉ người soạn thảo, khi văn bản là dự thảo (403 nếu không). Các "
+                "trường không gửi nhận giá trị mặc định, như khi gửi biểu mẫu; tệp gửi kèm được "
+                "thêm vào. Mỗi lần sửa là một phiên bản mới, các phiên bản trước được giữ.",
+                "tags": [OUTGOING_TAG],
+                "requestBody": {"required": True, "content": _json(s.ref("OutgoingUpdate"))},
+                "responses": {
+                    "200": _ok("Dự thảo sau khi sửa.", s.ref("OutgoingDocumentDetail")),
+                    **_errors(401, 403, 404, 413, 415, 422),
+                },
+            },
+        },
+        "/outgoing/{doc_id}/files/{attachment_id}": {
+            "parameters": [doc_id, _path_id("attachment_id", "Mã tệp đính kèm.")],
+            "get": {
+                "operationId": "download_outgoing_file",
+                "summary": "Tải một tệp đính kèm của văn bản đi",
+                "tags": [OUTGOING_TAG],
+                "responses": {
+                    "200": {
+                        "description": "Nội dung tệp; tên gốc trong Content-Disposition.",
+                        "content": {"*/*": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(401, 404),
+                },
+            },
+        },
+        "/outgoing/{doc_id}/signed.pdf": {
+            "parameters": [doc_id],
+            "get": {
+                "operationId": "signed_pdf",
+                "summary": "Tải bản PDF đã ký số",
+                "description": "Bản PDF theo thể thức, có chữ ký số của người ký và của cơ quan. "
+                "Có sau khi ký ban hành và hệ thống ký số xong; trước đó: 404.",
+                "tags": [OUTGOING_TAG],
+                "responses": {
+                    "200": _pdf_ok("Tệp PDF đã ký số."),
+                    **_errors(401, 404, s404="NotYetSigned"),
+                },
+            },
+        },
+        "/outgoing/{doc_id}/deliveries": {
+            "parameters": [doc_id],
+            "get": {
+                "operationId": "outgoing_deliveries",
+                "summary": "Tình trạng ở từng nơi nhận",
+                "description": "Mỗi cơ quan nhận một dòng: 01 đã đến, 02 từ chối, 03 vào sổ, "
+                "04 phân công, 05 đang xử lý, 06 hoàn thành, 13 thu hồi; 00 chờ gửi qua trục "
+                "liên thông (cơ quan ngoài hệ thống).",
+                "tags": [OUTGOING_TAG],
+                "responses": {
+                    "200": _ok("Các nơi nhận và trạng thái.", s.ref("DeliveryList")),
+                    **_errors(401, 404),
+                },
+            },
+        },
+        **_outgoing_step_paths(doc_id),
+        "/inbox": {
+            "get": {
+                "operationId": "inbox",
+                "summary": "Văn bản trong hệ thống gửi đến cơ quan, chờ vào sổ",
+                "description": "Chỉ văn thư và lãnh đạo thấy (người khác nhận danh sách rỗng).",
+                "tags": [INBOX_TAG],
+                "responses": {"200": _ok("Văn bản chờ vào sổ.", s.ref("Inbox")), **_errors(401)},
+            }
+        },
+        "/inbox/{delivery_id}/register": {
+            "parameters": [delivery_id],
+            "post": {
+                "operationId": "register_delivery",
+                "summary": "Vào sổ văn bản gửi đến",
+                "description": "Tạo văn bản đến (nguồn: trong hệ thống) với bản PDF đã ký số và "
+                "tệp đính kèm, các trường lấy từ văn bản đi; nơi gửi thấy trạng thái 03. Chỉ "
+                "văn thư. Nội dung JSON tùy chọn.",
+                "tags": [INBOX_TAG],
+                "requestBody": {"required": False, "content": _json(s.ref("DeliveryRegister"))},
+                "responses": {
+                    "201": {
+                        "description": "Đã vào sổ.",
+                        "headers": {
+                            "Location": {
+                                "description": "Địa chỉ của văn bản đến vừa vào sổ.",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                        "content": _json(s.ref("IncomingDocumentDetail")),
+                    },
+                    **_errors(401, 403, 404, 409, 415, 422, s409="DeliveryHandled"),
+                },
+            },
+        },
+        "/inbox/{delivery_id}/reject": {
+            "parameters": [delivery_id],
+            "post": {
+                "operationId": "reject_delivery",
+                "summary": "Từ chối tiếp nhận văn bản gửi đến",
+                "description": "Nơi gửi thấy trạng thái 02 kèm lý do (ít nhất 5 ký tự). Văn thư "
+                "hoặc lãnh đạo.",
+                "tags": [INBOX_TAG],
+                "requestBody": {
+                    "required": True,
+                    "content": _json(_step_body(REJECT_DELIVERY)),
+                },
+                "responses": {
+                    "200": _ok("Văn bản gửi đến sau khi từ chối.", s.ref("InboxItem")),
+                    **_errors(401, 403, 404, 409, 415, 422, s409="DeliveryHandled"),
+                },
+            },
         },
     }

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from eoffice.api.outgoing_parsing import (
+    NOTE_MAX,
+    RECIPIENT_KINDS,
+    RECIPIENT_NAME_MAX,
+    STRING_LIMITS,
+)
+from eoffice.api.outgoing_parsing import STEPS as OUTGOING_STEPS
 from eoffice.api.parsing import MAX_ID, MAX_NOTES
 from eoffice.api.steps import STEPS
 from eoffice.incoming.models import IncomingState, Source
+from eoffice.outgoing.models import DeliveryStatus
 from workflows import assignment as assignment_flow
+from workflows import outgoing as outgoing_flow
 from workflows.calendar import DueState
 
 Json = dict[str, Any]
@@ -70,6 +79,10 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
 EXTRA_ERROR_RESPONSES: dict[str, str] = {
     "WrongState": "Bước này không thực hiện được ở trạng thái hiện tại của văn bản hoặc "
     "phần việc (code: conflict); error.message nói rõ vì sao. Không có gì thay đổi.",
+    "NotYetSigned": "Văn bản chưa có bản PDF đã ký số (chưa ký ban hành, hoặc hệ thống đang "
+    "ký số), hoặc không tìm thấy văn bản (code: not_found).",
+    "DeliveryHandled": "Văn bản gửi đến này đã được vào sổ, đã bị từ chối hoặc thu hồi, hoặc "
+    "đang được ký số (code: conflict); error.message nói rõ. Không có gì thay đổi.",
 }
 
 
@@ -445,3 +458,370 @@ def error_responses() -> Json:
         "WWW-Authenticate": {"description": "Bearer", "schema": STRING}
     }
     return responses
+
+
+# Outgoing documents and the inbox (api.outgoing_schemas) --------------------------------
+
+OUTGOING_STATE: Json = {"type": "string", "enum": list(outgoing_flow.STATE_LABELS)}
+OUTGOING_STEP: Json = {"type": "string", "enum": list(OUTGOING_STEPS)}
+DELIVERY_STATUS: Json = {
+    "type": "string",
+    "enum": [x.value for x in DeliveryStatus],
+    "description": "00 chờ gửi qua trục liên thông, 01 đã đến, 02 từ chối tiếp nhận, 03 đã vào "
+    "sổ, 04 đã phân công, 05 đang xử lý, 06 đã hoàn thành, 13 đã thu hồi.",
+}
+RECIPIENT_KIND: Json = {
+    "type": "string",
+    "enum": list(RECIPIENT_KINDS),
+    "description": "member: cơ quan trong hệ thống (org_id, nhận ngay), external: cơ quan "
+    "ngoài theo mã định danh (agency_code; mã của cơ quan trong hệ thống cũng được nhận "
+    "ngay), text: chỉ ghi một dòng ở “Nơi nhận” (name).",
+}
+_CURSOR: Json = {**STRING, "description": "Gửi trong tham số cursor để lấy trang sau."}
+
+
+def _limited(name: str, schema: Json) -> Json:
+    limit = STRING_LIMITS.get(name)
+    return {**schema, "maxLength": limit} if limit else schema
+
+
+def _draft_properties() -> Json:
+    """Fields of POST and PUT /outgoing; null or absent means the default."""
+    text = {
+        "subject": {**STRING, "maxLength": 500, "description": "Trích yếu nội dung."},
+        "body_html": {
+            **STRING,
+            "description": "Nội dung dạng HTML (đoạn, đậm, nghiêng, danh sách, bảng); "
+            "thẻ khác bị loại bỏ.",
+        },
+        "body_text": {
+            **STRING,
+            "description": "Nội dung dạng văn bản thường, mỗi đoạn cách một dòng trống; "
+            "dùng khi không gửi body_html.",
+        },
+        "addressees": {**STRING, "description": "Các dòng “Kính gửi:”, mỗi dòng một nơi."},
+        "symbol_unit": {
+            **STRING,
+            "description": "Chữ viết tắt đơn vị hoặc lĩnh vực trong ký hiệu công văn "
+            "(TTTT trong 05/GDĐT-TTTT).",
+        },
+        "capacity": {
+            **STRING,
+            "enum": ["", "TM", "KT", "Q", "TL", "TUQ"],
+            "description": "Thẩm quyền ký; bỏ trống: theo người ký (cấp phó ký KT.).",
+        },
+        "capacity_title": {
+            **STRING,
+            "description": "Chức danh sau thẩm quyền ký, ví dụ HIỆU TRƯỞNG trong KT. HIỆU TRƯỞNG.",
+        },
+        "signer_title": {**STRING, "description": "Chức danh của người ký."},
+        "urgency_code": {**STRING, "default": "normal", "description": "Mã độ khẩn (/catalog)."},
+        "confidentiality_code": {
+            **STRING,
+            "default": "normal",
+            "description": "Mã độ mật (/catalog); văn bản mật lấy số ở sổ mật.",
+        },
+        "circulation": {**STRING, "description": "Phạm vi lưu hành, ví dụ LƯU HÀNH NỘI BỘ."},
+    }
+    properties: Json = {name: nullable(_limited(name, schema)) for name, schema in text.items()}
+    properties["subject"] = text["subject"]
+    properties["capacity"]["enum"] = [*text["capacity"]["enum"], None]  # null: the default
+    properties.update(
+        {
+            "document_type_id": {**ID, "description": "Mã tên loại văn bản (xem /catalog)."},
+            "signer_id": nullable(
+                {**ID, "description": "Người ký đề xuất (xem /outgoing/choices)."}
+            ),
+            "copies": nullable({**INTEGER, "minimum": 1, "maximum": 10000}),
+            "recipients": nullable(
+                {**array(ref("RecipientInput")), "description": "Nơi nhận, theo thứ tự in."}
+            ),
+            "reply_to_id": nullable({**ID, "description": "Văn bản đến được trả lời."}),
+            "completes_reply": nullable(
+                {
+                    **BOOLEAN,
+                    "default": False,
+                    "description": "Ký ban hành thì hoàn thành phần chủ trì xử lý văn bản đến "
+                    "được trả lời.",
+                }
+            ),
+            "replaces_id": nullable({**ID, "description": "Văn bản đi đã ban hành được thay thế."}),
+            "files": nullable(
+                {**array(ref("FileUpload")), "description": "Tệp đính kèm, thêm vào văn bản."}
+            ),
+        }
+    )
+    return properties
+
+
+def _outgoing_properties() -> Json:
+    return {
+        "id": ID,
+        "url": {**STRING, "description": "Địa chỉ của văn bản đi trong API."},
+        "state": OUTGOING_STATE,
+        "state_label": STRING,
+        "state_reason": nullable(
+            {**STRING, "description": "Ý kiến trả lại, lý do không ban hành, hủy hoặc thu hồi."}
+        ),
+        "document_type": closed({"id": ID, "name": STRING}),
+        "subject": STRING,
+        "addressees": nullable(STRING),
+        "symbol_unit": nullable(STRING),
+        "signer": nullable(ref("PersonRef")),
+        "capacity": {**STRING, "description": "TM, KT, Q, TL, TUQ hoặc rỗng (ký trực tiếp)."},
+        "capacity_title": nullable(STRING),
+        "signer_title": nullable(STRING),
+        "urgency": ref("CodeName"),
+        "confidentiality": ref("CodeName"),
+        "circulation": nullable(STRING),
+        "copies": nullable(INTEGER),
+        "drafter": ref("PersonRef"),
+        "drafting_unit": nullable(ref("UnitRef")),
+        "version": {**INTEGER, "description": "Số phiên bản nội dung hiện tại."},
+        "review_round": {**INTEGER, "description": "Số lần đã trình duyệt."},
+        "register_book": nullable(
+            closed(
+                {
+                    "id": ID,
+                    "code": STRING,
+                    "name": STRING,
+                    "year": INTEGER,
+                    "is_confidential": BOOLEAN,
+                }
+            )
+        ),
+        "number": nullable({**INTEGER, "description": "Số văn bản, cấp khi ký ban hành."}),
+        "symbol": nullable({**STRING, "description": "Số, ký hiệu, ví dụ 05/KH-GDĐT."}),
+        "document_date": nullable({**DATE, "description": "Ngày ban hành."}),
+        "issued_at": nullable(DATETIME),
+        "place_name": nullable(STRING),
+        "signed_pdf_url": nullable(
+            {**STRING, "description": "Địa chỉ tải bản PDF đã ký số; null khi chưa có."}
+        ),
+        "replaces_id": nullable(ID),
+        "reply_to_id": nullable(ID),
+        "completes_reply": BOOLEAN,
+        "recipients": array(ref("OutgoingRecipient")),
+        "attachments": array(ref("OutgoingAttachment")),
+        "created_at": DATETIME,
+        "updated_at": DATETIME,
+    }
+
+
+def _delivery_schemas() -> Json:
+    return {
+        "DeliveryEvent": closed(
+            {
+                "status": DELIVERY_STATUS,
+                "status_label": STRING,
+                "at": DATETIME,
+                "note": nullable(STRING),
+            }
+        ),
+        "Delivery": closed(
+            {
+                "id": ID,
+                "recipient": closed(
+                    {"org_id": nullable(ID), "name": STRING, "agency_code": nullable(STRING)}
+                ),
+                "channel": {**STRING, "enum": ["internal", "exchange"]},
+                "channel_label": STRING,
+                "status": DELIVERY_STATUS,
+                "status_label": STRING,
+                "status_at": DATETIME,
+                "reason": nullable({**STRING, "description": "Lý do từ chối hoặc thu hồi."}),
+                "events": {
+                    **array(ref("DeliveryEvent")),
+                    "description": "Các trạng thái đã qua, cũ nhất trước.",
+                },
+            }
+        ),
+        "DeliveryList": closed({"items": array(ref("Delivery"))}),
+        "InboxItem": closed(
+            {
+                "id": {**ID, "description": "Mã của bản gửi đến (dùng trong /inbox/{id}/…)."},
+                "status": DELIVERY_STATUS,
+                "status_label": STRING,
+                "status_at": DATETIME,
+                "arrived_at": DATETIME,
+                "reason": nullable(STRING),
+                "sender": closed({"org_id": ID, "name": STRING, "agency_code": nullable(STRING)}),
+                "symbol": nullable(STRING),
+                "document_date": nullable(DATE),
+                "document_type": closed({"id": ID, "name": STRING}),
+                "subject": STRING,
+                "signer_name": nullable(STRING),
+                "signer_title": nullable(STRING),
+                "urgency": ref("CodeName"),
+                "confidentiality": ref("CodeName"),
+                "attachment_count": {**INTEGER, "description": "Số tệp đính kèm ngoài bản PDF."},
+                "register_url": STRING,
+                "reject_url": STRING,
+            }
+        ),
+        "Inbox": closed({"items": array(ref("InboxItem"))}),
+        "DeliveryRegister": closed(
+            {
+                "book_code": nullable(
+                    {
+                        **STRING,
+                        "default": "general",
+                        "description": "Mã sổ đăng ký văn bản đến; văn bản mật luôn vào sổ mật.",
+                    }
+                )
+            },
+            required=[],
+        ),
+    }
+
+
+def outgoing_schemas() -> Json:
+    """Component schemas of /outgoing and /inbox, merged into the document's components."""
+    return {
+        "OutgoingRecipient": closed(
+            {
+                "kind": RECIPIENT_KIND,
+                "org_id": nullable(ID),
+                "agency_code": nullable(STRING),
+                "name": {**STRING, "description": "Tên in ở “Nơi nhận”."},
+                "addressed": {**BOOLEAN, "description": "Cũng ghi sau “Kính gửi:”."},
+            }
+        ),
+        "RecipientInput": closed(
+            {
+                "kind": RECIPIENT_KIND,
+                "org_id": nullable(ID),
+                "agency_code": nullable({**STRING, "description": "Mã định danh cơ quan."}),
+                "name": nullable(
+                    {
+                        **STRING,
+                        "maxLength": RECIPIENT_NAME_MAX,
+                        "description": "Tên in ở “Nơi nhận”; bỏ trống: tên cơ quan.",
+                    }
+                ),
+                "addressed": nullable({**BOOLEAN, "default": False}),
+            },
+            required=["kind"],
+        ),
+        "OutgoingAttachment": closed(
+            {
+                "id": ID,
+                "name": STRING,
+                "size": INTEGER,
+                "mime_type": STRING,
+                "sha256": {**STRING, "pattern": "^[0-9a-f]{64}$"},
+                "is_appendix": {**BOOLEAN, "description": "Phụ lục."},
+                "added_at": DATETIME,
+                "download_url": STRING,
+            }
+        ),
+        "OutgoingDocument": closed(_outgoing_properties()),
+        "OutgoingList": closed(
+            {
+                "items": array(ref("OutgoingDocument")),
+                "limit": INTEGER,
+                "next_cursor": nullable(_CURSOR),
+            }
+        ),
+        "ReviewStage": closed(
+            {
+                "position": INTEGER,
+                "kind": {
+                    **STRING,
+                    "enum": ["unit_head", "role", "user", "signer"],
+                    "description": "unit_head: trưởng đơn vị soạn thảo, role: theo vai trò (ví "
+                    "dụ văn thư), user: người được chỉ định, signer: người ký.",
+                },
+                "label": STRING,
+                "holder": nullable(ref("PersonRef")),
+                "decision": {
+                    "type": ["string", "null"],
+                    "enum": ["approved", "sent_back", "rejected", "signed", "not_reached", None],
+                    "description": "null: chưa quyết định.",
+                },
+                "decision_label": nullable(STRING),
+                "decided_by": nullable(ref("PersonRef")),
+                "decided_at": nullable(DATETIME),
+                "comment": nullable(STRING),
+                "is_current": {**BOOLEAN, "description": "Bước văn bản đang chờ."},
+            }
+        ),
+        "ReviewRound": closed({"round": INTEGER, "stages": array(ref("ReviewStage"))}),
+        "OutgoingAvailableStep": closed(
+            {
+                "step": {**OUTGOING_STEP, "description": "Tên bước, dùng trong /steps/{step}."},
+                "label": STRING,
+                "url": {**STRING, "description": "Địa chỉ gửi POST để thực hiện bước."},
+                "fields": array(STRING),
+                "required": array(STRING),
+            }
+        ),
+        "OutgoingVersion": closed(
+            {
+                "number": INTEGER,
+                "subject": STRING,
+                "source": {**STRING, "description": "form: soạn trực tiếp, docx: tải lên DOCX."},
+                "note": nullable(STRING),
+                "fields": {"type": "object", "description": "Các trường khác của phiên bản."},
+                "created_by": nullable(ref("PersonRef")),
+                "created_at": DATETIME,
+            }
+        ),
+        "OutgoingDocumentDetail": closed(
+            {
+                **_outgoing_properties(),
+                "body_html": {**STRING, "description": "Nội dung (HTML đã làm sạch)."},
+                "reviews": {
+                    **array(ref("ReviewRound")),
+                    "description": "Các vòng trình duyệt, mỗi vòng các bước theo thứ tự.",
+                },
+                "available_steps": {
+                    **array(ref("OutgoingAvailableStep")),
+                    "description": "Các bước người dùng của mã API được thực hiện lúc này.",
+                },
+                "deliveries": {
+                    **array(ref("Delivery")),
+                    "description": "Tình trạng ở từng nơi nhận (sau khi ban hành).",
+                },
+                "versions": array(ref("OutgoingVersion")),
+                "history": array(ref("HistoryEvent")),
+            }
+        ),
+        "OutgoingCreate": closed(_draft_properties(), required=["document_type_id", "subject"]),
+        "OutgoingUpdate": closed(
+            {
+                **_draft_properties(),
+                "note": nullable(
+                    {**STRING, "maxLength": NOTE_MAX, "description": "Ghi chú của phiên bản."}
+                ),
+            },
+            required=["document_type_id", "subject"],
+        ),
+        "OutgoingChoices": closed(
+            {
+                "signers": array(
+                    closed(
+                        {
+                            "id": ID,
+                            "full_name": STRING,
+                            "title": nullable(STRING),
+                            "capacity": STRING,
+                            "capacity_title": nullable(STRING),
+                            "signer_title": STRING,
+                        }
+                    )
+                ),
+                "organisations": array(
+                    closed(
+                        {
+                            "id": ID,
+                            "name": STRING,
+                            "short_name": nullable(STRING),
+                            "agency_code": nullable(STRING),
+                        }
+                    )
+                ),
+            }
+        ),
+        **_delivery_schemas(),
+    }

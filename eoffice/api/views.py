@@ -206,3 +206,7 @@ bp.add_url_rule(
 @bp.get("/openapi.json")
 def openapi_json():
     return jsonify(build_spec(max_limit=current_app.config["API_PAGE_SIZE_MAX"]))
+
+
+# Outgoing documents and the inbox add their routes to this blueprint (they need `bp`).
+from eoffice.api import outgoing as _outgoing  # noqa: E402, F401

@@ -68,5 +68,10 @@ class FileStore:
             log.error("stored file %s is missing from %s", sha256, self.root)
             raise MissingFile() from None
 
+    def read(self, sha256: str) -> bytes:
+        """All the stored bytes (for copying a file into another record or a signature)."""
+        with self.open(sha256) as handle:
+            return handle.read()
+
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()

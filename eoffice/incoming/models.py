@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
@@ -301,3 +301,20 @@ class ResultFile(db.Model):
     @property
     def can_show_inline(self) -> bool:
         return self.stored_file.kind in INLINE_KINDS
+
+
+class SignatureCheck(db.Model):
+    """What the digital signatures of one stored PDF said when it arrived.
+
+    Checked once at intake, before the arrival number is taken, against the trust roots
+    of that day; kept per file (by its bytes), so the card shows the verdict the clerk
+    saw, and a file received twice is checked once.
+    """
+
+    __tablename__ = "signature_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), unique=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # One dict per signature (eoffice.signing.pdfsign.SignatureReport.as_json); [] if none.
+    results: Mapped[list[dict]] = mapped_column(JSON, default=list)

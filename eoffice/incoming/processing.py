@@ -37,6 +37,7 @@ from eoffice.incoming.models import Assignment, IncomingDocument
 from eoffice.incoming.results import attach_results
 from eoffice.notifications import hooks as notifications
 from eoffice.orgs.models import Role, User
+from eoffice.outgoing import delivery
 from workflows import assignment as assignment_flow
 from workflows import incoming as incoming_flow
 from workflows.engine import (
@@ -229,6 +230,8 @@ def _record(
         changes=details,
         note=note[:1000] if note else None,
     )
+    if event is not None and event.changes_state:  # a sender in the deployment is told
+        delivery.report(doc.id, event.to_state, actor, note)
 
 
 def _transaction(step: Callable[P, IncomingDocument]) -> Callable[P, IncomingDocument]:

@@ -22,6 +22,7 @@ from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, ServiceError, ValidationFailed
 from eoffice.core.timeutil import format_date, now_utc, to_local
 from eoffice.incoming import processing, services
+from eoffice.incoming.signatures import signature_cards
 from eoffice.incoming.access import can_register, can_see_register, get_visible
 from eoffice.incoming.attachments import Upload, file_store, get_attachment
 from eoffice.incoming.forms import CancelForm, IncomingForm, RegisterFilterForm
@@ -33,6 +34,7 @@ from eoffice.incoming.queries import (
     register_rows,
     sender_suggestions,
 )
+from eoffice.outgoing.delivery import inbox as outgoing_inbox
 from eoffice.web.forms import show_refusal
 from eoffice.web.http import attachment_response
 
@@ -66,6 +68,7 @@ def register():
         print_args=print_args,
         can_register=can_register(current_user),
         can_print=can_see_register(current_user),
+        inbox_count=len(outgoing_inbox(current_user)),  # deliveries waiting for the clerk
     )
 
 
@@ -151,6 +154,7 @@ def render_detail(doc, *, failed=None, status: int = 200):
         doc=doc,
         events=history("incoming", doc.id),
         can_edit=processing.correction_refusal(current_user, doc) is None,
+        signatures=signature_cards(doc),
         cancel_form=CancelForm(),
         correction_labels=services.CORRECTABLE_LABELS,
         **processing_views.page_context(current_user, doc, failed),

@@ -72,3 +72,11 @@ def send_digest_email(user_id: int, day_iso: str) -> None:
 
     with _app_context():
         send_digest(user_id, date.fromisoformat(day_iso))
+
+
+def publish_outgoing(document_id: int) -> None:
+    """Render, sign and deliver an issued outgoing document (eoffice.outgoing.issuing)."""
+    from eoffice.outgoing.issuing import publish
+
+    with _app_context():
+        publish(document_id)

@@ -24,6 +24,11 @@ class NotificationKind(StrEnum):
     COMPLETED = "completed"
     REOPENED = "reopened"
     COMMENTED = "commented"
+    OUTGOING_TO_REVIEW = "outgoing_review"
+    OUTGOING_SENT_BACK = "outgoing_sent_back"
+    OUTGOING_ISSUED = "outgoing_issued"
+    DELIVERY_ARRIVED = "delivery_arrived"
+    DELIVERY_REJECTED = "delivery_rejected"
 
 
 # In the order the preferences form lists them.
@@ -37,6 +42,11 @@ KIND_LABELS = {
     NotificationKind.COMPLETED: "Văn bản bạn phân công đã xử lý xong",
     NotificationKind.REOPENED: "Văn bản bạn xử lý được mở lại",
     NotificationKind.COMMENTED: "Ý kiến trao đổi về văn bản bạn xử lý hoặc phân công",
+    NotificationKind.OUTGOING_TO_REVIEW: "Văn bản đi chờ bạn kiểm tra hoặc ký",
+    NotificationKind.OUTGOING_SENT_BACK: "Dự thảo của bạn bị trả lại hoặc không ban hành",
+    NotificationKind.OUTGOING_ISSUED: "Văn bản bạn soạn đã được ban hành",
+    NotificationKind.DELIVERY_ARRIVED: "Văn bản điện tử mới đến đơn vị (văn thư)",
+    NotificationKind.DELIVERY_REJECTED: "Nơi nhận từ chối tiếp nhận văn bản bạn soạn",
 }
 
 # Kinds nobody may switch off: an urgent document must reach the leaders at once.

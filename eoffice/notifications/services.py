@@ -21,7 +21,7 @@ from eoffice.core.errors import NotFound
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
 from eoffice.incoming.models import IncomingDocument
-from eoffice.notifications.content import compose, document_path
+from eoffice.notifications.content import Message, compose, document_path
 from eoffice.notifications.models import (
     ALWAYS_ON,
     KIND_LABELS,
@@ -98,11 +98,42 @@ def notify(
 ) -> list[Notification]:
     """Notify each active user (never the actor about their own step) of one event."""
     try:
-        created = _create(kind, users, document, actor, role, reason, reminder_day, detail)
+        message = compose(kind, document, role=role, reason=reason, actor=actor, detail=detail)
+    except Exception:
+        log.exception("composing %s about document %s failed", kind, document.id)
+        return []
+    return tell(
+        kind,
+        users,
+        message,
+        document_path(document.id),
+        actor=actor,
+        document_id=document.id,
+        reminder_day=reminder_day,
+    )
+
+
+def tell(
+    kind: NotificationKind,
+    users: Iterable[User],
+    message: Message,
+    link: str,
+    *,
+    actor: User | None = None,
+    document_id: int | None = None,
+    reminder_day: date | None = None,
+) -> list[Notification]:
+    """Write one composed message to each user who wants it, then queue the e-mails.
+
+    `document_id` names an incoming document when there is one (the bell groups by it);
+    news about anything else (an outgoing document, a delivery) carries only its link.
+    """
+    try:
+        created = _create(kind, users, message, link, actor, document_id, reminder_day)
         db.session.commit()
     except Exception:
         db.session.rollback()
-        log.exception("notifying %s about document %s failed", kind, document.id)
+        log.exception("notifying %s (%s) failed", kind, link)
         return []
     for notification, wants_email in created:
         if wants_email:
@@ -113,20 +144,17 @@ def notify(
 def _create(
     kind: NotificationKind,
     users: Iterable[User],
-    document: IncomingDocument,
+    message: Message,
+    link: str,
     actor: User | None,
-    role: str | None,
-    reason: str | None,
+    document_id: int | None,
     reminder_day: date | None,
-    detail: str | None,
 ) -> list[tuple[Notification, bool]]:
     recipients = {
         u.id: u for u in users if u.is_active_account and (actor is None or u.id != actor.id)
     }
     if not recipients:
         return []
-    message = compose(kind, document, role=role, reason=reason, actor=actor, detail=detail)
-    link = document_path(document.id)
     prefs = preferences_for(recipients, kind)
     created = []
     for user_id in sorted(recipients):
@@ -136,7 +164,7 @@ def _create(
         notification = Notification(
             user_id=user_id,
             kind=kind.value,
-            document_id=document.id,
+            document_id=document_id,
             title=message.title[:300],
             body=message.body,
             link=link,

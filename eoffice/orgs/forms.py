@@ -43,6 +43,7 @@ class OrganisationForm(Form):
     email = StringField("Thư điện tử công vụ", validators=[Optional(), _max(120)])
     phone = StringField("Điện thoại", validators=[Optional(), _max(40)])
     ward = StringField("Phường, xã", validators=[Optional(), _max(80)])
+    place_name = StringField("Địa danh ghi trên văn bản đi", validators=[Optional(), _max(100)])
 
     def set_parents(self, parents: list[Organisation]) -> None:
         self.parent_id.choices = [(0, "— Không có —")] + [(o.id, o.name) for o in parents]
@@ -58,6 +59,7 @@ class OrganisationForm(Form):
             email=self.email.data,
             phone=self.phone.data,
             ward=self.ward.data,
+            place_name=self.place_name.data,
         )
 
 

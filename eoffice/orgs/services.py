@@ -28,6 +28,8 @@ class OrganisationData:
     email: str | None = None
     phone: str | None = None
     ward: str | None = None
+    # Địa danh printed before the date of its documents ("Quận 3, ngày …"); None: default.
+    place_name: str | None = None
     is_member: bool = False
 
 
@@ -62,6 +64,9 @@ def save_organisation(
         errors["name"] = "Tên cơ quan tối đa 200 ký tự."
     if data.kind not in {k.value for k in OrgKind}:
         errors["kind"] = "Loại cơ quan không hợp lệ."
+    place_name = clean(data.place_name) or None
+    if place_name and len(place_name) > 100:
+        errors["place_name"] = "Địa danh tối đa 100 ký tự."
     code = None
     try:
         code = check_agency_code(data.agency_code)
@@ -96,6 +101,7 @@ def save_organisation(
     org.email = email
     org.phone = clean(data.phone) or None
     org.ward = clean(data.ward) or None
+    org.place_name = place_name
     org.is_member = data.is_member or data.kind != OrgKind.EXTERNAL
     db.session.flush()
     audit.record(
@@ -104,7 +110,7 @@ def save_organisation(
         subject_type="organisation",
         subject_id=org.id,
         action="created" if creating else "updated",
-        changes={"name": name, "agency_code": code},
+        changes={"name": name, "agency_code": code, "place_name": place_name},
     )
     return org
 

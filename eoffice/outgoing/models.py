@@ -130,6 +130,8 @@ class OutgoingDocument(db.Model):
     # Links: a replacement points at what it replaces; a reply at the incoming document.
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_documents.id"))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"))
+    # Issuing the reply completes the drafter's lead part of that incoming document.
+    completes_reply: Mapped[bool] = mapped_column(default=False)
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)

@@ -120,6 +120,16 @@ _render_lock = threading.Lock()
 
 def html_to_pdf(html: str, css_sources: Sequence[str] = ()) -> bytes:
     """Lay out `html` (already escaped, from our templates) with BASE_CSS and `css_sources`."""
+    return html_to_pdf_and_pages(html, css_sources)[0]
+
+
+def html_to_pdf_and_pages(html: str, css_sources: Sequence[str] = ()) -> tuple[bytes, list[Any]]:
+    """Like html_to_pdf, also giving WeasyPrint's laid-out pages.
+
+    A caller that places something on the PDF afterwards (a signature field) reads where
+    the layout put it from `page.anchors` (the box of each element with an id, in CSS px
+    from the page's top left) and `page.width`/`page.height`, rather than guessing.
+    """
     from weasyprint import HTML
 
     sheets = [stylesheet(BASE_CSS), *(stylesheet(s) for s in css_sources)]
@@ -127,7 +137,7 @@ def html_to_pdf(html: str, css_sources: Sequence[str] = ()) -> bytes:
     document = HTML(string=html, base_url=None, url_fetcher=url_fetcher())
     with _render_lock:
         rendered = document.render(font_config=fonts, stylesheets=sheets)
-        return rendered.write_pdf()
+        return rendered.write_pdf(), list(rendered.pages)
 
 
 def render_pdf_template(template: str, css_sources: Sequence[str] = (), **context: Any) -> bytes:

@@ -20,6 +20,10 @@ ADMIN_MENU = [
     ("catalog.books", "Sổ đăng ký văn bản"),
     ("catalog.holidays", "Ngày nghỉ lễ, ngày làm bù"),
     ("catalog.workflows", "Quy trình xử lý"),
+    ("outgoing_admin.chain", "Quy trình duyệt văn bản đi"),
+    ("outgoing_admin.delegations", "Ủy quyền ký"),
+    ("signing.certificates", "Chứng thư số"),
+    ("signing.trust_anchors", "Tổ chức cấp chứng thư tin cậy"),
 ]
 
 

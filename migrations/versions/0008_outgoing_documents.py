@@ -87,6 +87,7 @@ def upgrade():
     sa.Column('signed_file_id', sa.Integer(), nullable=True),
     sa.Column('replaces_id', sa.Integer(), nullable=True),
     sa.Column('reply_to_id', sa.Integer(), nullable=True),
+    sa.Column('completes_reply', sa.Boolean(), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

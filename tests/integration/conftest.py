@@ -12,6 +12,9 @@ from eoffice.extensions import db
 from eoffice.incoming import processing
 from eoffice.incoming.processing import Party
 from eoffice.orgs.services import create_unit
+from eoffice.signing import services as signing
+from eoffice.signing.certificates import issue_identity, make_test_ca
+from eoffice.signing.stamps import seal_png, signature_png
 from tests import factories
 from tests.smtp import Collector, free_port
 
@@ -57,3 +60,43 @@ def crew(world):
         deadline=date(2026, 10, 9),
     )
     return school, maths, head, teacher, doc.id
+
+
+PASSWORD_P12 = "mat-khau-chung-thu"
+
+
+@pytest.fixture(scope="module")
+def test_ca():
+    return make_test_ca("CA thử nghiệm eoffice")
+
+
+@pytest.fixture
+def office(world, test_ca):
+    """The district office with its head's and its own certificates, and a fourth school."""
+    district = world.district
+    district.org.place_name = "Quận Thử"
+    school_c = factories.make_school(
+        "Trường Mầm non Hoa Sen", "kindergarten", "MNHS", "003.01.31.H29", "mnhoasen.hcm.edu.vn"
+    )
+    db.session.commit()
+    signing.register_trust_anchor("CA thử nghiệm", test_ca.certificate_pem)
+    signing.upload_certificate(
+        district.admin,
+        district.leader,
+        issue_identity(test_ca, district.leader.full_name, password=PASSWORD_P12.encode()),
+        PASSWORD_P12,
+        signature_png(district.leader.full_name),
+    )
+    signing.upload_certificate(
+        district.admin,
+        district.org,
+        issue_identity(
+            test_ca,
+            district.org.name,
+            organisation=district.org.name,
+            password=PASSWORD_P12.encode(),
+        ),
+        PASSWORD_P12,
+        seal_png(district.org.name),
+    )
+    return world, school_c

@@ -87,6 +87,13 @@ TRANSITIONS: dict[str, tuple[str, set[str], str, set[str], str]] = {
         "Văn thư, Lãnh đạo",
     ),
     "cancel": ("Hủy vào sổ", {"registered", "returned"}, "cancelled", {"clerk"}, "Văn thư"),
+    "withdraw": (
+        "Thu hồi theo yêu cầu của nơi gửi",
+        {"registered", "presented", "returned", "assigned", "in_progress", "completed"},
+        "cancelled",
+        {"sender"},
+        "Cơ quan gửi văn bản",
+    ),
 }
 
 REQUIRED = {
@@ -100,6 +107,7 @@ REQUIRED = {
     "file": {},
     "reject": {"reason": "Lý do từ chối"},
     "cancel": {"reason": "Lý do hủy"},
+    "withdraw": {"reason": "Lý do thu hồi"},
 }
 OPTIONAL = {
     "present": {"presented_to", "note"},
@@ -112,6 +120,7 @@ OPTIONAL = {
     "file": {"case_file"},
     "reject": set(),
     "cancel": set(),
+    "withdraw": set(),
 }
 
 # Inputs a real service would pass; every required one filled.
@@ -132,6 +141,7 @@ VALID_INPUTS: dict[str, dict[str, Any]] = {
     "file": {"case_file": 77},
     "reject": {"reason": "Gửi nhầm cơ quan"},
     "cancel": {"reason": "Vào sổ trùng số đến 123"},
+    "withdraw": {"reason": "Nơi gửi thu hồi: ban hành nhầm đối tượng"},
 }
 
 # The deputy acts within their scope unless a test says otherwise.

@@ -1,0 +1,221 @@
+"""Delivery inside the deployment: one copy per recipient, and its statuses coming back.
+
+An issued document reaches each member organisation at once: a `Delivery` row in status
+01 (đã đến) is the recipient clerk's inbox entry. Registering it creates the incoming
+document with the signed PDF and attachments (status 03); the recipient's assigning,
+starting and completing move it to 04, 05, 06 (DOMAIN §3.5), and a refusal to 02 with
+its reason. The sender reads these per recipient. Outside agencies get a row in 00,
+which the exchange (issue 5) sends.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from eoffice.core import audit
+from eoffice.core.aftercommit import run_pending
+from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from eoffice.core.text import clean_multiline
+from eoffice.core.timeutil import now_utc
+from eoffice.extensions import db
+from eoffice.orgs.models import Role, User
+from eoffice.outgoing.models import (
+    Delivery,
+    DeliveryEvent,
+    DeliveryStatus,
+    OutgoingDocument,
+    RecipientKind,
+)
+from workflows.incoming import EXCHANGE_STATUS
+
+log = logging.getLogger(__name__)
+
+# A status never goes back: a late "assigned" after "completed" (a reassignment after a
+# reopening) is recorded in the history but does not lower what the sender sees.
+_ORDER = [
+    DeliveryStatus.QUEUED,
+    DeliveryStatus.ARRIVED,
+    DeliveryStatus.REGISTERED,
+    DeliveryStatus.ASSIGNED,
+    DeliveryStatus.IN_PROGRESS,
+    DeliveryStatus.COMPLETED,
+]
+
+
+def _set_status(
+    delivery: Delivery, status: DeliveryStatus, *, actor_id: int | None, note: str | None = None
+) -> None:
+    delivery.events.append(DeliveryEvent(status=status, note=note, actor_id=actor_id))
+    current = DeliveryStatus(delivery.status) if delivery.status else None
+    final = {DeliveryStatus.REJECTED, DeliveryStatus.RECALLED}
+    if current in final:
+        return
+    if status in final or current is None or _ORDER.index(status) > _ORDER.index(current):
+        delivery.status = status
+        delivery.status_at = now_utc()
+        if note:
+            delivery.reason = note[:1000]
+
+
+def deliver(doc: OutgoingDocument) -> list[Delivery]:
+    """One delivery per member or outside recipient; created once, whatever the retries."""
+    existing = {d.recipient_org_id for d in doc.deliveries}
+    created: list[Delivery] = []
+    for recipient in doc.recipients:
+        if recipient.kind == RecipientKind.TEXT or recipient.org_id in existing:
+            continue
+        internal = recipient.kind == RecipientKind.MEMBER
+        delivery = Delivery(
+            outgoing=doc,
+            recipient_org_id=recipient.org_id,
+            agency_code=recipient.agency_code,
+            recipient_name=recipient.name,
+            channel="internal" if internal else "exchange",
+            status="",
+        )
+        _set_status(
+            delivery,
+            DeliveryStatus.ARRIVED if internal else DeliveryStatus.QUEUED,
+            actor_id=None,
+        )
+        db.session.add(delivery)
+        existing.add(recipient.org_id)
+        created.append(delivery)
+    return created
+
+
+def report(incoming_document_id: int, state: str, actor: User, note: str | None = None) -> None:
+    """The recipient's document entered `state`: tell the sender (same transaction).
+
+    Which state reports which code is the incoming workflow's (EXCHANGE_STATUS).
+    """
+    code = EXCHANGE_STATUS.get(state)
+    if code is None:
+        return
+    delivery = db.session.scalars(
+        select(Delivery).where(Delivery.incoming_document_id == incoming_document_id)
+    ).first()
+    if delivery is not None:
+        _set_status(delivery, DeliveryStatus(code), actor_id=actor.id, note=note)
+
+
+# The recipient's inbox ----------------------------------------------------------------
+
+
+def inbox(user: User) -> list[Delivery]:
+    """What has arrived for the user's organisation and waits for its clerk."""
+    if not user.has_role(Role.CLERK, Role.LEADER):
+        return []
+    return list(
+        db.session.scalars(
+            select(Delivery)
+            .join(OutgoingDocument, Delivery.outgoing_id == OutgoingDocument.id)
+            .where(
+                Delivery.recipient_org_id == user.org_id,
+                Delivery.status == DeliveryStatus.ARRIVED,
+                OutgoingDocument.signed_file_id.is_not(None),
+            )
+            .order_by(Delivery.created_at, Delivery.id)
+        )
+    )
+
+
+def get_for_recipient(user: User, delivery_id: int) -> Delivery:
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.recipient_org_id != user.org_id:
+        raise NotFound("Không tìm thấy văn bản gửi đến này.")
+    return delivery
+
+
+def register_delivery(actor: User, delivery_id: int, *, book_code: str = "general"):
+    """Vào sổ a delivered document: an incoming document with the signed PDF and files.
+
+    The fields come from the sender's register entry, so the clerk types nothing; the
+    registration goes through the same service as any other (numbering, audit, urgent
+    notifications), then the delivery links to it and reports 03.
+    """
+    from eoffice.incoming.attachments import Upload, file_store
+    from eoffice.incoming.models import Source
+    from eoffice.incoming.services import register_incoming
+    from eoffice.incoming.validation import IncomingInput
+
+    delivery = get_for_recipient(actor, delivery_id)
+    if not actor.has_role(Role.CLERK):
+        raise Forbidden("Chỉ văn thư mới được vào sổ văn bản đến.")
+    if delivery.status != DeliveryStatus.ARRIVED:
+        raise Conflict(f"Văn bản này đã ở trạng thái «{delivery.status_label}».")
+    doc = delivery.outgoing
+    if doc.signed_file is None:
+        raise Conflict("Văn bản đang được ký số, vui lòng thử lại sau ít phút.")
+    store = file_store()
+    uploads = [Upload(f"{doc.symbol.replace('/', '-')}.pdf", store.read(doc.signed_file.sha256))]
+    uploads += [Upload(a.original_name, store.read(a.stored_file.sha256)) for a in doc.attachments]
+    data = IncomingInput(
+        sender_name=doc.organisation.name,
+        sender_org_id=doc.org_id,
+        sender_agency_code=doc.organisation.agency_code,
+        symbol=doc.symbol or "",
+        document_date=doc.document_date,
+        document_type_id=doc.document_type_id,
+        subject=doc.subject,
+        signer_name=doc.signer.full_name if doc.signer else None,
+        signer_position=(doc.signer_title or "").capitalize() or None,
+        urgency_code=doc.urgency_code,
+        confidentiality_code=doc.confidentiality_code,
+        source=Source.INTERNAL,
+        book_code=book_code,
+    )
+    incoming = register_incoming(actor, data, uploads, confirm_duplicate=True, delivery=delivery)
+    log.info("delivery %s registered as incoming %s", delivery.id, incoming.id)
+    return incoming
+
+
+def link_registration(delivery: Delivery, incoming_id: int, actor: User) -> None:
+    """Called by the registering transaction: the delivery now points at its entry."""
+    delivery.incoming_document_id = incoming_id
+    _set_status(delivery, DeliveryStatus.REGISTERED, actor_id=actor.id)
+
+
+def reject_delivery(actor: User, delivery_id: int, reason: str) -> Delivery:
+    from eoffice.outgoing import news
+
+    """Từ chối tiếp nhận (02): sent to the wrong office, unreadable…; the reason goes back."""
+    try:
+        delivery = get_for_recipient(actor, delivery_id)
+        if not actor.has_role(Role.CLERK, Role.LEADER):
+            raise Forbidden("Chỉ văn thư hoặc lãnh đạo mới được từ chối tiếp nhận.")
+        if delivery.status != DeliveryStatus.ARRIVED:
+            raise Conflict(f"Văn bản này đã ở trạng thái «{delivery.status_label}».")
+        reason = clean_multiline(reason)
+        if len(reason) < 5:
+            message = "Vui lòng ghi lý do từ chối (ít nhất 5 ký tự)."
+            raise ValidationFailed(message, field_errors={"reason": message})
+        _set_status(delivery, DeliveryStatus.REJECTED, actor_id=actor.id, note=reason)
+        audit.record(
+            actor_id=actor.id,
+            org_id=actor.org_id,
+            subject_type="outgoing",
+            subject_id=delivery.outgoing_id,
+            action="delivery_rejected",
+            changes={"recipient": delivery.recipient_name},
+            note=reason,
+        )
+        news.after_refusal(actor, delivery, reason)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    run_pending()
+    return delivery
+
+
+def recall_deliveries(doc: OutgoingDocument, actor: User, reason: str) -> list[int]:
+    """Mark every delivery recalled; the incoming documents to withdraw, by id."""
+    withdrawn: list[int] = []
+    for delivery in doc.deliveries:
+        _set_status(delivery, DeliveryStatus.RECALLED, actor_id=actor.id, note=reason)
+        if delivery.incoming_document_id is not None:
+            withdrawn.append(delivery.incoming_document_id)
+    return withdrawn

@@ -1,0 +1,476 @@
+"""Soạn thảo: creating and editing a draft, each save a new version.
+
+A draft belongs to its drafter until submitted; after a send-back it is theirs again.
+Everything a person types is validated here (not in forms), so the web page and the API
+refuse the same things with the same Vietnamese messages, and a refusal writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from eoffice.catalog.models import ConfidentialityLevel, DocumentType, UrgencyLevel
+from eoffice.core import audit
+from eoffice.core.errors import Forbidden, ValidationFailed
+from eoffice.core.text import clean, clean_multiline, vn_fold
+from eoffice.extensions import db
+from eoffice.incoming.attachments import Upload, store_blobs, stored_file_for, validate_uploads
+from eoffice.incoming.models import IncomingDocument
+from eoffice.orgs.models import Organisation, Role, User
+from eoffice.outgoing.models import (
+    Capacity,
+    OutgoingAttachment,
+    OutgoingDocument,
+    OutgoingRecipient,
+    OutgoingVersion,
+    RecipientKind,
+)
+from eoffice.outgoing.richtext import plain_to_html, sanitize_body
+from workflows import outgoing as outgoing_flow
+
+SUBJECT = "outgoing"
+SIGNER_ROLES = (Role.LEADER, Role.DEPUTY)
+MAX_RECIPIENTS = 500  # a directive to every school of a district fits
+MAX_BODY = 200_000  # characters of sanitised HTML
+
+
+@dataclass
+class RecipientInput:
+    kind: str
+    org_id: int | None = None
+    agency_code: str | None = None
+    name: str = ""
+    addressed: bool = False
+
+
+@dataclass
+class DraftInput:
+    """What a drafter fills in (web form or API)."""
+
+    document_type_id: int | None = None
+    subject: str = ""
+    body_html: str | None = None
+    body_text: str | None = None  # plain paragraphs, when no rich text is given
+    addressees: str | None = None
+    symbol_unit: str | None = None
+    signer_id: int | None = None
+    capacity: str | None = None
+    capacity_title: str | None = None
+    signer_title: str | None = None
+    urgency_code: str = "normal"
+    confidentiality_code: str = "normal"
+    circulation: str | None = None
+    copies: int | None = None
+    recipients: list[RecipientInput] = field(default_factory=list)
+    reply_to_id: int | None = None
+    completes_reply: bool = False
+    replaces_id: int | None = None
+
+
+def _fail(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationFailed(
+            "Vui lòng kiểm tra lại các trường được đánh dấu.", field_errors=errors
+        )
+
+
+def signature_defaults(signer: User, org: Organisation) -> tuple[str, str | None, str]:
+    """(capacity, capacity_title, signer_title) a signer signs with unless told otherwise.
+
+    The head signs in their own name; a deputy signs KT. for the head (NĐ 30 Đ13.1):
+    "KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG". Titles come from the users' records.
+    """
+    own_title = (
+        signer.title or ("Phó thủ trưởng" if signer.has_role(Role.DEPUTY) else "Thủ trưởng")
+    ).upper()
+    if signer.has_role(Role.LEADER):
+        return Capacity.OWN, None, own_title
+    head = db.session.scalars(
+        select(User)
+        .where(User.org_id == org.id, User.is_active_account.is_(True))
+        .order_by(User.id)
+    ).all()
+    leader = next((u for u in head if u.has_role(Role.LEADER)), None)
+    head_title = (leader.title if leader and leader.title else "Thủ trưởng").upper()
+    return Capacity.KT, head_title, own_title
+
+
+def _check_fields(actor: User, data: DraftInput) -> dict[str, Any]:
+    """Every field's rule; all problems at once, nothing written."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    doc_type = db.session.get(DocumentType, data.document_type_id or 0)
+    if doc_type is None or not doc_type.is_active:
+        errors["document_type_id"] = "Vui lòng chọn tên loại văn bản."
+    values["document_type_id"] = data.document_type_id
+    subject = clean(data.subject)
+    if not subject:
+        errors["subject"] = "«Trích yếu» là bắt buộc."
+    elif len(subject) > 500:
+        errors["subject"] = "Trích yếu tối đa 500 ký tự."
+    values["subject"] = subject
+    if data.body_html is not None and data.body_html.strip():
+        body = sanitize_body(data.body_html)
+    else:
+        body = plain_to_html(clean_multiline(data.body_text or ""))
+    if len(body) > MAX_BODY:
+        errors["body_html"] = "Nội dung văn bản quá dài."
+    values["body_html"] = body
+    values["addressees"] = clean_multiline(data.addressees) or None
+    values["symbol_unit"] = clean(data.symbol_unit) or None
+    values["circulation"] = clean(data.circulation).upper() or None
+    if data.copies is not None and not 0 < data.copies <= 10_000:
+        errors["copies"] = "Số lượng bản phải từ 1 đến 10.000."
+    values["copies"] = data.copies
+    if db.session.get(UrgencyLevel, data.urgency_code or "") is None:
+        errors["urgency_code"] = "Độ khẩn không hợp lệ."
+    if db.session.get(ConfidentialityLevel, data.confidentiality_code or "") is None:
+        errors["confidentiality_code"] = "Độ mật không hợp lệ."
+    values["urgency_code"] = data.urgency_code
+    values["confidentiality_code"] = data.confidentiality_code
+    values.update(_check_signer(actor, data, errors))
+    values["reply_to_id"] = _check_reply(actor, data.reply_to_id, errors)
+    values["completes_reply"] = bool(data.completes_reply and values["reply_to_id"])
+    values["replaces_id"] = _check_replaces(actor, data.replaces_id, errors)
+    values["recipients"] = _check_recipients(actor, data.recipients, errors)
+    _fail(errors)
+    return values
+
+
+def _check_signer(actor: User, data: DraftInput, errors: dict[str, str]) -> dict[str, Any]:
+    if data.signer_id is None:
+        return {
+            "signer_id": None,
+            "capacity": Capacity.OWN,
+            "capacity_title": None,
+            "signer_title": None,
+        }
+    signer = db.session.get(User, data.signer_id)
+    if (
+        signer is None
+        or signer.org_id != actor.org_id
+        or not signer.is_active_account
+        or not signer.has_role(*SIGNER_ROLES)
+    ):
+        errors["signer_id"] = "Người ký phải là lãnh đạo hoặc cấp phó của cơ quan."
+        return {}
+    capacity, capacity_title, signer_title = signature_defaults(signer, signer.organisation)
+    if data.capacity is not None:
+        try:
+            capacity = Capacity(data.capacity)
+        except ValueError:
+            errors["capacity"] = (
+                "Thẩm quyền ký không hợp lệ (TM., KT., Q., TL., TUQ. hoặc để trống)."
+            )
+    chosen_title = clean(data.capacity_title).upper() or capacity_title
+    if capacity != Capacity.OWN and not chosen_title:
+        errors["capacity_title"] = "Vui lòng ghi chức danh sau thẩm quyền ký (ví dụ: HIỆU TRƯỞNG)."
+    return {
+        "signer_id": signer.id,
+        "capacity": capacity,
+        "capacity_title": chosen_title if capacity != Capacity.OWN else None,
+        "signer_title": clean(data.signer_title).upper() or signer_title,
+    }
+
+
+def _check_reply(actor: User, incoming_id: int | None, errors: dict[str, str]) -> int | None:
+    if incoming_id is None:
+        return None
+    from eoffice.incoming.access import visible_filter
+
+    found = db.session.scalars(
+        select(IncomingDocument.id).where(IncomingDocument.id == incoming_id, visible_filter(actor))
+    ).first()
+    if found is None:
+        errors["reply_to_id"] = "Không tìm thấy văn bản đến được trả lời."
+    return found
+
+
+def _check_replaces(actor: User, outgoing_id: int | None, errors: dict[str, str]) -> int | None:
+    if outgoing_id is None:
+        return None
+    replaced = db.session.get(OutgoingDocument, outgoing_id)
+    if replaced is None or replaced.org_id != actor.org_id or replaced.number is None:
+        errors["replaces_id"] = "Chỉ thay thế được văn bản đã ban hành của cơ quan."
+        return None
+    return replaced.id
+
+
+def _check_recipients(
+    actor: User, items: list[RecipientInput], errors: dict[str, str]
+) -> list[OutgoingRecipient]:
+    """Members by id, outside agencies by their code in the directory, free lines."""
+    if len(items) > MAX_RECIPIENTS:
+        errors["recipients"] = f"Tối đa {MAX_RECIPIENTS} nơi nhận."
+        return []
+    rows: list[OutgoingRecipient] = []
+    problems: list[str] = []
+    seen: set[tuple[str, Any]] = set()
+    for number, item in enumerate(items, start=1):
+        name = clean(item.name)
+        if item.kind == RecipientKind.MEMBER:
+            org = db.session.get(Organisation, item.org_id or 0)
+            if org is None or not org.is_member or not org.is_active or org.id == actor.org_id:
+                problems.append(f"Nơi nhận thứ {number}: không phải đơn vị trong hệ thống.")
+                continue
+            key: tuple[str, Any] = ("org", org.id)
+            row = OutgoingRecipient(kind=item.kind, org_id=org.id, name=name or org.name)
+        elif item.kind == RecipientKind.EXTERNAL:
+            code = clean(item.agency_code).upper()
+            org = db.session.scalars(
+                select(Organisation).where(Organisation.agency_code == code)
+            ).first()
+            if not code or org is None:
+                problems.append(
+                    f"Nơi nhận thứ {number}: không có cơ quan mang mã định danh «{code}» "
+                    "trong danh bạ."
+                )
+                continue
+            if org.is_member:  # a member named by its code: delivered inside, not exchanged
+                key, row = (
+                    ("org", org.id),
+                    OutgoingRecipient(
+                        kind=RecipientKind.MEMBER, org_id=org.id, name=name or org.name
+                    ),
+                )
+            else:
+                key = ("org", org.id)
+                row = OutgoingRecipient(
+                    kind=item.kind, org_id=org.id, agency_code=code, name=name or org.name
+                )
+        elif item.kind == RecipientKind.TEXT:
+            if not name or len(name) > 300:
+                problems.append(f"Nơi nhận thứ {number}: ghi từ 1 đến 300 ký tự.")
+                continue
+            key, row = ("text", vn_fold(name)), OutgoingRecipient(kind=item.kind, name=name)
+        else:
+            problems.append(f"Nơi nhận thứ {number}: loại nơi nhận không hợp lệ.")
+            continue
+        if key in seen:
+            continue  # the same organisation twice: once is enough
+        seen.add(key)
+        row.addressed = bool(item.addressed)
+        row.position = len(rows)
+        rows.append(row)
+    if problems:
+        errors["recipients"] = " ".join(problems)
+    return rows
+
+
+def _snapshot(doc: OutgoingDocument) -> dict[str, Any]:
+    """The fields a version keeps beside the text, in display terms, for comparing."""
+    return {
+        "document_type": doc.document_type.name if doc.document_type else None,
+        "signer": doc.signer.full_name if doc.signer else None,
+        "capacity": doc.capacity,
+        "capacity_title": doc.capacity_title,
+        "signer_title": doc.signer_title,
+        "addressees": doc.addressees,
+        "urgency": doc.urgency_code,
+        "confidentiality": doc.confidentiality_code,
+        "circulation": doc.circulation,
+        "copies": doc.copies,
+        "recipients": [r.name for r in doc.recipients],
+    }
+
+
+def _apply(doc: OutgoingDocument, values: dict[str, Any]) -> None:
+    recipients = values.pop("recipients")
+    for name, value in values.items():
+        setattr(doc, name, value)
+    doc.recipients = recipients
+    doc.search_text = vn_fold(f"{doc.subject} {' '.join(r.name for r in recipients)}")
+
+
+def _add_version(
+    actor: User,
+    doc: OutgoingDocument,
+    *,
+    source: str,
+    note: str | None,
+    docx_file_id: int | None = None,
+) -> None:
+    db.session.flush()
+    db.session.refresh(doc, ["document_type", "signer"])
+    db.session.add(
+        OutgoingVersion(
+            document_id=doc.id,
+            number=doc.version,
+            subject=doc.subject,
+            body_html=doc.body_html,
+            fields=_snapshot(doc),
+            source=source,
+            note=clean(note)[:500] or None,
+            docx_file_id=docx_file_id,
+            created_by_id=actor.id,
+        )
+    )
+
+
+def _attach(
+    actor: User, doc: OutgoingDocument, uploads: list[Upload] | None, appendix: bool
+) -> list[str]:
+    if not uploads:
+        return []
+    checked = validate_uploads(uploads, already=len(doc.attachments))
+    store_blobs(checked)
+    for item in checked:
+        db.session.add(
+            OutgoingAttachment(
+                document=doc,
+                stored_file=stored_file_for(item),
+                original_name=item.upload.filename,
+                is_appendix=appendix,
+                position=len(doc.attachments),
+                added_by_id=actor.id,
+            )
+        )
+    return [item.upload.filename for item in checked]
+
+
+def create_draft(
+    actor: User, data: DraftInput, uploads: list[Upload] | None = None
+) -> OutgoingDocument:
+    """Soạn thảo văn bản đi: the first version of a new draft."""
+    try:
+        values = _check_fields(actor, data)
+        doc = OutgoingDocument(
+            org_id=actor.org_id,
+            drafter_id=actor.id,
+            drafting_unit_id=actor.unit_id,
+            state=outgoing_flow.DRAFT,
+            version=1,
+        )
+        _apply(doc, values)
+        db.session.add(doc)
+        db.session.flush()
+        files = _attach(actor, doc, uploads, appendix=False)
+        _add_version(actor, doc, source="form", note=None)
+        audit.record(
+            actor_id=actor.id,
+            org_id=actor.org_id,
+            subject_type=SUBJECT,
+            subject_id=doc.id,
+            action="drafted",
+            changes={"subject": doc.subject, "files": files} if files else {"subject": doc.subject},
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return doc
+
+
+def load_own_draft(actor: User, doc_id: int) -> OutgoingDocument:
+    from eoffice.outgoing.involvement import get_visible
+
+    doc = get_visible(actor, doc_id)
+    if doc.drafter_id != actor.id:
+        raise Forbidden("Chỉ người soạn thảo mới được sửa dự thảo.")
+    if doc.state != outgoing_flow.DRAFT:
+        raise Forbidden(
+            f"Văn bản đang ở trạng thái «{doc.state_label}», chỉ sửa được khi là dự thảo."
+        )
+    return doc
+
+
+def update_draft(
+    actor: User,
+    doc_id: int,
+    data: DraftInput,
+    uploads: list[Upload] | None = None,
+    *,
+    note: str | None = None,
+    source: str = "form",
+    docx_file_id: int | None = None,
+) -> OutgoingDocument:
+    """A new version of the draft; the earlier ones stay for comparison."""
+    try:
+        doc = load_own_draft(actor, doc_id)
+        values = _check_fields(actor, data)
+        _apply(doc, values)
+        doc.version += 1
+        files = _attach(actor, doc, uploads, appendix=False)
+        _add_version(actor, doc, source=source, note=note, docx_file_id=docx_file_id)
+        changes: dict[str, Any] = {"version": doc.version}
+        if files:
+            changes["files"] = files
+        audit.record(
+            actor_id=actor.id,
+            org_id=actor.org_id,
+            subject_type=SUBJECT,
+            subject_id=doc.id,
+            action="draft_updated",
+            changes=changes,
+            note=clean(note)[:1000] or None,
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return doc
+
+
+def draft_input_from(doc: OutgoingDocument) -> DraftInput:
+    """The draft's values as input, to edit them (the web form, a DOCX round trip)."""
+    return DraftInput(
+        document_type_id=doc.document_type_id,
+        subject=doc.subject,
+        body_html=doc.body_html,
+        addressees=doc.addressees,
+        symbol_unit=doc.symbol_unit,
+        signer_id=doc.signer_id,
+        capacity=doc.capacity,
+        capacity_title=doc.capacity_title,
+        signer_title=doc.signer_title,
+        urgency_code=doc.urgency_code,
+        confidentiality_code=doc.confidentiality_code,
+        circulation=doc.circulation,
+        copies=doc.copies,
+        recipients=[
+            RecipientInput(r.kind, r.org_id, r.agency_code, r.name, r.addressed)
+            for r in doc.recipients
+        ],
+        reply_to_id=doc.reply_to_id,
+        completes_reply=doc.completes_reply,
+        replaces_id=doc.replaces_id,
+    )
+
+
+def reply_input(actor: User, incoming_id: int) -> DraftInput:
+    """A draft answering an incoming document: addressed to its sender, linked to it.
+
+    The sender is a member (delivered inside), an outside agency with a code (sent by the
+    exchange), or else a line of the "Nơi nhận" list. Issuing it will complete the
+    drafter's lead part of the incoming document unless they untick that.
+    """
+    from eoffice.incoming.access import get_visible as get_incoming
+
+    incoming = get_incoming(actor, incoming_id)
+    sender = incoming.sender_org
+    if sender is not None and sender.is_member and sender.id != actor.org_id:
+        recipient = RecipientInput(RecipientKind.MEMBER, org_id=sender.id, addressed=True)
+    elif incoming.sender_agency_code:
+        recipient = RecipientInput(
+            RecipientKind.EXTERNAL, agency_code=incoming.sender_agency_code, addressed=True
+        )
+    else:
+        recipient = RecipientInput(RecipientKind.TEXT, name=incoming.sender_name, addressed=True)
+    reference = incoming.symbol or f"số đến {incoming.arrival_number}"
+    return DraftInput(
+        document_type_id=db.session.scalars(
+            select(DocumentType.id)
+            .where(DocumentType.abbreviation.is_(None))
+            .order_by(DocumentType.sort_order)
+        ).first(),
+        subject=f"Trả lời văn bản số {reference} của {incoming.sender_name}"[:500],
+        addressees=incoming.sender_name,
+        urgency_code=incoming.urgency_code,
+        confidentiality_code=incoming.confidentiality_code,
+        recipients=[recipient],
+        reply_to_id=incoming.id,
+        completes_reply=True,
+    )
