@@ -196,15 +196,27 @@ def _register_blueprints(app: Flask) -> None:
     from eoffice.catalog.views import bp as catalog_bp
     from eoffice.incoming.views import bp as incoming_bp
     from eoffice.orgs.views import bp as orgs_bp
+    from eoffice.outgoing.admin_views import bp as outgoing_admin_bp
+    from eoffice.outgoing.register_views import bp as outgoing_register_bp
+    from eoffice.outgoing.views import bp as outgoing_bp
     from eoffice.reports.views import bp as reports_bp
+    from eoffice.signing.views import bp as signing_bp
     from eoffice.web.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, orgs_bp, catalog_bp, incoming_bp, reports_bp, api_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        orgs_bp,
+        catalog_bp,
+        incoming_bp,
+        outgoing_bp,
+        outgoing_register_bp,
+        outgoing_admin_bp,
+        signing_bp,
+        reports_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
-    app.register_blueprint(__import__("eoffice.outgoing.register_views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("eoffice.outgoing.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("eoffice.outgoing.admin_views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("eoffice.signing.views", fromlist=["bp"]).bp)
     csrf.exempt(api_bp)  # token-authenticated, no cookies
     from eoffice.notifications.views import register as register_notifications
 

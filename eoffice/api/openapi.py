@@ -491,14 +491,15 @@ def _outgoing_paths(max_limit: int) -> Json:
             "put": {
                 "operationId": "update_outgoing",
                 "summary": "Sửa dự thảo (thay toàn bộ các trường)",
-                "description": "Chỉ người soạn thảo, khi văn bản là dự thảo (403 nếu không). Các "
+                "description": "Chỉ người soạn thảo (403 nếu không), khi văn bản là dự thảo "
+                "(409 nếu đã trình hoặc ban hành). Các "
                 "trường không gửi nhận giá trị mặc định, như khi gửi biểu mẫu; tệp gửi kèm được "
                 "thêm vào. Mỗi lần sửa là một phiên bản mới, các phiên bản trước được giữ.",
                 "tags": [OUTGOING_TAG],
                 "requestBody": {"required": True, "content": _json(s.ref("OutgoingUpdate"))},
                 "responses": {
                     "200": _ok("Dự thảo sau khi sửa.", s.ref("OutgoingDocumentDetail")),
-                    **_errors(401, 403, 404, 413, 415, 422),
+                    **_errors(401, 403, 404, 409, 413, 415, 422),
                 },
             },
         },
@@ -578,6 +579,23 @@ def _outgoing_paths(max_limit: int) -> Json:
                         "content": _json(s.ref("IncomingDocumentDetail")),
                     },
                     **_errors(401, 403, 404, 409, 415, 422, s409="DeliveryHandled"),
+                },
+            },
+        },
+        "/inbox/{delivery_id}/signed.pdf": {
+            "parameters": [delivery_id],
+            "get": {
+                "operationId": "inbox_signed_pdf",
+                "summary": "Tải bản ký số của văn bản chờ vào sổ",
+                "description": "Văn thư hoặc lãnh đạo của đơn vị nhận đọc văn bản trước khi vào "
+                "sổ hoặc từ chối. 404 khi chưa có bản ký số hoặc văn bản đã bị thu hồi.",
+                "tags": [INBOX_TAG],
+                "responses": {
+                    "200": {
+                        "description": "Tệp PDF đã ký số.",
+                        "content": {"application/pdf": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(401, 403, 404),
                 },
             },
         },

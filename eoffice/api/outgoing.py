@@ -9,6 +9,8 @@ outgoing_parsing.STEPS, so each is documented with its own body.
 
 from __future__ import annotations
 
+import io
+
 from flask import current_app, jsonify, request, url_for
 
 from eoffice.api import outgoing_parsing as parsing
@@ -188,3 +190,11 @@ def reject_delivery(delivery_id: int):
     step = parsing.REJECT_DELIVERY
     refused = step.run(user, delivery_id, parse_body(step, _step_body()))
     return jsonify(shapes.inbox_item_json(refused))
+
+
+@bp.get("/inbox/<int:delivery_id>/signed.pdf")
+def inbox_signed_pdf(delivery_id: int):
+    """The signed PDF of a copy waiting for the clerk: read it before registering."""
+    _check_id(delivery_id)
+    data, name = delivery.signed_copy(api_user(), delivery_id)
+    return attachment_response(io.BytesIO(data), name, "application/pdf", inline=False)

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "recalled": "Thu hồi văn bản",
     "discarded": "Hủy dự thảo",
     "not_issued": "Không ban hành",
+    "republish_requested": "Yêu cầu phát hành lại",
     "delivery_rejected": "Nơi nhận từ chối tiếp nhận",
     "created": "Tạo mới",
     "updated": "Cập nhật",

@@ -102,7 +102,9 @@ def install_certificates(members: list[Member], password: str) -> Certificates:
             p12 = issue_identity(
                 ca, person.full_name, organisation=org.name, password=password.encode()
             )
-            image = signature_png(person.full_name, width=SIGNATURE_SIZE[0], height=SIGNATURE_SIZE[1])
+            image = signature_png(
+                person.full_name, width=SIGNATURE_SIZE[0], height=SIGNATURE_SIZE[1]
+            )
             signing.upload_certificate(admin, person, p12, password, image)
             count += 1
         p12 = issue_identity(ca, org.name, organisation=org.name, password=password.encode())
@@ -253,7 +255,7 @@ def _document(paper: Paper) -> OutgoingDocument:
 
 
 def _reference(paper: Paper) -> str:
-    """"Kế hoạch số 01/KH-GDĐT ngày 25 tháng 9 năm 2026 của …", as a reply cites it."""
+    """ "Kế hoạch số 01/KH-GDĐT ngày 25 tháng 9 năm 2026 của …", as a reply cites it."""
     doc = _document(paper)
     kind = "Công văn" if doc.is_cong_van else doc.document_type.name
     assert doc.document_date is not None
@@ -271,8 +273,11 @@ class Story:
         self.tz = now.tzinfo
         self.district = members[0]
         self.schools = members[1:]
-        self.ids = dict(db.session.execute(select(User.email, User.id)).tuples().all())
-        self.types = dict(db.session.execute(select(DocumentType.name, DocumentType.id)).tuples())
+        self.ids = {email: uid for email, uid in db.session.execute(select(User.email, User.id))}
+        self.types = {
+            name: tid
+            for name, tid in db.session.execute(select(DocumentType.name, DocumentType.id))
+        }
 
     # People and days ---------------------------------------------------------------------
 
@@ -287,6 +292,10 @@ class Story:
 
     def moment(self, day: date, hour: int, minute: int) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=self.tz)
+
+    def at_some_time(self, day: date) -> datetime:
+        """A moment in the office hours of `day` (the morning or early afternoon)."""
+        return self.moment(day, self.rng.choice((8, 9, 10, 13, 14)), self.rng.randrange(60))
 
     def days_ago(self, count: int) -> date:
         return _working_days_before(self.today, count)
@@ -405,23 +414,31 @@ class Story:
             paper.copies[member.org_id] = incoming.id
 
         track.then(10, 240, register)
-        track.then(5, 120, lambda: processing.present(_user(clerk), self._copy(paper, member), leader))
+        track.then(
+            5, 120, lambda: processing.present(_user(clerk), self._copy(paper, member), leader)
+        )
         if status == "03":
             return track
         track.then(20, 480, lambda: self._assign(paper, member, leader, handler))
         if status == "04":
             return track
-        track.then(30, 600, lambda: processing.record_progress(
-            _user(handler), self._copy(paper, member), "Đã nghiên cứu văn bản, đang triển khai.", 40
-        ))  # fmt: skip
+        track.then(30, 600, lambda: self._progress(paper, member, handler))
         if status in ("05", "reply"):
             return track
-        track.then(120, 1800, lambda: processing.complete(_user(handler), self._copy(paper, member), result))
+        track.then(
+            120,
+            1800,
+            lambda: processing.complete(_user(handler), self._copy(paper, member), result),
+        )
         return track
 
     @staticmethod
     def _copy(paper: Paper, member: Member) -> int:
         return paper.copies[member.org_id]
+
+    def _progress(self, paper: Paper, member: Member, handler: int) -> None:
+        note = "Đã nghiên cứu văn bản, đang triển khai thực hiện."
+        processing.record_progress(_user(handler), self._copy(paper, member), note, 40)
 
     def _assign(self, paper: Paper, member: Member, leader: int, handler: int) -> None:
         today = local_today()
@@ -486,9 +503,11 @@ class Story:
 
         def version(complete: bool) -> Callable[[], DraftInput]:
             return self.draft_input(
-                letters.KE_HOACH_CNTT, lambda: context, signer=self.head(district),
+                letters.KE_HOACH_CNTT,
+                lambda: context,
+                signer=self.head(district),
                 recipients=recipients(complete),
-            )  # fmt: skip
+            )
 
         track = self.timeline.track(self.moment(_working_days_before(day, 3), 8, 40))
         signed = self.review(
@@ -503,16 +522,19 @@ class Story:
         )
         replying = ("THKĐ", "THCSCL") if self.full else ()
         statuses = ("04", "05", "03", "06", "06", "05", "04", "06", "06", "05")
-        for school, status in zip(self.schools, itertools.cycle(statuses), strict=False):
+        for n, school in enumerate(self.schools):
+            status = statuses[n % len(statuses)]
             if school.spec.short_name in replying:
                 status = "reply"
             self.receive(
-                paper, signed, school, status,
+                paper,
+                signed,
+                school,
+                status,
                 handler=self.person(school, "quantri"),
                 result="Đã xây dựng kế hoạch thực hiện nhiệm vụ CNTT của trường, gửi về "
                 "Phòng GDĐT.",
-            )  # fmt: skip
-        self.plan_paper = paper
+            )
         return paper
 
     def district_letter(self, plan: Paper) -> Paper:
@@ -535,20 +557,27 @@ class Story:
         )
         track = self.timeline.track(self.moment(self.days_ago(16), 8, 15))
         signed = self.review(
-            paper, track, self.person(district, "quantri"), build,
-            clerk=district.clerk_id, signer=self.head(district),
+            paper,
+            track,
+            self.person(district, "quantri"),
+            build,
+            clerk=district.clerk_id,
+            signer=self.head(district),
             sign_at=self.moment(sign_day, 9, 40),
-        )  # fmt: skip
+        )
         statuses = ("05", "06", "04", "reply", "05", "03", "04")
-        for school, status in zip(recipients, itertools.cycle(statuses), strict=False):
+        for n, school in enumerate(recipients):
+            status = statuses[n % len(statuses)]
             if school.spec.short_name == "THCSBĐ":
                 status = "reply"
             self.receive(
-                paper, signed, school, status,
+                paper,
+                signed,
+                school,
+                status,
                 handler=self.person(school, "quantri"),
                 result="Đã cập nhật đầy đủ dữ liệu trên Cơ sở dữ liệu ngành.",
-            )  # fmt: skip
-        self.letter_paper = paper
+            )
         return paper
 
     def school_report(self, letter: Paper) -> None:
@@ -560,20 +589,31 @@ class Story:
         build = self.draft_input(
             letters.BAO_CAO_CSDL,
             lambda: _context(
-                day, cv_ref=_reference(letter), school=school.spec.name,
-                lop=24, hoc_sinh=1032, doi_ngu=68,
+                day,
+                cv_ref=_reference(letter),
+                school=school.spec.name,
+                lop=24,
+                hoc_sinh=1032,
+                doi_ngu=68,
             ),
             signer=self.head(school),
             recipients=self.to_district,
             reply_to=lambda: letter.copies[school.org_id],
-        )  # fmt: skip
+        )
         paper = Paper(school.org_id, deadline=_add_working_days(self.days_ago(10), 5))
         track = self.timeline.track(self.moment(day, 14, 5))
         signed = self.review(
-            paper, track, drafter, build, clerk=school.clerk_id, signer=self.head(school),
+            paper,
+            track,
+            drafter,
+            build,
+            clerk=school.clerk_id,
+            signer=self.head(school),
             sign_at=self.moment(self.days_ago(10), 10, 0),
-        )  # fmt: skip
-        self.receive(paper, signed, self.district, "04", handler=self.person(self.district, "quantri"))
+        )
+        self.receive(
+            paper, signed, self.district, "04", handler=self.person(self.district, "quantri")
+        )
 
     def deputy_letter(self) -> None:
         """A công văn signed by a deputy: "KT. TRƯỞNG PHÒNG / PHÓ TRƯỞNG PHÒNG"."""
@@ -591,15 +631,22 @@ class Story:
             thi_2=f"{_add_working_days(sign_day, 18):%d/%m/%Y}",
         )
         build = self.draft_input(
-            letters.CONG_VAN_HOI_THI, lambda: context, signer=deputy,
+            letters.CONG_VAN_HOI_THI,
+            lambda: context,
+            signer=deputy,
             recipients=lambda: self.members_as(recipients),
-        )  # fmt: skip
+        )
         paper = Paper(district.org_id, deadline=due)
         track = self.timeline.track(self.moment(self.days_ago(8), 8, 30))
         signed = self.review(
-            paper, track, self.person(district, "chuyenvien.phothong"), build,
-            clerk=district.clerk_id, signer=deputy, sign_at=self.moment(sign_day, 15, 10),
-        )  # fmt: skip
+            paper,
+            track,
+            self.person(district, "chuyenvien.phothong"),
+            build,
+            clerk=district.clerk_id,
+            signer=deputy,
+            sign_at=self.moment(sign_day, 15, 10),
+        )
         statuses = ("03", "04", "01", "04", "01", "03", "04")
         for school, status in zip(recipients, statuses, strict=False):
             self.receive(paper, signed, school, status)
@@ -616,10 +663,14 @@ class Story:
         )
         track = self.timeline.track(self.moment(day, 9, 5))
         self.review(
-            Paper(school.org_id), track, self.person(school, "quantri"), build,
-            clerk=school.clerk_id, signer=self.head(school),
+            Paper(school.org_id),
+            track,
+            self.person(school, "quantri"),
+            build,
+            clerk=school.clerk_id,
+            signer=self.head(school),
             sign_at=self.moment(self.days_ago(1), 15, 20),
-        )  # fmt: skip
+        )
 
     def plan_replies(self, plan: Paper) -> None:
         """Two schools answer the plan with their own KẾ HOẠCH, which completes their copy;
@@ -643,14 +694,21 @@ class Story:
             paper = Paper(school.org_id, deadline=_add_working_days(write_day, 10))
             track = self.timeline.track(self.moment(write_day, 8, 20))
             signed = self.review(
-                paper, track, self.person(school, "quantri"), build,
-                clerk=school.clerk_id, signer=self.head(school),
-            )  # fmt: skip
+                paper,
+                track,
+                self.person(school, "quantri"),
+                build,
+                clerk=school.clerk_id,
+                signer=self.head(school),
+            )
             self.receive(
-                paper, signed, self.district, ("06", "05")[n],
+                paper,
+                signed,
+                self.district,
+                ("06", "05")[n],
                 handler=self.person(self.district, "quantri"),
                 result="Đã tiếp nhận, tổng hợp vào báo cáo chung của Phòng GDĐT.",
-            )  # fmt: skip
+            )
 
     def kindergarten_letter(self) -> None:
         """An urgent công văn to the kindergartens, signed by the other deputy."""
@@ -658,17 +716,26 @@ class Story:
         deputy = self.person(district, "photruongphong2")
         sign_day = self.days_ago(2)
         build = self.draft_input(
-            letters.CONG_VAN_DICH_BENH, lambda: _context(sign_day), signer=deputy,
+            letters.CONG_VAN_DICH_BENH,
+            lambda: _context(sign_day),
+            signer=deputy,
             recipients=lambda: self.members_as(self.of_kind(OrgKind.KINDERGARTEN)),
             urgency="urgent",
-        )  # fmt: skip
+        )
         paper = Paper(district.org_id, deadline=_add_working_days(sign_day, 3))
         track = self.timeline.track(self.moment(self.days_ago(3), 8, 10))
         signed = self.review(
-            paper, track, self.person(district, "chuyenvien.mamnon"), build,
-            clerk=district.clerk_id, signer=deputy, sign_at=self.moment(sign_day, 14, 30),
-        )  # fmt: skip
-        for school, status in zip(self.of_kind(OrgKind.KINDERGARTEN), ("01", "04", "03"), strict=False):
+            paper,
+            track,
+            self.person(district, "chuyenvien.mamnon"),
+            build,
+            clerk=district.clerk_id,
+            signer=deputy,
+            sign_at=self.moment(sign_day, 14, 30),
+        )
+        for school, status in zip(
+            self.of_kind(OrgKind.KINDERGARTEN), ("01", "04", "03"), strict=False
+        ):
             self.receive(paper, signed, school, status)
 
     def invitation(self) -> None:
@@ -684,10 +751,14 @@ class Story:
         paper = Paper(district.org_id)
         track = self.timeline.track(self.moment(self.days_ago(2), 10, 0))
         signed = self.review(
-            paper, track, self.person(district, "quantri"), build,
-            clerk=district.clerk_id, signer=self.head(district),
+            paper,
+            track,
+            self.person(district, "quantri"),
+            build,
+            clerk=district.clerk_id,
+            signer=self.head(district),
             sign_at=self.moment(sign_day, 9, 30),
-        )  # fmt: skip
+        )
         for school in self.schools[3:5]:
             self.receive(paper, signed, school, "03")
 
@@ -697,15 +768,21 @@ class Story:
         deputy = self.person(school, "phohieutruong")
         day = self.days_ago(5)
         build = self.draft_input(
-            letters.TO_TRINH_THIET_BI, lambda: _context(day, school=school.spec.name),
-            signer=deputy, recipients=self.to_district,
-        )  # fmt: skip
+            letters.TO_TRINH_THIET_BI,
+            lambda: _context(day, school=school.spec.name),
+            signer=deputy,
+            recipients=self.to_district,
+        )
         track = self.timeline.track(self.moment(day, 9, 40))
         paper = Paper(school.org_id)
         signed = self.review(
-            paper, track, self.person(school, "quantri"), build,
-            clerk=school.clerk_id, signer=deputy,
-        )  # fmt: skip
+            paper,
+            track,
+            self.person(school, "quantri"),
+            build,
+            clerk=school.clerk_id,
+            signer=deputy,
+        )
         self.receive(paper, signed, self.district, "03")
 
     def district_drafts(self) -> None:
@@ -732,14 +809,21 @@ class Story:
                 else self.of_kind(OrgKind.PRIMARY, OrgKind.LOWER_SECONDARY)
             )
             build = self.draft_input(
-                letter, lambda day=day: _context(day), signer=self.person(district, signer),
+                letter,
+                lambda day=day: _context(day),
+                signer=self.person(district, signer),
                 recipients=lambda recipients=recipients: self.members_as(recipients),
-            )  # fmt: skip
-            track = self.timeline.track(self.moment(day, 8 + len(key) % 6, 5 * len(drafter)))
+            )
+            track = self.timeline.track(self.at_some_time(day))
             self.review(
-                Paper(district.org_id), track, self.person(district, drafter), build,
-                clerk=district.clerk_id, signer=self.person(district, signer), stop=stop,
-            )  # fmt: skip
+                Paper(district.org_id),
+                track,
+                self.person(district, drafter),
+                build,
+                clerk=district.clerk_id,
+                signer=self.person(district, signer),
+                stop=stop,
+            )
 
     def school_drafts(self) -> None:
         """In each school (a few in a small demo) a teacher's document waits for the clerk
@@ -760,15 +844,21 @@ class Story:
                 return self.to_district()
 
             build = self.draft_input(
-                letter, lambda day=day, school=school: _context(day, school=school.spec.name),
-                signer=signer, recipients=recipients,
-            )  # fmt: skip
-            track = self.timeline.track(self.moment(day, 9 + n % 5, 10 + 7 * n % 40))
+                letter,
+                lambda day=day, school=school: _context(day, school=school.spec.name),
+                signer=signer,
+                recipients=recipients,
+            )
+            track = self.timeline.track(self.at_some_time(day))
             self.review(
-                Paper(school.org_id), track, self.teacher(school), build,
-                clerk=school.clerk_id, signer=signer,
+                Paper(school.org_id),
+                track,
+                self.teacher(school),
+                build,
+                clerk=school.clerk_id,
+                signer=signer,
                 stop="approved" if n % 2 == 0 else "submitted",
-            )  # fmt: skip
+            )
 
 
 # --- What the seed reports ----------------------------------------------------------------
@@ -811,9 +901,7 @@ def summary() -> OutgoingSummary:
     )
 
 
-def plan_history(
-    rng: Random, members: list[Member], now: datetime, *, full: bool
-) -> Timeline:
+def plan_history(rng: Random, members: list[Member], now: datetime, *, full: bool) -> Timeline:
     """Every outgoing step of the demo, dated, ready to run (nothing written yet)."""
     timeline = Timeline(rng, cutoff=now - timedelta(minutes=3))
     Story(timeline, members, now, full=full).plan()

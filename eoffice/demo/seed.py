@@ -27,6 +27,7 @@ from eoffice.core import security
 from eoffice.core.errors import ServiceError
 from eoffice.core.timeutil import local_tz, now_utc, set_clock, to_local
 from eoffice.demo import DEFAULT_DOCUMENTS, DEFAULT_PASSWORD, data, lifecycle
+from eoffice.demo import outgoing as outgoing_demo
 from eoffice.demo.pdf import render_demo_pdf
 from eoffice.demo.planner import Arrival, Member, Planner, Sender
 from eoffice.extensions import db
@@ -49,6 +50,7 @@ class SeedResult:
     senders: int
     documents: int
     seconds: float = 0.0
+    outgoing: outgoing_demo.OutgoingSummary | None = None
 
     def report(self) -> str:
         """The table printed at the end: who can log in where, with which password."""
@@ -71,6 +73,8 @@ class SeedResult:
             f"{'-' * width_org}  {'-' * width_role}  {'-' * 44}",
         ]
         lines += [f"{o:<{width_org}}  {r:<{width_role}}  {e}".rstrip() for o, r, e in rows]
+        if self.outgoing is not None:
+            lines += ["", *self.outgoing.report()]
         lines += ["", f"Mật khẩu chung của mọi tài khoản mẫu: {self.password}"]
         return "\n".join(lines)
 
@@ -95,7 +99,7 @@ def seed_demo_cli(*, if_empty: bool, documents: int, password: str) -> None:
         raise click.ClickException(problem)
     click.echo(f"Đang nạp dữ liệu mẫu ({documents} văn bản đến)…")
     try:
-        with _quiet("eoffice.incoming", "weasyprint", "fontTools"):
+        with _quiet("eoffice.incoming", "eoffice.outgoing", "weasyprint", "fontTools", "pyhanko"):
             result = seed_demo(documents=documents, password=password)
     except ServiceError as exc:
         raise click.ClickException(f"Không nạp được dữ liệu mẫu: {exc.message}") from exc
@@ -103,37 +107,57 @@ def seed_demo_cli(*, if_empty: bool, documents: int, password: str) -> None:
 
 
 def seed_demo(
-    *, documents: int = DEFAULT_DOCUMENTS, password: str = DEFAULT_PASSWORD
+    *, documents: int = DEFAULT_DOCUMENTS, password: str = DEFAULT_PASSWORD, outgoing: bool = True
 ) -> SeedResult:
-    """Build the demo world, register `documents` incoming documents up to now, process them."""
+    """Build the demo world, register `documents` incoming documents up to now, process them.
+
+    With `outgoing` (always, from the command) the members also get certificates from a
+    test CA, and draft, sign and deliver outgoing documents over the last weeks
+    (eoffice.demo.outgoing); tests about the incoming history alone leave it out, as it
+    costs several seconds of key generation and PDF signing.
+    """
     started = time.perf_counter()
     now = to_local(now_utc())
     assert now is not None
     people_rng, plan_rng, docs_rng = (Random(RANDOM_SEED + i) for i in range(3))
     moments = arrival_moments(plan_rng, documents, now)
+    first_day = moments[0].date() if moments else now.date()
+    if outgoing:
+        first_day = min(first_day, outgoing_demo.history_start(now.date()))
     setup_moment = datetime.combine(
-        (moments[0] if moments else now).date() - timedelta(days=7),
+        first_day - timedelta(days=7),
         datetime.min.time().replace(hour=7, minute=30),
         tzinfo=local_tz(),
     )
+    summary = None
     try:
         set_clock(lambda: setup_moment)
         with shared_password_hash(password):
             members, senders = _build_world(people_rng, password)
         db.session.commit()
+        timeline = None
+        if outgoing:
+            outgoing_demo.prepare_members(members)
+            outgoing_demo.install_certificates(members, password)
+            full = documents >= outgoing_demo.FULL_FROM
+            timeline = outgoing_demo.plan_history(Random(RANDOM_SEED + 4), members, now, full=full)
         planner = Planner(docs_rng, members, senders, _document_types(), today=now.date())
         plan = [
             Arrival(m, r) for m, r in zip(moments, planner.receivers(len(moments)), strict=True)
         ]
         cancel_at = set(plan_rng.sample(range(len(plan)), len(plan) // 150))
         registered: list[lifecycle.Registered] = []
-        with no_email():
-            _register_all(planner, plan, cancel_at, registered, now)
+        with no_email(), outgoing_demo.inline_publishing():
+            _register_all(planner, plan, cancel_at, registered, now, timeline)
+            if timeline is not None:
+                timeline.run_all()
             lifecycle.walk(Random(RANDOM_SEED + 3), registered, now)
         _read_old_news(now)
+        if outgoing:
+            summary = outgoing_demo.summary()
     finally:
         set_clock(None)
-    result = SeedResult(password, members, len(senders), len(plan))
+    result = SeedResult(password, members, len(senders), len(plan), outgoing=summary)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -144,8 +168,14 @@ def _register_all(
     cancel_at: set[int],
     registered: list[lifecycle.Registered],
     now: datetime,
+    timeline: outgoing_demo.Timeline | None,
 ) -> None:
+    """Register the arrivals in time order; the outgoing steps dated before each arrival
+    run first, so copies delivered inside the deployment take their arrival numbers in
+    time order with the rest of the recipient's book."""
     for index, arrival in enumerate(plan):
+        if timeline is not None:
+            timeline.run_until(arrival.moment)
         doc = _register(planner, arrival, index)
         registered.append(lifecycle.Registered(doc.id, arrival.moment, arrival.member))
         if index in cancel_at:
@@ -313,6 +343,7 @@ def _build_world(rng: Random, password: str) -> tuple[list[Member], dict[str, li
         spec = data.ward_sender(ward)
         org = _create_directory_entry(spec)
         senders[f"ward:{ward}"] = [Sender(spec, org.id, _officials(rng, spec))]
+    _set_superior(district, senders["ubnd"][0].org_id)
     senders["pgd"] = [Sender(data.PGD, district.org_id, district.signers)]
     senders["school"] = [
         Sender(data.school_sender(m.spec), m.org_id, m.signers) for m in members[1:]
@@ -327,20 +358,7 @@ def _create_member(
     units: tuple[data.UnitSpec, ...],
     password: str,
 ) -> Member:
-    org = save_organisation(
-        OrganisationData(
-            name=spec.name,
-            kind=spec.kind,
-            short_name=spec.short_name,
-            agency_code=spec.agency_code,
-            parent_id=parent_id,
-            address=spec.address,
-            email=f"vanthu@{spec.domain}",
-            phone=spec.phone,
-            ward=spec.ward,
-            is_member=True,
-        )
-    )
+    org = save_organisation(_member_data(spec, parent_id))
     member = Member(spec=spec, org_id=org.id, kind=spec.kind)
     for unit_spec in units:
         unit = create_unit(org.id, unit_spec.name, unit_spec.short_name)
@@ -360,6 +378,29 @@ def _create_member(
         )
         member.add_user(user, person.role)
     return member
+
+
+def _member_data(spec: data.MemberSpec, parent_id: int | None) -> OrganisationData:
+    return OrganisationData(
+        name=spec.name,
+        kind=spec.kind,
+        short_name=spec.short_name,
+        agency_code=spec.agency_code,
+        parent_id=parent_id,
+        address=spec.address,
+        email=f"vanthu@{spec.domain}",
+        phone=spec.phone,
+        ward=spec.ward,
+        is_member=True,
+    )
+
+
+def _set_superior(district: Member, superior_id: int) -> None:
+    """The district office under the district People's Committee (a directory entry):
+    its documents and printed registers head with "ỦY BAN NHÂN DÂN QUẬN 3" above the
+    office's name, as the real ones do."""
+    org = db.session.get(Organisation, district.org_id)
+    save_organisation(_member_data(district.spec, superior_id), org=org)
 
 
 def _create_directory_entry(spec: data.SenderSpec) -> Organisation:

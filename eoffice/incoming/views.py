@@ -22,7 +22,6 @@ from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, ServiceError, ValidationFailed
 from eoffice.core.timeutil import format_date, now_utc, to_local
 from eoffice.incoming import processing, services
-from eoffice.incoming.signatures import signature_cards
 from eoffice.incoming.access import can_register, can_see_register, get_visible
 from eoffice.incoming.attachments import Upload, file_store, get_attachment
 from eoffice.incoming.forms import CancelForm, IncomingForm, RegisterFilterForm
@@ -34,6 +33,7 @@ from eoffice.incoming.queries import (
     register_rows,
     sender_suggestions,
 )
+from eoffice.incoming.signatures import signature_cards
 from eoffice.outgoing.delivery import inbox as outgoing_inbox
 from eoffice.web.forms import show_refusal
 from eoffice.web.http import attachment_response

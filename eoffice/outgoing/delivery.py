@@ -129,6 +129,28 @@ def get_for_recipient(user: User, delivery_id: int) -> Delivery:
     return delivery
 
 
+def signed_copy(user: User, delivery_id: int) -> tuple[bytes, str]:
+    """The signed PDF of a document sent to the user's office, to read before registering.
+
+    The recipient's clerks and leaders may read it while it waits (and afterwards: it
+    is then also the registered document's attachment).
+    """
+    from eoffice.incoming.attachments import file_store
+
+    delivery = get_for_recipient(user, delivery_id)
+    if not user.has_role(Role.CLERK, Role.LEADER):
+        raise Forbidden("Chỉ văn thư hoặc lãnh đạo mới xem văn bản chờ vào sổ.")
+    doc = delivery.outgoing
+    if doc.signed_file is None or delivery.status == DeliveryStatus.RECALLED:
+        raise NotFound("Văn bản chưa có bản ký số hoặc đã bị thu hồi.")
+    return file_store().read(doc.signed_file.sha256), signed_name(doc)
+
+
+def signed_name(doc: OutgoingDocument) -> str:
+    """ "05-KH-GDĐT.pdf": the symbol, with the slash a file name cannot hold."""
+    return f"{(doc.symbol or str(doc.id)).replace('/', '-')}.pdf"
+
+
 def register_delivery(actor: User, delivery_id: int, *, book_code: str = "general"):
     """Vào sổ a delivered document: an incoming document with the signed PDF and files.
 
@@ -150,7 +172,7 @@ def register_delivery(actor: User, delivery_id: int, *, book_code: str = "genera
     if doc.signed_file is None:
         raise Conflict("Văn bản đang được ký số, vui lòng thử lại sau ít phút.")
     store = file_store()
-    uploads = [Upload(f"{doc.symbol.replace('/', '-')}.pdf", store.read(doc.signed_file.sha256))]
+    uploads = [Upload(signed_name(doc), store.read(doc.signed_file.sha256))]
     uploads += [Upload(a.original_name, store.read(a.stored_file.sha256)) for a in doc.attachments]
     data = IncomingInput(
         sender_name=doc.organisation.name,

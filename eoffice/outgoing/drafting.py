@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from eoffice.catalog.models import ConfidentialityLevel, DocumentType, UrgencyLevel
 from eoffice.core import audit
-from eoffice.core.errors import Forbidden, ValidationFailed
+from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.core.text import clean, clean_multiline, vn_fold
 from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload, store_blobs, stored_file_for, validate_uploads
@@ -35,6 +35,14 @@ SUBJECT = "outgoing"
 SIGNER_ROLES = (Role.LEADER, Role.DEPUTY)
 MAX_RECIPIENTS = 500  # a directive to every school of a district fits
 MAX_BODY = 200_000  # characters of sanitised HTML
+# Free-text fields and their column sizes (models.OutgoingDocument).
+TEXT_LIMITS = (
+    ("addressees", 2000, "Kính gửi"),
+    ("symbol_unit", 20, "Viết tắt đơn vị trong ký hiệu"),
+    ("circulation", 60, "Phạm vi lưu hành"),
+    ("capacity_title", 100, "Chức danh sau thẩm quyền ký"),
+    ("signer_title", 100, "Chức danh người ký"),
+)
 
 
 @dataclass
@@ -122,6 +130,10 @@ def _check_fields(actor: User, data: DraftInput) -> dict[str, Any]:
     values["addressees"] = clean_multiline(data.addressees) or None
     values["symbol_unit"] = clean(data.symbol_unit) or None
     values["circulation"] = clean(data.circulation).upper() or None
+    for name, limit, label in TEXT_LIMITS:
+        value = values.get(name) if name in values else getattr(data, name)
+        if value and len(value) > limit:
+            errors[name] = f"«{label}» tối đa {limit} ký tự."
     if data.copies is not None and not 0 < data.copies <= 10_000:
         errors["copies"] = "Số lượng bản phải từ 1 đến 10.000."
     values["copies"] = data.copies
@@ -371,7 +383,7 @@ def load_own_draft(actor: User, doc_id: int) -> OutgoingDocument:
     if doc.drafter_id != actor.id:
         raise Forbidden("Chỉ người soạn thảo mới được sửa dự thảo.")
     if doc.state != outgoing_flow.DRAFT:
-        raise Forbidden(
+        raise Conflict(
             f"Văn bản đang ở trạng thái «{doc.state_label}», chỉ sửa được khi là dự thảo."
         )
     return doc

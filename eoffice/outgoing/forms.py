@@ -213,7 +213,7 @@ class DraftForm(Form):
     )
     body_text = TextAreaField("Nội dung văn bản", validators=[Length(max=100_000)])
     replace_body = BooleanField("Thay nội dung hiện có bằng nội dung nhập dưới đây")
-    addressees = TextAreaField("Kính gửi", validators=[Optional(), Length(max=3000)])
+    addressees = TextAreaField("Kính gửi", validators=[Optional(), Length(max=2000)])
     symbol_unit = StringField(
         "Ký hiệu đơn vị hoặc lĩnh vực (công văn)", validators=[Optional(), Length(max=20)]
     )

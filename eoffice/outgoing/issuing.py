@@ -22,13 +22,13 @@ from sqlalchemy import select
 
 from eoffice.catalog.numbering import get_or_create_book, take_next_number
 from eoffice.core.aftercommit import after_commit, run_pending
-from eoffice.core.errors import ValidationFailed
+from eoffice.core.errors import Conflict, ValidationFailed
 from eoffice.core.models import StoredFile
-from eoffice.core.text import clean_multiline
+from eoffice.core.text import clean_multiline, vn_fold
 from eoffice.core.timeutil import local_tz, now_utc, to_local
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
-from eoffice.orgs.models import Organisation, User
+from eoffice.orgs.models import Organisation, Role, User
 from eoffice.outgoing import news, symbols
 from eoffice.outgoing.involvement import delegation_for, get_visible
 from eoffice.outgoing.layout import (
@@ -86,6 +86,7 @@ def sign(actor: User, doc_id: int, note: str | None = None) -> OutgoingDocument:
     doc.register_book_id = book.id
     doc.number = take_next_number(book.id)
     doc.symbol = symbols.full_symbol(doc.number, suffix)
+    doc.search_text = f"{doc.search_text} {vn_fold(doc.symbol)}".strip()  # found by its number
     doc.document_date = today
     doc.issued_at = now
     doc.place_name = doc.organisation.place_name or DEFAULT_PLACE
@@ -167,6 +168,27 @@ def _enqueue_publish(doc_id: int) -> None:
         enqueue(PUBLISH_TASK, doc_id, queue="high")
     except Exception:  # Redis down: the document page offers "publish again"
         log.exception("could not enqueue publishing of outgoing %s", doc_id)
+
+
+def can_republish(actor: User, doc: OutgoingDocument) -> bool:
+    """Issued, not yet published (the job failed or was never queued), and a clerk or leader."""
+    return (
+        doc.state == outgoing_flow.ISSUED
+        and doc.signed_file_id is None
+        and actor.org_id == doc.org_id
+        and actor.has_role(Role.CLERK, Role.LEADER)
+    )
+
+
+def republish(actor: User, doc_id: int) -> OutgoingDocument:
+    """Phát hành lại: queue the publishing job again (it finishes what is missing, once)."""
+    doc = get_visible(actor, doc_id)
+    if not can_republish(actor, doc):
+        raise Conflict("Văn bản không ở tình trạng cần phát hành lại.")
+    record(actor, doc, "republish_requested", None)
+    db.session.commit()
+    _enqueue_publish(doc.id)
+    return doc
 
 
 # The PDF ------------------------------------------------------------------------------

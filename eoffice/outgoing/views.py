@@ -9,7 +9,6 @@ service would refuse; the service still checks every POST.
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -22,7 +21,7 @@ from sqlalchemy import select
 
 from eoffice.catalog.models import DocumentType
 from eoffice.core.audit import history
-from eoffice.core.errors import Forbidden, NotFound, ValidationFailed
+from eoffice.core.errors import Conflict, NotFound, ValidationFailed
 from eoffice.core.timeutil import format_date
 from eoffice.extensions import db
 from eoffice.incoming import access as incoming_access
@@ -43,6 +42,7 @@ from eoffice.outgoing.models import (
     OutgoingReview,
     OutgoingVersion,
 )
+from eoffice.outgoing.register_queries import can_print_register
 from eoffice.outgoing.richtext import sanitize_body
 from eoffice.web.forms import Form, show_refusal
 from eoffice.web.http import attachment_response, int_arg
@@ -51,7 +51,6 @@ from workflows import outgoing as outgoing_flow
 from workflows import roles as wf_roles
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
-log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 TABS = ("drafts", "waiting", "issued")
@@ -190,6 +189,7 @@ def index():
         counts=counts,
         include_closed=include_closed,
         current_stage=current_stage,
+        can_print_register=can_print_register(current_user),
         args={"tab": tab, **({"closed": "1"} if include_closed else {})},
     )
 
@@ -274,11 +274,9 @@ def new():
 def edit(doc_id: int):
     doc = get_visible(current_user, doc_id)
     try:
-        drafting.load_own_draft(current_user, doc.id)
-    except Forbidden as exc:
-        if doc.drafter_id != current_user.id:
-            raise
-        flash(exc.message, "warning")  # the drafter's own draft has moved on: say why
+        drafting.load_own_draft(current_user, doc.id)  # someone else's draft: 403
+    except Conflict as exc:  # the drafter's own draft has moved on: say why, on it
+        flash(exc.message, "warning")
         return redirect(url_for("outgoing.detail", doc_id=doc.id))
     if request.method == "GET":
         data = drafting.draft_input_from(doc)
@@ -365,6 +363,7 @@ def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = No
         steps=steps,
         open_step=failed[0] if failed else None,
         can_edit=doc.drafter_id == current_user.id and doc.state == outgoing_flow.DRAFT,
+        can_republish=issuing.can_republish,
         rounds=_rounds(doc),
         current=stage,
         holds_current=stage is not None and holds_stage(current_user, doc, stage),
@@ -515,14 +514,15 @@ def inbox():
 @bp.get("/inbox/<int:delivery_id>/document.pdf")
 def inbox_document(delivery_id: int):
     """The signed PDF as it arrived, to read before registering or refusing it."""
-    _inbox_reader()
-    found = delivery.get_for_recipient(current_user, delivery_id)
-    signed = found.outgoing.signed_file
-    if signed is None:
-        abort(404)
-    return attachment_response(
-        file_store().open(signed.sha256), _file_name(found.outgoing), PDF, inline=True
-    )
+    data, name = delivery.signed_copy(current_user, delivery_id)
+    return attachment_response(io.BytesIO(data), name, PDF, inline=True)
+
+
+@bp.post("/<int:doc_id>/republish")
+def republish(doc_id: int):
+    issuing.republish(current_user, doc_id)
+    flash("Đã yêu cầu tạo lại bản ký số và gửi văn bản; tải lại trang sau ít phút.", "success")
+    return redirect(url_for("outgoing.detail", doc_id=doc_id))
 
 
 @bp.post("/inbox/<int:delivery_id>/register")

@@ -209,6 +209,11 @@ def test_draft_review_sign_download_deliver_and_register(office, api_of):
     assert arrived["sender"]["name"] == district.org.name
     assert arrived["attachment_count"] == 1
     assert api_of(school.staff).get(f"{PREFIX}/inbox").json["items"] == []  # a clerk's list
+    copy_url = f"{PREFIX}/inbox/{arrived['id']}/signed.pdf"
+    read_first = school_clerk.get(copy_url)  # read before deciding
+    assert read_first.status_code == 200 and read_first.data.startswith(b"%PDF")
+    assert api_of(school.staff).get(copy_url).status_code == 403
+    assert api_of(world.school_b.clerk).get(copy_url).status_code == 404
 
     registered = school_clerk.post(arrived["register_url"])
     assert registered.status_code == 201, registered.json
@@ -412,7 +417,7 @@ def test_wrong_state_wrong_role_and_someone_elses_draft(world, api_of):
     assert step(staff, doc.id, "submit").status_code == 200
     assert step(staff, doc.id, "submit").status_code == 409
     locked = staff.call("PUT", url(doc.id), json=plan_body(world, world.school_a))
-    assert locked.status_code == 403  # the drafting service: only a draft can be edited
+    assert locked.status_code == 409  # the drafting service: only a draft can be edited
     no_reason = step(clerk, doc.id, "send_back")
     assert no_reason.status_code == 422 and set(no_reason.json["error"]["fields"]) == {"reason"}
     back = step(clerk, doc.id, "send_back", reason="Sửa phần Nơi nhận.")

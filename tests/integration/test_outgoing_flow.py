@@ -11,7 +11,7 @@ from sqlalchemy import select
 from eoffice.catalog.models import RegisterBook
 from eoffice.core import timeutil
 from eoffice.core.audit import history
-from eoffice.core.errors import Forbidden, ValidationFailed
+from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.extensions import db
 from eoffice.incoming import processing
 from eoffice.incoming.models import IncomingDocument
@@ -306,3 +306,23 @@ def test_each_step_tells_the_next_person(office):
     delivery.reject_delivery(world.school_a.clerk, arrived.id, "Gửi nhầm trường, xin kiểm tra.")
     [refused] = told(district.staff, NotificationKind.DELIVERY_REJECTED)
     assert refused == f"{world.school_a.org.name} từ chối tiếp nhận văn bản 01/KH-GDĐT"
+
+
+def test_a_publication_that_never_ran_can_be_requested_again(office, app):
+    world, _ = office
+    doc = _issue(world, world.school_a)
+    runner().connection.flushall()  # the queued job is lost (Redis restarted, say)
+    assert issuing.can_republish(world.district.clerk, doc)
+    with pytest.raises(Conflict):
+        issuing.republish(world.district.staff, doc.id)
+    client = app.test_client()
+    factories.login(client, world.district.clerk)
+    page = client.get(f"/outgoing/{doc.id}").get_data(as_text=True)
+    assert "Tạo lại bản ký số và gửi" in page
+    assert client.post(f"/outgoing/{doc.id}/republish").status_code == 302
+    runner().work_burst()
+    doc = _reload(OutgoingDocument, doc.id)
+    assert doc.signed_file is not None and len(doc.deliveries) == 1
+    assert not issuing.can_republish(world.district.clerk, doc)
+    with pytest.raises(Conflict):  # nothing left to do: never signed twice
+        issuing.republish(world.district.clerk, doc.id)

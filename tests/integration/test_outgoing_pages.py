@@ -463,6 +463,9 @@ def test_who_sees_which_outgoing_document(app, world):
     review.submit(district.staff, doc.id)
     moved_on = owner.get(f"/outgoing/{doc.id}/edit")
     assert moved_on.status_code == 302
+    assert moved_on.headers["Location"].endswith(f"/outgoing/{doc.id}")
+    late = _post_draft(owner, f"/outgoing/{doc.id}/edit", _draft_form(world))
+    assert late.status_code == 302
     assert "chỉ sửa được khi là dự thảo" in _text(owner.get(moved_on.headers["Location"]))
     assert _count(OutgoingVersion) == 1
 

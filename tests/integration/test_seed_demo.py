@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from eoffice.catalog.models import RegisterBook
 from eoffice.core import timeutil
+from eoffice.core.audit import history
 from eoffice.core.models import AuditEvent
 from eoffice.core.security import verify_password
 from eoffice.core.timeutil import now_utc, to_local
 from eoffice.demo import DEFAULT_PASSWORD
+from eoffice.demo.outgoing import CA_NAME, plan_day
 from eoffice.demo.seed import UNREAD_DAYS, seed_demo
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
-from eoffice.incoming.models import IncomingAttachment, IncomingDocument
+from eoffice.incoming.models import IncomingAttachment, IncomingDocument, SignatureCheck
 from eoffice.notifications.models import Notification
 from eoffice.orgs.models import Organisation, OrgKind, Role, User
 from eoffice.orgs.services import create_user
+from eoffice.outgoing.layout import date_phrase
+from eoffice.outgoing.models import Delivery, OutgoingDocument
+from eoffice.outgoing.queries import awaiting_me
+from eoffice.signing.models import Certificate, TrustAnchor
+from eoffice.signing.pdfsign import validate_pdf
 from tests import factories
+from tests.pdftext import pdf_text
 
 AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 SCHOOL_KINDS = {OrgKind.KINDERGARTEN, OrgKind.PRIMARY, OrgKind.LOWER_SECONDARY}
@@ -30,6 +38,13 @@ SCHOOL_KINDS = {OrgKind.KINDERGARTEN, OrgKind.PRIMARY, OrgKind.LOWER_SECONDARY}
 
 @pytest.fixture
 def demo(app):
+    """The incoming history alone: the tests about it need no certificates or PDFs."""
+    return seed_demo(documents=40, outgoing=False)
+
+
+@pytest.fixture
+def demo_with_outgoing(app):
+    """What `flask seed-demo` builds: the same, plus the test CA and the outgoing mail."""
     return seed_demo(documents=40)
 
 
@@ -124,7 +139,11 @@ def test_a_january_seed_opens_the_new_year_books_at_number_one(app):
     # 09:00 on 20 January 2027 in Ho Chi Minh City: five months back reach into 2026.
     timeutil.set_clock(lambda: datetime(2027, 1, 20, 2, 0, tzinfo=UTC))
     seed_demo(documents=40)
-    books = db.session.scalars(select(RegisterBook).where(RegisterBook.code == "general")).all()
+    books = db.session.scalars(
+        select(RegisterBook).where(
+            RegisterBook.code == "general", RegisterBook.direction == "incoming"
+        )
+    ).all()
     assert {book.year for book in books} == {2026, 2027}
     for book in books:
         docs = db.session.scalars(
@@ -134,6 +153,19 @@ def test_a_january_seed_opens_the_new_year_books_at_number_one(app):
         ).all()
         assert [d.arrival_number for d in docs] == list(range(1, len(docs) + 1))
         assert {to_local(d.arrived_at).year for d in docs} == {book.year}
+    # The district's plan of September 2026 opened its outgoing book of 2026; the letters
+    # of January take their numbers in the 2027 book, again from 01.
+    issued = db.session.scalars(
+        select(OutgoingDocument)
+        .where(OutgoingDocument.org_id == _district().id, OutgoingDocument.number.is_not(None))
+        .order_by(OutgoingDocument.issued_at)
+    ).all()
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for doc in issued:
+        by_year[doc.document_date.year].append(doc.number)
+    assert issued[0].document_date == date(2026, 9, 25) and issued[0].symbol == "01/KH-GDĐT"
+    assert by_year[2026] == list(range(1, len(by_year[2026]) + 1))
+    assert by_year[2027] == list(range(1, len(by_year[2027]) + 1)) and by_year[2027]
 
 
 def test_documents_are_realistic_and_went_through_the_service(demo):
@@ -236,6 +268,195 @@ def test_only_the_last_days_news_is_unread(demo):
     assert all(n.read_at >= n.created_at for n in rows if n.read_at is not None)
 
 
+# --- Outgoing documents ---------------------------------------------------------------
+
+
+def _user(email: str) -> User:
+    return db.session.scalars(select(User).where(User.email == email)).one()
+
+
+def _signed_pdf(doc: OutgoingDocument) -> bytes:
+    assert doc.signed_file is not None, doc.symbol
+    return file_store().read(doc.signed_file.sha256)
+
+
+def test_the_district_plan_is_issued_signed_and_laid_out_like_the_official_one(
+    demo_with_outgoing,
+):
+    district = _district()
+    head = _user("truongphong@pgdq3.hcm.edu.vn")
+    plan = db.session.scalars(
+        select(OutgoingDocument).where(
+            OutgoingDocument.org_id == district.id,
+            OutgoingDocument.subject.startswith(
+                "Hướng dẫn thực hiện nhiệm vụ công nghệ thông tin năm học"
+            ),
+        )
+    ).one()
+    assert plan.state == "issued" and plan.document_type.name == "Kế hoạch"
+    assert re.fullmatch(r"\d{2,}/KH-GDĐT", plan.symbol)
+    assert (plan.signer_id, plan.capacity, plan.signer_title) == (head.id, "", "TRƯỞNG PHÒNG")
+    assert plan.drafter.title == "Chuyên viên"
+    assert plan.drafter.unit.name == "Tổ Công nghệ thông tin"
+    # Sent back once by the clerk for its "Nơi nhận" list, then approved and signed.
+    assert [e.action for e in history("outgoing", plan.id)] == [
+        "drafted",
+        "submitted",
+        "sent_back",
+        "draft_updated",
+        "submitted",
+        "approved",
+        "signed",
+    ]
+    start = (
+        plan.document_date.year if plan.document_date.month >= 7 else plan.document_date.year - 1
+    )
+    assert plan.subject.endswith(f"năm học {start} - {start + 1}")
+    assert plan.document_date < date(start, 10, 4)  # before the first report it asks for
+
+    signed = _signed_pdf(plan)
+    text = pdf_text(signed)
+    for line in (
+        "ỦY BAN NHÂN DÂN QUẬN 3",
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        f"Số: {plan.symbol}",
+        f"Quận 3, {date_phrase(plan.document_date)}",
+        "KẾ HOẠCH",
+        plan.subject,
+        f"- Trước 04/10/{start}: gửi kế hoạch",
+        f"- Trước 04/01/{start + 1}: gửi báo cáo sơ kết",
+        f"- Trước 06/06/{start + 1}: gửi báo cáo tổng kết",
+        "- Sở GDĐT (TTTT-CTGD);",
+        "- Tổ chuyên môn Phòng GDĐT;",
+        "- Lưu: VT, CNTT.",
+        "TRƯỞNG PHÒNG",
+        head.full_name,
+    ):
+        assert line in text, line
+    headings = ["Căn cứ", "I. NHIỆM VỤ TRỌNG TÂM", "II. NHIỆM VỤ CỤ THỂ"]
+    headings += ["III. TỔ CHỨC THỰC HIỆN", "./.", "Nơi nhận:"]
+    positions = [text.index(heading) for heading in headings]
+    assert positions == sorted(positions)
+    schools = db.session.scalars(
+        select(Organisation).where(Organisation.parent_id == district.id)
+    ).all()
+    for school in schools:  # the long "Nơi nhận" list: every school, one line each
+        assert f"- {school.name};" in text, school.name
+    assert text.count("\f") >= 3  # several pages, numbered from the second
+    assert pdf_text(signed, 2).strip().startswith("2")
+
+    [anchor] = db.session.scalars(select(TrustAnchor)).all()
+    assert anchor.name == CA_NAME
+    reports = validate_pdf(signed, [anchor.pem.encode()])
+    assert [(r.verdict, r.signer_cn) for r in reports] == [
+        ("valid", head.full_name),
+        ("valid", district.name),
+    ]
+    assert {d.recipient_org_id for d in plan.deliveries} == {school.id for school in schools}
+    assert {d.status for d in plan.deliveries} <= {"03", "04", "05", "06"}
+
+    # Signed with the demo certificates every signer and every member has.
+    members = db.session.scalars(select(Organisation).where(Organisation.is_member)).all()
+    certificates = db.session.scalars(select(Certificate).where(Certificate.is_active)).all()
+    personal = {c.user_id for c in certificates if c.owner_kind == "user"}
+    organisations = {c.org_id for c in certificates if c.owner_kind == "organisation"}
+    signers = [
+        u for u in db.session.scalars(select(User)).unique() if u.has_role(Role.LEADER, Role.DEPUTY)
+    ]
+    assert personal == {u.id for u in signers}
+    assert organisations == {org.id for org in members}
+    assert all(c.issuer_cn == CA_NAME and c.image_file is not None for c in certificates)
+    assert all(c.uploaded_by.has_role(Role.ADMIN) for c in certificates)
+    assert {org.place_name for org in members} == {"Quận 3"}
+
+
+def test_outgoing_mail_of_the_last_weeks_shows_every_delivery_status(demo_with_outgoing, app):
+    district = _district()
+    docs = db.session.scalars(select(OutgoingDocument)).all()
+    issued = sorted((d for d in docs if d.state == "issued"), key=lambda d: d.issued_at)
+    assert 4 <= len(issued) <= 15
+    statuses = {d.status for doc in issued for d in doc.deliveries}
+    assert {"01", "03", "04", "05", "06"} <= statuses
+    assert issued[-1].issued_at <= now_utc()
+    assert issued[-1].issued_at - issued[0].issued_at > timedelta(days=14)
+    by_book: dict[int, list[OutgoingDocument]] = defaultdict(list)
+    for doc in issued:
+        by_book[doc.register_book_id].append(doc)
+        assert doc.signed_file is not None and doc.place_name == "Quận 3"
+    for book_docs in by_book.values():  # numbered in the order they were signed
+        assert [d.number for d in book_docs] == list(range(1, len(book_docs) + 1))
+
+    # A deputy signs "KT. TRƯỞNG PHÒNG / PHÓ TRƯỞNG PHÒNG".
+    by_deputy = next(d for d in issued if d.org_id == district.id and d.capacity == "KT")
+    assert by_deputy.signer.has_role(Role.DEPUTY)
+    text = pdf_text(_signed_pdf(by_deputy))
+    assert "KT. TRƯỞNG PHÒNG" in text and "PHÓ TRƯỞNG PHÒNG" in text
+    assert by_deputy.signer.full_name in text
+
+    # A school answers the district's công văn with a BÁO CÁO signed by its principal:
+    # issuing it completed the school's copy; the district registered and assigned it.
+    report = next(d for d in issued if d.document_type.name == "Báo cáo" and d.reply_to_id)
+    assert report.signer.has_role(Role.LEADER) and report.signer_title == "HIỆU TRƯỞNG"
+    answered = db.session.get(IncomingDocument, report.reply_to_id)
+    assert answered.org_id == report.org_id and answered.state == "completed"
+    assert answered.reply_reference == report.symbol
+    [to_district] = report.deliveries
+    assert to_district.recipient_org_id == district.id and to_district.status == "04"
+    assert any(d.recipient_org_id == district.id and d.status == "01" for d in _deliveries())
+
+    # Copies are registered as internal documents, their signatures valid at intake, and
+    # take their arrival numbers in time order with the rest of each book.
+    copies = [d for d in _deliveries() if d.incoming_document_id is not None]
+    assert len(copies) >= 10
+    for sent in copies:
+        copy = db.session.get(IncomingDocument, sent.incoming_document_id)
+        assert (copy.source, copy.symbol) == ("internal", sent.outgoing.symbol)
+        assert copy.registered_at >= sent.outgoing.issued_at
+    check = db.session.scalars(select(SignatureCheck)).first()
+    assert [r["verdict"] for r in check.results] == ["valid", "valid"]
+    by_book_in: dict[int, list[IncomingDocument]] = defaultdict(list)
+    for doc in db.session.scalars(select(IncomingDocument)):
+        by_book_in[doc.register_book_id].append(doc)
+    for book_docs in by_book_in.values():
+        book_docs.sort(key=lambda d: d.arrival_number)
+        assert [d.arrival_number for d in book_docs] == list(range(1, len(book_docs) + 1))
+        assert [d.arrived_at for d in book_docs] == sorted(d.arrived_at for d in book_docs)
+
+    # Work on its way: drafts, and something waiting for each reviewing role.
+    assert {"draft", "in_review"} <= {d.state for d in docs}
+    for email in (
+        "vanthu@pgdq3.hcm.edu.vn",
+        "truongphong@pgdq3.hcm.edu.vn",
+        "photruongphong1@pgdq3.hcm.edu.vn",
+    ):
+        assert awaiting_me(_user(email)), email
+    schools_waiting = [
+        u for u in db.session.scalars(select(User)).unique() if u.org_id != district.id
+    ]
+    waiting_roles = {r for u in schools_waiting if awaiting_me(u) for r in u.roles}
+    assert {Role.CLERK, Role.LEADER} <= waiting_roles
+    assert app.config.get("OUTGOING_PUBLISH_ASYNC", True) is True  # restored after the seed
+
+
+def _deliveries() -> list[Delivery]:
+    return db.session.scalars(select(Delivery)).all()
+
+
+@pytest.mark.parametrize(
+    ("today", "signed"),
+    [
+        (date(2026, 11, 29), date(2026, 9, 25)),  # late in the term: the late-September plan
+        (date(2027, 1, 20), date(2026, 9, 25)),  # the same school year, across the new year
+        (date(2026, 9, 10), date(2026, 8, 13)),  # early: four working weeks back
+    ],
+)
+def test_the_plan_day_precedes_the_deadlines_it_sets(today, signed):
+    assert plan_day(today) == signed
+    assert signed.weekday() < 5
+
+
 def test_cli_seeds_an_empty_database_once(app):
     runner = app.test_cli_runner()
     args = ["seed-demo", "--if-empty", "--documents", "12", "--password", "Mat-khau-demo-7"]
@@ -244,8 +465,13 @@ def test_cli_seeds_an_empty_database_once(app):
     assert "vanthu@pgdq3.hcm.edu.vn" in first.output
     assert "hieutruong@thcsbachdang.hcm.edu.vn" in first.output
     assert "Mat-khau-demo-7" in first.output
+    assert "Văn bản đi: 5 văn bản đã ký số và ban hành" in first.output
+    assert f"«{CA_NAME}» đã được đăng ký là chứng thư gốc tin cậy" in first.output
     counts = _counts()
-    assert counts["incoming_documents"] == 12
+    copies = db.session.scalar(
+        select(func.count(Delivery.id)).where(Delivery.incoming_document_id.is_not(None))
+    )
+    assert counts["incoming_documents"] == 12 + copies  # and the delivered copies registered
     second = runner.invoke(args=args)
     assert second.exit_code == 0, second.output
     assert "bỏ qua" in second.output
