@@ -486,3 +486,18 @@ def reply_input(actor: User, incoming_id: int) -> DraftInput:
         reply_to_id=incoming.id,
         completes_reply=True,
     )
+
+
+def replacement_input(actor: User, doc_id: int) -> DraftInput:
+    """A new draft replacing an issued document (NĐ 30 Đ18: a content error is corrected
+    by a replacement of equivalent form): the old one's fields, linked to it."""
+    from eoffice.outgoing.involvement import get_visible
+
+    old = get_visible(actor, doc_id)
+    if old.number is None:
+        raise Conflict("Chỉ soạn văn bản thay thế cho văn bản đã ban hành.")
+    data = draft_input_from(old)
+    data.replaces_id = old.id
+    data.reply_to_id = None
+    data.completes_reply = False
+    return data

@@ -244,6 +244,7 @@ class DraftForm(Form):
     )
     files = MultipleFileField("Tệp đính kèm (PDF, DOCX, XLSX, JPG, PNG; có thể chọn nhiều tệp)")
     reply_to_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    replaces_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     completes_reply = BooleanField("Hoàn thành phân công khi ban hành văn bản trả lời")
     note = TextAreaField("Ghi chú cho phiên bản này", validators=[Optional(), Length(max=500)])
 
@@ -308,6 +309,7 @@ class DraftForm(Form):
             "agency_codes": "\n".join(r.agency_code or "" for r in by_kind[RecipientKind.EXTERNAL]),
             "text_recipients": "\n".join(r.name for r in by_kind[RecipientKind.TEXT]),
             "reply_to_id": data.reply_to_id,
+            "replaces_id": data.replaces_id,
             "completes_reply": data.completes_reply,
         }
 
@@ -357,6 +359,7 @@ class DraftForm(Form):
             recipients=self.recipients(addressed or set()),
             reply_to_id=self.reply_to_id.data,
             completes_reply=bool(self.completes_reply.data and self.reply_to_id.data),
+            replaces_id=self.replaces_id.data,
         )
 
 

@@ -32,7 +32,7 @@ from eoffice.incoming.views import FILES_LOST, uploads
 from eoffice.orgs.models import Role, User
 from eoffice.outgoing import delivery, drafting, issuing, queries, recall, review, symbols
 from eoffice.outgoing import forms as outgoing_forms
-from eoffice.outgoing.docx_io import VersionView, compare_versions
+from eoffice.outgoing.docx_io import VersionView, body_blocks, compare_versions
 from eoffice.outgoing.forms import DraftForm, addressed_keys, apply_refusal, editable_text
 from eoffice.outgoing.involvement import current_stage, get_visible, holds_stage
 from eoffice.outgoing.layout import render_outgoing_pdf
@@ -233,12 +233,22 @@ def _render_form(form: DraftForm, *, doc: OutgoingDocument | None = None, status
         doc=doc,
         rich_body=Markup(sanitize_body(doc.body_html)) if rich_body and doc else None,
         reply_to=_visible_incoming(form.reply_to_id.data),
+        replaced=_visible_outgoing(form.replaces_id.data),
         org_short=current_user.organisation.short_name or "",
         unit_short=unit.short_name if unit and unit.short_name else "",
         symbol_pattern=pattern,
         symbol_problem=pattern_problem,
         max_upload=current_app.config["MAX_UPLOAD_BYTES"],
     ), status
+
+
+def _visible_outgoing(doc_id: int | None) -> OutgoingDocument | None:
+    if not doc_id:
+        return None
+    try:
+        return get_visible(current_user, doc_id)
+    except NotFound:
+        return None
 
 
 def _warn_files_lost(form: DraftForm) -> None:
@@ -250,6 +260,15 @@ def _warn_files_lost(form: DraftForm) -> None:
 def new():
     if request.method == "GET":
         reply_id = int_arg("reply_to", 0, min=1)
+        replaced_id = int_arg("replaces", 0, min=1)
+        if replaced_id:  # the old text, as paragraphs to correct
+            prefill = drafting.replacement_input(current_user, replaced_id)
+            text = editable_text(prefill.body_html)
+            if text is None:
+                text = "\n\n".join(body_blocks(prefill.body_html))
+            return _render_form(
+                DraftForm(current_user, data=DraftForm.data_from(prefill, plain_body=text))
+            )
         if not reply_id:
             return _render_form(DraftForm(current_user))
         prefill = drafting.reply_input(current_user, reply_id)  # 404 if not visible

@@ -326,3 +326,16 @@ def test_a_publication_that_never_ran_can_be_requested_again(office, app):
     assert not issuing.can_republish(world.district.clerk, doc)
     with pytest.raises(Conflict):  # nothing left to do: never signed twice
         issuing.republish(world.district.clerk, doc.id)
+
+
+def test_the_series_starts_again_at_01_on_the_first_of_january(office):
+    world, _ = office
+    new_years_eve = datetime(2026, 12, 31, 9, 0, tzinfo=UTC)  # 16:00 office time
+    timeutil.set_clock(lambda: new_years_eve)
+    last = _issue(world, world.school_a)
+    # 17:30 UTC on 31/12 is already 00:30 on 1 January in Hồ Chí Minh City.
+    timeutil.set_clock(lambda: datetime(2026, 12, 31, 17, 30, tzinfo=UTC))
+    first = _issue(world, world.school_a)
+    assert (last.symbol, last.document_date.isoformat()) == ("01/KH-GDĐT", "2026-12-31")
+    assert (first.symbol, first.document_date.isoformat()) == ("01/KH-GDĐT", "2027-01-01")
+    assert last.register_book.year == 2026 and first.register_book.year == 2027

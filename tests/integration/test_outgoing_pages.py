@@ -497,3 +497,37 @@ def test_a_typed_body_comes_back_as_typed(typed):
 )
 def test_a_formatted_body_is_not_offered_as_plain_text(html):
     assert editable_text(html) is None
+
+
+def test_a_replacement_is_drafted_from_the_issued_document_and_links_to_it(app, office):
+    world, _ = office
+    district = world.district
+    old = drafting.create_draft(district.staff, factories.outgoing_plan(world, world.school_a))
+    review.submit(district.staff, old.id)
+    review.approve(district.clerk, old.id)
+    issuing.sign(district.leader, old.id)
+    client = app.test_client()
+    factories.login(client, district.staff)
+    detail = lxml.html.fromstring(client.get(f"/outgoing/{old.id}").data)
+    [link] = detail.xpath("//a[@id='replace-link']/@href")
+    page = client.get(link)
+    form = lxml.html.fromstring(page.data)
+    assert form.xpath("//div[@id='replaces']//a")[0].text_content().strip() == "01/KH-GDĐT"
+    values = {
+        field.name: field.value
+        for field in form.xpath("//form[@id='outgoing-form']//*[@name]")
+        if field.tag != "select" and field.get("type") not in ("file", "checkbox")
+    }
+    assert "Triển khai đồng bộ các phần mềm quản lý." in values["body_text"]
+    values["subject"] = "Kế hoạch ứng dụng CNTT năm học 2026 - 2027 (thay thế)"
+    values["document_type_id"] = str(old.document_type_id)
+    values["signer_id"] = str(district.leader.id)
+    values["member_org_ids"] = str(world.school_a.org.id)
+    values["urgency_code"] = "normal"
+    values["confidentiality_code"] = "normal"
+    saved = client.post("/outgoing/new", data=values)
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    new = db.session.scalars(
+        select(OutgoingDocument).where(OutgoingDocument.replaces_id == old.id)
+    ).one()
+    assert new.state == "draft" and new.subject.endswith("(thay thế)")
