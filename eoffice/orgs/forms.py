@@ -6,24 +6,17 @@ every value and answer in Vietnamese, shown on the field.
 
 from __future__ import annotations
 
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from eoffice.orgs.models import ORG_KIND_LABELS, ROLE_LABELS, Organisation, Unit
 from eoffice.orgs.services import OrganisationData
+from eoffice.web.fields import CheckboxesField
 from eoffice.web.forms import Form, optional_int
 
 
 def _max(n: int) -> Length:
     return Length(max=n, message=f"Tối đa {n} ký tự.")
-
-
-class CheckboxesField(SelectMultipleField):
-    """A multiple choice shown as check boxes (roles)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class OrganisationForm(Form):

@@ -173,7 +173,7 @@ def register_delivery(actor: User, delivery_id: int, *, book_code: str = "genera
         raise Conflict("Văn bản đang được ký số, vui lòng thử lại sau ít phút.")
     store = file_store()
     uploads = [Upload(signed_name(doc), store.read(doc.signed_file.sha256))]
-    uploads += [Upload(a.original_name, store.read(a.stored_file.sha256)) for a in doc.attachments]
+    uploads += [Upload(a.original_name, store.read(a.sent_file.sha256)) for a in doc.attachments]
     data = IncomingInput(
         sender_name=doc.organisation.name,
         sender_org_id=doc.org_id,

@@ -344,9 +344,16 @@ def _attach(
 
 
 def create_draft(
-    actor: User, data: DraftInput, uploads: list[Upload] | None = None
+    actor: User,
+    data: DraftInput,
+    uploads: list[Upload] | None = None,
+    appendices: list[Upload] | None = None,
 ) -> OutgoingDocument:
-    """Soạn thảo văn bản đi: the first version of a new draft."""
+    """Soạn thảo văn bản đi: the first version of a new draft.
+
+    `appendices` are phụ lục in files of their own; like attachments they are sent with
+    the document, and flagged so the page and the register say what they are.
+    """
     try:
         values = _check_fields(actor, data)
         doc = OutgoingDocument(
@@ -360,6 +367,7 @@ def create_draft(
         db.session.add(doc)
         db.session.flush()
         files = _attach(actor, doc, uploads, appendix=False)
+        files += _attach(actor, doc, appendices, appendix=True)
         _add_version(actor, doc, source="form", note=None)
         audit.record(
             actor_id=actor.id,
@@ -395,6 +403,7 @@ def update_draft(
     data: DraftInput,
     uploads: list[Upload] | None = None,
     *,
+    appendices: list[Upload] | None = None,
     note: str | None = None,
     source: str = "form",
     docx_file_id: int | None = None,
@@ -406,6 +415,7 @@ def update_draft(
         _apply(doc, values)
         doc.version += 1
         files = _attach(actor, doc, uploads, appendix=False)
+        files += _attach(actor, doc, appendices, appendix=True)
         _add_version(actor, doc, source=source, note=note, docx_file_id=docx_file_id)
         changes: dict[str, Any] = {"version": doc.version}
         if files:

@@ -31,6 +31,7 @@ from eoffice.orgs.models import Organisation, OrgKind, Role, User, UserRole
 from eoffice.outgoing.drafting import DraftInput, RecipientInput, signature_defaults
 from eoffice.outgoing.models import CAPACITY_LABELS, Capacity, OutgoingDocument, RecipientKind
 from eoffice.outgoing.richtext import plain_to_html
+from eoffice.web.fields import CheckboxesField
 from eoffice.web.forms import Form, optional_int, show_refusal
 
 RETIRED = " (đã ngừng sử dụng)"
@@ -48,6 +49,12 @@ MEMBER_GROUPS = (
     (OrgKind.LOWER_SECONDARY, "Trung học cơ sở"),
 )
 OTHER_GROUP = "Đơn vị khác"
+# Whole groups a drafter can tick at once (every school of a level of the deployment).
+GROUP_CHOICES = (
+    (OrgKind.KINDERGARTEN, "Trường mầm non"),
+    (OrgKind.PRIMARY, "Trường tiểu học"),
+    (OrgKind.LOWER_SECONDARY, "Trường trung học cơ sở"),
+)
 
 # Service field names that have no field of their own on the draft form.
 RECIPIENT_FIELDS = ("member_org_ids", "agency_codes", "text_recipients")
@@ -190,6 +197,24 @@ def member_choices(org_id: int) -> dict[str, list[tuple[int, str]]]:
     return {label: items for label, items in groups.items() if items}
 
 
+def group_members(org_id: int, kinds: list[str]) -> list[int]:
+    """The active member organisations of the ticked kinds, other than the drafter's."""
+    if not kinds:
+        return []
+    return list(
+        db.session.scalars(
+            select(Organisation.id)
+            .where(
+                Organisation.is_member.is_(True),
+                Organisation.is_active.is_(True),
+                Organisation.kind.in_(kinds),
+                Organisation.id != org_id,
+            )
+            .order_by(Organisation.name_folded, Organisation.id)
+        )
+    )
+
+
 # The draft ----------------------------------------------------------------------------
 
 
@@ -230,6 +255,11 @@ class DraftForm(Form):
         "Số lượng bản",
         validators=[Optional(), NumberRange(1, 10_000, "Số lượng bản phải từ 1 đến 10.000.")],
     )
+    member_groups = CheckboxesField(
+        "Gửi cả nhóm",
+        choices=[(kind.value, f"Tất cả {label.lower()}") for kind, label in GROUP_CHOICES],
+        validators=[Optional()],
+    )
     member_org_ids = SelectMultipleField(
         "Đơn vị trong hệ thống",
         coerce=int,
@@ -243,6 +273,7 @@ class DraftForm(Form):
         "Nơi nhận khác (chỉ ghi vào mục «Nơi nhận»)", validators=[Optional(), Length(max=10_000)]
     )
     files = MultipleFileField("Tệp đính kèm (PDF, DOCX, XLSX, JPG, PNG; có thể chọn nhiều tệp)")
+    appendix_files = MultipleFileField("Phụ lục là tệp riêng (nếu có)")
     reply_to_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     replaces_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     completes_reply = BooleanField("Hoàn thành phân công khi ban hành văn bản trả lời")
@@ -257,6 +288,7 @@ class DraftForm(Form):
         self.urgency_code.choices = _level_choices(UrgencyLevel)
         self.confidentiality_code.choices = _level_choices(ConfidentialityLevel)
         self.member_org_ids.choices = member_choices(user.org_id)
+        self._user_org_id = user.org_id
         if current is None:
             del self.note  # a new draft's first version needs no note
 
@@ -319,10 +351,9 @@ class DraftForm(Form):
         `addressed` keeps the "Kính gửi" mark of recipients that had it before (a reply
         is addressed to its sender); the form itself edits the "Kính gửi" lines instead.
         """
-        items = [
-            RecipientInput(RecipientKind.MEMBER, org_id=org_id)
-            for org_id in self.member_org_ids.data or []
-        ]
+        chosen = list(self.member_org_ids.data or [])
+        chosen += group_members(self._user_org_id, self.member_groups.data or [])
+        items = [RecipientInput(RecipientKind.MEMBER, org_id=org_id) for org_id in chosen]
         items += [
             RecipientInput(RecipientKind.EXTERNAL, agency_code=code.upper())
             for code in _lines(self.agency_codes.data)

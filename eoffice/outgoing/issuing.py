@@ -14,6 +14,7 @@ Two moments, on purpose:
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import datetime
 
@@ -298,12 +299,46 @@ def publish(doc_id: int) -> bool:
         store = file_store()
         doc.pdf_file = _stored(store, rendered.pdf)
         doc.signed_file = _stored(store, signed)
+        _sign_attachments(doc, org_key.identity, moment, location)
         db.session.flush()
     news.after_delivery(doc, delivery.deliver(doc))
     db.session.commit()
     run_pending()
     log.info("outgoing %s published as %s", doc.id, doc.symbol)
     return True
+
+
+def _sign_attachments(doc: OutgoingDocument, identity, moment: datetime, location: str) -> None:
+    """Each PDF sent as its own file gets the organisation's signature, top right of its
+    first page, without an image, showing the document's number and the signing time
+    (NĐ 30 Phụ lục I II.8.b). Other kinds of file travel as they are."""
+    from pypdf import PdfReader
+
+    from eoffice.signing.pdfsign import PdfUnreadable, format_signing_time, sign_pdf
+
+    store = file_store()
+    for attachment in doc.attachments:
+        if attachment.signed_file_id is not None or attachment.stored_file.kind != "pdf":
+            continue
+        original = store.read(attachment.stored_file.sha256)
+        try:
+            box = PdfReader(io.BytesIO(original)).pages[0].mediabox
+            right, top = float(box.right), float(box.top)
+            signed = sign_pdf(
+                original,
+                identity,
+                field_name="ChuKyCoQuanTepDinhKem",
+                page_index=0,
+                box=(right - 200, top - 52, right - 14, top - 14),
+                text_lines=[f"Số: {doc.symbol}", format_signing_time(moment)],
+                reason=f"Tệp kèm theo văn bản {doc.symbol}",
+                location=location,
+                signing_time=moment,
+            )
+        except (PdfUnreadable, ValueError, IndexError, OSError) as exc:
+            log.warning("attachment %s of outgoing %s not signed: %s", attachment.id, doc.id, exc)
+            continue
+        attachment.signed_file = _stored(store, signed)
 
 
 def _stored(store, data: bytes) -> StoredFile:

@@ -235,11 +235,20 @@ class OutgoingAttachment(db.Model):
     original_name: Mapped[str] = mapped_column(String(255))
     is_appendix: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
+    # A PDF sent as its own file carries the organisation's signature too (NĐ 30 Phụ lục I
+    # II.8.b): this is that signed copy, made when the document is published.
+    signed_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     document: Mapped[OutgoingDocument] = relationship(back_populates="attachments")
-    stored_file: Mapped[StoredFile] = relationship(lazy="joined")
+    stored_file: Mapped[StoredFile] = relationship(lazy="joined", foreign_keys=[stored_file_id])
+    signed_file: Mapped[StoredFile | None] = relationship(foreign_keys=[signed_file_id])
+
+    @property
+    def sent_file(self) -> StoredFile:
+        """What recipients receive: the signed copy when there is one."""
+        return self.signed_file or self.stored_file
 
 
 class ApprovalStage(db.Model):

@@ -252,6 +252,8 @@ def _visible_outgoing(doc_id: int | None) -> OutgoingDocument | None:
 
 
 def _warn_files_lost(form: DraftForm) -> None:
+    if request.files.getlist("appendix_files") and not form.appendix_files.errors:
+        form.appendix_files.errors = [FILES_LOST]
     if request.files.getlist("files") and not form.files.errors:
         form.files.errors = [FILES_LOST]
 
@@ -280,7 +282,9 @@ def new():
         _warn_files_lost(form)
         return _render_form(form, status=422)
     try:
-        doc = drafting.create_draft(current_user, form.to_input(), uploads())
+        doc = drafting.create_draft(
+            current_user, form.to_input(), uploads(), appendices=uploads("appendix_files")
+        )
     except ValidationFailed as exc:
         apply_refusal(form, exc)
         _warn_files_lost(form)
@@ -310,7 +314,13 @@ def edit(doc_id: int):
     data.replaces_id = doc.replaces_id  # not on the form: a replacement stays one
     try:
         doc = drafting.update_draft(
-            current_user, doc.id, data, uploads(), note=form.note.data, source="form"
+            current_user,
+            doc.id,
+            data,
+            uploads(),
+            appendices=uploads("appendix_files"),
+            note=form.note.data,
+            source="form",
         )
     except ValidationFailed as exc:
         apply_refusal(form, exc)
@@ -463,7 +473,7 @@ def download(doc_id: int, attachment_id: int):
     attachment = next((a for a in doc.attachments if a.id == attachment_id), None)
     if attachment is None:
         abort(404)
-    stored = attachment.stored_file
+    stored = attachment.sent_file  # once published, the copy the organisation signed
     inline = request.args.get("inline") == "1" and stored.kind in INLINE_KINDS
     return attachment_response(
         file_store().open(stored.sha256), attachment.original_name, stored.mime_type, inline=inline

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from wtforms import Field
-from wtforms.widgets import TextInput
+from wtforms import Field, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from eoffice.core.limits import MAX_YEAR, MIN_YEAR, MSG_YEAR_RANGE
 
@@ -124,3 +124,10 @@ class VnDateTimeField(_VnTextDateBase):
 
     def _parse(self, text: str) -> datetime:
         return parse_vn_datetime(text)
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as check boxes (roles, groups of recipients)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

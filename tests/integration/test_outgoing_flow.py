@@ -339,3 +339,38 @@ def test_the_series_starts_again_at_01_on_the_first_of_january(office):
     assert (last.symbol, last.document_date.isoformat()) == ("01/KH-GDĐT", "2026-12-31")
     assert (first.symbol, first.document_date.isoformat()) == ("01/KH-GDĐT", "2027-01-01")
     assert last.register_book.year == 2026 and first.register_book.year == 2027
+
+
+def test_a_pdf_sent_as_its_own_file_carries_the_organisations_signature(office, test_ca):
+    from eoffice.incoming.attachments import Upload, file_store
+    from eoffice.incoming.signatures import signature_cards
+
+    world, _ = office
+    district = world.district
+    appendix = factories.pdf_bytes("Phụ lục: danh sách các trường")
+    doc = drafting.create_draft(
+        district.staff,
+        factories.outgoing_plan(world, world.school_a),
+        [Upload("Bảng số liệu.docx", factories.docx_bytes())],
+        appendices=[Upload("Phụ lục I.pdf", appendix)],
+    )
+    review.submit(district.staff, doc.id)
+    review.approve(district.clerk, doc.id)
+    issuing.sign(district.leader, doc.id)
+    runner().work_burst()
+
+    doc = _reload(OutgoingDocument, doc.id)
+    by_name = {a.original_name: a for a in doc.attachments}
+    assert by_name["Bảng số liệu.docx"].signed_file is None  # only PDFs are signed
+    signed = by_name["Phụ lục I.pdf"]
+    assert signed.is_appendix and signed.signed_file is not None
+    [report] = validate_pdf(file_store().read(signed.signed_file.sha256), [test_ca.certificate_pem])
+    assert (report.verdict, report.signer_cn) == ("valid", district.org.name)
+    assert "Số: 01/KH-GDĐT" in pdf_text(file_store().read(signed.signed_file.sha256))
+
+    [arrived] = delivery.inbox(world.school_a.clerk)
+    incoming = delivery.register_delivery(world.school_a.clerk, arrived.id)
+    cards = signature_cards(incoming)
+    received = {a.original_name: cards.get(a.id) for a in incoming.attachments}
+    assert [r["verdict"] for r in received["Phụ lục I.pdf"]] == ["valid"]
+    assert [r["verdict"] for r in received["01-KH-GDĐT.pdf"]] == ["valid", "valid"]

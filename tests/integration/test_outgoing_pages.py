@@ -531,3 +531,21 @@ def test_a_replacement_is_drafted_from_the_issued_document_and_links_to_it(app, 
         select(OutgoingDocument).where(OutgoingDocument.replaces_id == old.id)
     ).one()
     assert new.state == "draft" and new.subject.endswith("(thay thế)")
+
+
+def test_a_whole_level_of_schools_is_chosen_with_one_tick(app, world):
+    another_primary = factories.make_school(
+        "Trường Tiểu học Hòa Bình", "primary", "THHB", "004.01.31.H29", "thhoabinh.hcm.edu.vn"
+    )
+    db.session.commit()
+    client = _web(app, world.district.staff)
+    data = _draft_form(
+        world, member_org_ids=[str(world.school_b.org.id)], member_groups=["primary"]
+    )
+    assert _post_draft(client, "/outgoing/new", data).status_code == 302
+    doc = db.session.scalars(select(OutgoingDocument)).one()
+    assert {r.org_id for r in doc.recipients if r.kind == "member"} == {
+        world.school_a.org.id,  # a primary school
+        another_primary.org.id,  # a primary school
+        world.school_b.org.id,  # chosen one by one
+    }
