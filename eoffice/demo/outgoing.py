@@ -44,13 +44,12 @@ from eoffice.outgoing.drafting import DraftInput, RecipientInput
 from eoffice.outgoing.layout import date_phrase
 from eoffice.outgoing.models import Delivery, OutgoingDocument, RecipientKind
 from eoffice.signing import services as signing
-from eoffice.signing.certificates import TestCA, issue_identity, make_test_ca
+from eoffice.signing.certificates import issue_identity, make_test_ca
 from eoffice.signing.models import Certificate
 from eoffice.signing.stamps import seal_png, signature_png
 from workflows import outgoing as outgoing_flow
 
 CA_NAME = "CA thử nghiệm eoffice — không dùng cho văn bản thật"
-PLACE_NAME = "Quận 3"
 # From this many incoming documents on, the whole story is told (about ten issued
 # documents); a smaller demo (the tests seed 40) keeps the five that show every status.
 FULL_FROM = 100
@@ -62,35 +61,15 @@ KH_MONTH_DAY = (9, 25)  # the plan goes out in late September, after the Sở's 
 SO_NUMBER = 3412  # the Sở's (invented) guidance the plan cites
 
 
-# --- Members: place names, the district's superior, certificates -----------------------
+# --- Certificates -------------------------------------------------------------------------
 
 
-def prepare_members(members: list[Member]) -> None:
-    """Every member prints "Quận 3, ngày …" (ô 4).
-
-    Set on the row: no service or admin form writes `place_name` yet (reported).
-    """
-    for member in members:
-        org = db.session.get(Organisation, member.org_id)
-        assert org is not None
-        org.place_name = PLACE_NAME
-    db.session.commit()
-
-
-@dataclass
-class Certificates:
-    ca: TestCA
-    count: int
-
-
-def install_certificates(members: list[Member], password: str) -> Certificates:
+def install_certificates(members: list[Member], password: str) -> None:
     """The test CA, trusted; a certificate (password: the demo password) with a signature
     image for every leader and deputy, and one with a seal for every member organisation,
     each uploaded by that organisation's admin."""
     ca = make_test_ca(CA_NAME)
-    district_admin = _admin(members[0])
-    signing.register_trust_anchor(CA_NAME, ca.certificate_pem, actor=district_admin)
-    count = 0
+    signing.register_trust_anchor(CA_NAME, ca.certificate_pem, actor=_admin(members[0]))
     for member in members:
         org = db.session.get(Organisation, member.org_id)
         assert org is not None
@@ -106,11 +85,8 @@ def install_certificates(members: list[Member], password: str) -> Certificates:
                 person.full_name, width=SIGNATURE_SIZE[0], height=SIGNATURE_SIZE[1]
             )
             signing.upload_certificate(admin, person, p12, password, image)
-            count += 1
         p12 = issue_identity(ca, org.name, organisation=org.name, password=password.encode())
         signing.upload_certificate(admin, org, p12, password, seal_png(org.name, size=SEAL_SIZE))
-        count += 1
-    return Certificates(ca=ca, count=count)
 
 
 def _admin(member: Member) -> User:
@@ -542,8 +518,6 @@ class Story:
         district = self.district
         sign_day = self.days_ago(15)
         recipients = self.of_kind(OrgKind.PRIMARY, OrgKind.LOWER_SECONDARY)
-        if not self.full:
-            recipients = self.of_kind(OrgKind.LOWER_SECONDARY)
         due = _add_working_days(sign_day, 7)
         paper = Paper(district.org_id, deadline=due)
         build = self.draft_input(
@@ -565,10 +539,12 @@ class Story:
             signer=self.head(district),
             sign_at=self.moment(sign_day, 9, 40),
         )
-        statuses = ("05", "06", "04", "reply", "05", "03", "04")
-        for n, school in enumerate(recipients):
-            status = statuses[n % len(statuses)]
-            if school.spec.short_name == "THCSBĐ":
+        # Primary schools first, then lower secondary; a small demo registers fewer copies.
+        statuses = ("05", "06", "04", "05", "reply", "03", "04")
+        if not self.full:
+            statuses = ("01", "01", "01", "01", "reply", "06", "04")
+        for school, status in zip(recipients, statuses, strict=True):
+            if school.spec.short_name == "THCSBĐ":  # its report answers this letter
                 status = "reply"
             self.receive(
                 paper,
@@ -620,8 +596,6 @@ class Story:
         district = self.district
         sign_day = self.days_ago(7)
         recipients = self.of_kind(OrgKind.PRIMARY, OrgKind.LOWER_SECONDARY)
-        if not self.full:
-            recipients = self.of_kind(OrgKind.LOWER_SECONDARY)
         due = _add_working_days(sign_day, 8)
         deputy = self.person(district, "photruongphong1")
         context = _context(
@@ -648,7 +622,9 @@ class Story:
             sign_at=self.moment(sign_day, 15, 10),
         )
         statuses = ("03", "04", "01", "04", "01", "03", "04")
-        for school, status in zip(recipients, statuses, strict=False):
+        if not self.full:
+            statuses = ("01", "03", "01", "01", "04", "01", "01")
+        for school, status in zip(recipients, statuses, strict=True):
             self.receive(paper, signed, school, status)
 
     def recent_report(self) -> None:

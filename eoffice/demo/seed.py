@@ -6,6 +6,9 @@ numbering and audit trail as real use. Documents are registered one by one, in o
 arrival, each at its historical moment (timeutil.set_clock): arrival numbers grow with
 time exactly as if a clerk had registered them on those days. Then lifecycle.walk takes
 them through the processing steps, so every role finds work waiting for them.
+eoffice.demo.outgoing adds a test CA, certificates and a few weeks of outgoing
+documents, drafted, signed and delivered between the members, their steps interleaved
+with the arrivals in time order.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from eoffice.orgs.services import OrganisationData, create_unit, create_user, sa
 
 RANDOM_SEED = 2026  # fixed: the same command builds the same demo (relative to today)
 UNREAD_DAYS = 3  # notifications older than this are marked read at the end of the seed
+PLACE_NAME = "Quận 3"  # địa danh on the members' documents: "Quận 3, ngày … tháng … năm …"
 
 
 @dataclass
@@ -137,7 +141,6 @@ def seed_demo(
         db.session.commit()
         timeline = None
         if outgoing:
-            outgoing_demo.prepare_members(members)
             outgoing_demo.install_certificates(members, password)
             full = documents >= outgoing_demo.FULL_FROM
             timeline = outgoing_demo.plan_history(Random(RANDOM_SEED + 4), members, now, full=full)
@@ -392,6 +395,7 @@ def _member_data(spec: data.MemberSpec, parent_id: int | None) -> OrganisationDa
         phone=spec.phone,
         ward=spec.ward,
         is_member=True,
+        place_name=PLACE_NAME,
     )
 
 

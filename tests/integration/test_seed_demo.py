@@ -414,8 +414,12 @@ def test_outgoing_mail_of_the_last_weeks_shows_every_delivery_status(demo_with_o
         copy = db.session.get(IncomingDocument, sent.incoming_document_id)
         assert (copy.source, copy.symbol) == ("internal", sent.outgoing.symbol)
         assert copy.registered_at >= sent.outgoing.issued_at
-    check = db.session.scalars(select(SignatureCheck)).first()
-    assert [r["verdict"] for r in check.results] == ["valid", "valid"]
+        check = db.session.scalars(
+            select(SignatureCheck).where(
+                SignatureCheck.stored_file_id == copy.attachments[0].stored_file_id
+            )
+        ).one()
+        assert [r["verdict"] for r in check.results] == ["valid", "valid"]
     by_book_in: dict[int, list[IncomingDocument]] = defaultdict(list)
     for doc in db.session.scalars(select(IncomingDocument)):
         by_book_in[doc.register_book_id].append(doc)
