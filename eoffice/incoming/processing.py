@@ -33,7 +33,7 @@ from eoffice.incoming.involvement import (
     party_label,
     resolve,
 )
-from eoffice.incoming.models import Assignment, IncomingDocument
+from eoffice.incoming.models import Assignment, IncomingDocument, Source
 from eoffice.incoming.results import attach_results
 from eoffice.notifications import hooks as notifications
 from eoffice.orgs.models import Role, User
@@ -230,8 +230,8 @@ def _record(
         changes=details,
         note=note[:1000] if note else None,
     )
-    if event is not None and event.changes_state:  # a sender in the deployment is told
-        delivery.report(doc.id, event.to_state, actor, note)
+    if event is not None and event.changes_state and doc.source == Source.INTERNAL:
+        delivery.report(doc.id, event.to_state, actor, note)  # the sending office is told
 
 
 def _transaction(step: Callable[P, IncomingDocument]) -> Callable[P, IncomingDocument]:

@@ -184,6 +184,7 @@ def register_delivery(actor: User, delivery_id: int, *, book_code: str = "genera
         subject=doc.subject,
         signer_name=doc.signer.full_name if doc.signer else None,
         signer_position=(doc.signer_title or "").capitalize() or None,
+        page_count=doc.page_count,
         urgency_code=doc.urgency_code,
         confidentiality_code=doc.confidentiality_code,
         source=Source.INTERNAL,

@@ -299,6 +299,7 @@ def publish(doc_id: int) -> bool:
         store = file_store()
         doc.pdf_file = _stored(store, rendered.pdf)
         doc.signed_file = _stored(store, signed)
+        doc.page_count = rendered.page_count
         _sign_attachments(doc, org_key.identity, moment, location)
         db.session.flush()
     news.after_delivery(doc, delivery.deliver(doc))

@@ -125,6 +125,7 @@ class OutgoingDocument(db.Model):
     document_date: Mapped[date | None]  # ngày ban hành, office date
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     place_name: Mapped[str | None] = mapped_column(String(100))  # địa danh, as printed
+    page_count: Mapped[int | None]  # of the signed PDF, for the recipients' registers
     pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     signed_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     # Links: a replacement points at what it replaces; a reply at the incoming document.

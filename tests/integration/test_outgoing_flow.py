@@ -110,6 +110,7 @@ def test_three_schools_receive_register_and_report_back(office):
     [waiting] = delivery.inbox(school.clerk)
     assert delivery.inbox(world.school_b.staff) == []  # not a clerk's
     incoming = delivery.register_delivery(school.clerk, waiting.id)
+    assert incoming.page_count == _reload(OutgoingDocument, doc.id).page_count >= 1
     assert (incoming.source, incoming.symbol, incoming.sender_org_id) == (
         "internal",
         "01/KH-GDĐT",
