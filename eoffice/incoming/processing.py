@@ -9,17 +9,15 @@ audit trail and committed as one transaction.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, ParamSpec
+from typing import Any
 
 from eoffice.core import audit
-from eoffice.core.aftercommit import run_pending
 from eoffice.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
+from eoffice.core.steps import refusal_error, transaction
 from eoffice.core.text import clean, clean_multiline
 from eoffice.core.timeutil import format_date, local_today
-from eoffice.extensions import db
 from eoffice.incoming.access import get_visible
 from eoffice.incoming.attachments import Upload
 from eoffice.incoming.involvement import (
@@ -42,7 +40,6 @@ from workflows import assignment as assignment_flow
 from workflows import incoming as incoming_flow
 from workflows.engine import (
     Event,
-    Refusal,
     Transition,
     TransitionRefused,
     Workflow,
@@ -70,7 +67,6 @@ __all__ = [
     "start",
 ]
 
-P = ParamSpec("P")
 SUBJECT = "incoming"
 REPLY_REFERENCE_MAX = 100  # IncomingDocument.reply_reference
 _LEAD, _COORDINATOR, _INFORMED = (
@@ -81,14 +77,6 @@ _LEAD, _COORDINATOR, _INFORMED = (
 
 
 # Asking the engine --------------------------------------------------------------------
-
-
-def _refusal(exc: TransitionRefused) -> ServiceError:
-    if exc.reason in (Refusal.ROLE, Refusal.GUARD):
-        return Forbidden(exc.message)
-    if exc.reason in (Refusal.MISSING_INPUT, Refusal.INVALID_INPUT):
-        return ValidationFailed(exc.message, field_errors=dict(exc.field_errors))
-    return Conflict(exc.message)
 
 
 def _fire(
@@ -102,7 +90,7 @@ def _fire(
     try:
         return fire(workflow, state, name, roles, inputs, context)
     except TransitionRefused as exc:
-        raise _refusal(exc) from exc
+        raise refusal_error(exc) from exc
 
 
 def _fire_document(actor: User, doc: IncomingDocument, name: str, **inputs: Any) -> Event:
@@ -234,24 +222,7 @@ def _record(
         delivery.report(doc.id, event.to_state, actor, note)  # the sending office is told
 
 
-def _transaction(step: Callable[P, IncomingDocument]) -> Callable[P, IncomingDocument]:
-    """Commit the whole step, or roll it all back: a refusal midway leaves nothing behind.
-
-    What the step queued with `after_commit` (the notifications) runs after the commit.
-    """
-
-    @functools.wraps(step)
-    def run(*args: P.args, **kwargs: P.kwargs) -> IncomingDocument:
-        try:
-            doc = step(*args, **kwargs)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        run_pending()  # the step's notifications, now that it is durable
-        return doc
-
-    return run
+_transaction = transaction  # parts, discussion and this module decorate their steps
 
 
 def _load(actor: User, doc_id: int) -> IncomingDocument:

@@ -25,6 +25,7 @@ from eoffice.catalog.numbering import get_or_create_book, take_next_number
 from eoffice.core.aftercommit import after_commit, run_pending
 from eoffice.core.errors import Conflict, ValidationFailed
 from eoffice.core.models import StoredFile
+from eoffice.core.steps import transaction
 from eoffice.core.text import clean_multiline, vn_fold
 from eoffice.core.timeutil import local_tz, now_utc, to_local
 from eoffice.extensions import db
@@ -41,7 +42,7 @@ from eoffice.outgoing.layout import (
     render_outgoing_pdf,
 )
 from eoffice.outgoing.models import Capacity, OutgoingDocument
-from eoffice.outgoing.review import _decide, fire_step, record, transaction
+from eoffice.outgoing.review import _decide, fire_step, record
 from workflows import outgoing as outgoing_flow
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ document that names the one it replaces (`replaces_id`).
 from __future__ import annotations
 
 from eoffice.core.audit import record as audit_record
+from eoffice.core.steps import transaction
 from eoffice.core.text import clean_multiline
 from eoffice.extensions import db
 from eoffice.incoming.models import IncomingDocument
@@ -18,7 +19,7 @@ from eoffice.orgs.models import User
 from eoffice.outgoing.delivery import recall_deliveries
 from eoffice.outgoing.involvement import get_visible
 from eoffice.outgoing.models import OutgoingDocument
-from eoffice.outgoing.review import fire_step, record, transaction
+from eoffice.outgoing.review import fire_step, record
 from workflows import incoming as incoming_flow
 from workflows import outgoing as outgoing_flow
 from workflows.engine import TransitionRefused, fire

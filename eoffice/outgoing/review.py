@@ -8,15 +8,13 @@ Every step asks `workflows.engine.fire()` first and is one transaction.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec
+from typing import Any
 
 from sqlalchemy import select
 
 from eoffice.core import audit
-from eoffice.core.aftercommit import run_pending
-from eoffice.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
+from eoffice.core.errors import Conflict
+from eoffice.core.steps import refusal_error, transaction
 from eoffice.core.text import clean_multiline
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
@@ -32,9 +30,8 @@ from eoffice.outgoing.involvement import (
 )
 from eoffice.outgoing.models import ApprovalStage, OutgoingDocument, OutgoingReview
 from workflows import outgoing as outgoing_flow
-from workflows.engine import Event, Refusal, Transition, TransitionRefused, available, fire
+from workflows.engine import Event, Transition, TransitionRefused, available, fire
 
-P = ParamSpec("P")
 SUBJECT = "outgoing"
 
 # The chain when an organisation has configured none (NĐ 30 Đ12): the head of the
@@ -43,14 +40,6 @@ DEFAULT_CHAIN = (
     ("unit_head", None, "Trưởng đơn vị soạn thảo kiểm tra nội dung"),
     ("role", Role.CLERK, "Văn thư kiểm tra thể thức"),
 )
-
-
-def _refusal(exc: TransitionRefused) -> ServiceError:
-    if exc.reason in (Refusal.ROLE, Refusal.GUARD):
-        return Forbidden(exc.message)
-    if exc.reason in (Refusal.MISSING_INPUT, Refusal.INVALID_INPUT):
-        return ValidationFailed(exc.message, field_errors=dict(exc.field_errors))
-    return Conflict(exc.message)
 
 
 def fire_step(actor: User, doc: OutgoingDocument, name: str, **inputs: Any) -> Event:
@@ -64,7 +53,7 @@ def fire_step(actor: User, doc: OutgoingDocument, name: str, **inputs: Any) -> E
             document_context(doc),
         )
     except TransitionRefused as exc:
-        raise _refusal(exc) from exc
+        raise refusal_error(exc) from exc
 
 
 def available_steps(actor: User, doc: OutgoingDocument) -> tuple[Transition, ...]:
@@ -95,23 +84,6 @@ def record(
         changes=details,
         note=note[:1000] if note else None,
     )
-
-
-def transaction(step: Callable[P, OutgoingDocument]) -> Callable[P, OutgoingDocument]:
-    """Commit the whole step or nothing; queued notifications run after the commit."""
-
-    @functools.wraps(step)
-    def run(*args: P.args, **kwargs: P.kwargs) -> OutgoingDocument:
-        try:
-            doc = step(*args, **kwargs)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        run_pending()
-        return doc
-
-    return run
 
 
 # The chain ----------------------------------------------------------------------------
