@@ -76,3 +76,46 @@ def register_cli(app: Flask) -> None:
         from eoffice.demo.seed import seed_demo_cli
 
         seed_demo_cli(if_empty=if_empty, documents=documents, password=password)
+
+    def hub_db_option(command):
+        return click.option(
+            "--db",
+            "db_path",
+            default=None,
+            help="Tệp cơ sở dữ liệu của trục (mặc định: instance/exchange-hub.db).",
+        )(command)
+
+    def _hub_store(db_path: str | None):
+        import os
+
+        from eoffice.exchange.hubstore import HubStore
+
+        path = db_path or os.path.join(app.instance_path, "exchange-hub.db")
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        return HubStore(path)
+
+    @app.cli.command("exchange-hub")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=8700, show_default=True, type=click.IntRange(1, 65535))
+    @hub_db_option
+    def exchange_hub(host: str, port: int, db_path: str | None) -> None:
+        """Run the reference exchange hub (its own HTTP service and database)."""
+        from werkzeug.serving import run_simple
+
+        from eoffice.exchange.hub import create_hub
+
+        hub = create_hub(_hub_store(db_path))
+        click.echo(f"Trục liên thông thử nghiệm đang chạy tại http://{host}:{port}")
+        run_simple(host, port, hub, threaded=True, use_reloader=False)
+
+    @app.cli.command("exchange-hub-agency")
+    @click.argument("code")
+    @click.argument("name")
+    @click.option("--secret", prompt=True, hide_input=True, help="Khóa bí mật của cơ quan.")
+    @hub_db_option
+    def exchange_hub_agency(code: str, name: str, secret: str, db_path: str | None) -> None:
+        """Register (or re-key) an agency on the reference hub."""
+        if len(secret) < 16:
+            raise click.ClickException("Khóa bí mật cần ít nhất 16 ký tự.")
+        _hub_store(db_path).add_agency(code, name, secret)
+        click.echo(f"Đã đăng ký {code} ({name}) trên trục thử nghiệm.")
