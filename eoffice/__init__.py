@@ -194,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
     from eoffice.api.views import bp as api_bp
     from eoffice.auth.views import bp as auth_bp
     from eoffice.catalog.views import bp as catalog_bp
+    from eoffice.exchange.views import bp as exchange_admin_bp
     from eoffice.incoming.views import bp as incoming_bp
     from eoffice.orgs.views import bp as orgs_bp
     from eoffice.outgoing.admin_views import bp as outgoing_admin_bp
@@ -212,6 +213,7 @@ def _register_blueprints(app: Flask) -> None:
         outgoing_bp,
         outgoing_register_bp,
         outgoing_admin_bp,
+        exchange_admin_bp,
         signing_bp,
         reports_bp,
         api_bp,

@@ -24,6 +24,7 @@ ADMIN_MENU = [
     ("outgoing_admin.delegations", "Ủy quyền ký"),
     ("signing.certificates", "Chứng thư số"),
     ("signing.trust_anchors", "Tổ chức cấp chứng thư tin cậy"),
+    ("exchange_admin.page", "Liên thông văn bản"),
 ]
 
 
