@@ -80,3 +80,11 @@ def publish_outgoing(document_id: int) -> None:
 
     with _app_context():
         publish(document_id)
+
+
+def forward_delivery(delivery_id: int) -> None:
+    """Send one delivery to an outside agency through the exchange (retried by RQ)."""
+    from eoffice.exchange.forwarding import forward
+
+    with _app_context():
+        forward(delivery_id)

@@ -262,6 +262,7 @@ def signing_moment(doc: OutgoingDocument) -> datetime:
 
 def publish(doc_id: int) -> bool:
     """The job: render, sign twice, store, deliver. False when there was nothing to do."""
+    from eoffice.exchange import forwarding
     from eoffice.outgoing import delivery
     from eoffice.signing import services as signing
     from eoffice.signing.pdfsign import sign_pdf
@@ -303,7 +304,11 @@ def publish(doc_id: int) -> bool:
         doc.page_count = rendered.page_count
         _sign_attachments(doc, org_key.identity, moment, location)
         db.session.flush()
-    news.after_delivery(doc, delivery.deliver(doc))
+    created = delivery.deliver(doc)
+    news.after_delivery(doc, created)
+    db.session.flush()
+    outside = forwarding.queue(created)  # one exchange job per outside recipient
+    after_commit(lambda: forwarding.enqueue(outside))
     db.session.commit()
     run_pending()
     log.info("outgoing %s published as %s", doc.id, doc.symbol)

@@ -353,6 +353,11 @@ class Delivery(db.Model):
     incoming_document_id: Mapped[int | None] = mapped_column(
         ForeignKey("incoming_documents.id"), index=True
     )
+    # Through the exchange only: queued, sent (the hub took it), failed (gave up).
+    exchange_state: Mapped[str | None] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     outgoing: Mapped[OutgoingDocument] = relationship(back_populates="deliveries")

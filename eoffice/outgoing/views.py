@@ -547,6 +547,16 @@ def inbox_document(delivery_id: int):
     return attachment_response(io.BytesIO(data), name, PDF, inline=True)
 
 
+@bp.post("/<int:doc_id>/deliveries/<int:delivery_id>/send-again")
+def send_again(doc_id: int, delivery_id: int):
+    """Gửi lại một lượt gửi qua trục liên thông (failed, or stuck in the queue)."""
+    from eoffice.exchange import forwarding
+
+    forwarding.send_again(current_user, delivery_id)
+    flash("Đã xếp lại văn bản vào hàng đợi gửi qua trục liên thông.", "success")
+    return redirect(url_for("outgoing.detail", doc_id=doc_id, _anchor="deliveries"))
+
+
 @bp.post("/<int:doc_id>/republish")
 def republish(doc_id: int):
     issuing.republish(current_user, doc_id)

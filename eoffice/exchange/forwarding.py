@@ -1,0 +1,175 @@
+"""Forwarding issued documents to outside agencies through the exchange.
+
+Publishing a document (eoffice.outgoing.issuing.publish) leaves one delivery per outside
+recipient in the exchange state `queued` and queues one job per delivery (queue `high`).
+The job builds the edXML packet with the signed PDF and the signed attachments and sends
+it with the organisation's hub client:
+- the hub took it: the delivery is `sent`; sending again is harmless (the hub keeps one
+  copy per DocumentId, sender and recipient), so a job retried after a crash between the
+  hub's answer and our commit never makes a second copy;
+- the hub is unreachable or failing (HubUnavailable): the job raises and RQ retries it
+  with growing waits (RETRY_INTERVALS); after the last one the delivery is `failed`;
+- the hub refuses the packet (HubRefused), or the exchange is not configured: `failed` at
+  once, with the reason, since retrying would change nothing.
+A failed delivery shows to the clerk and the admin with "Gửi lại" (`send_again`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rq import Retry, get_current_job
+
+from eoffice.core.errors import Conflict, Forbidden
+from eoffice.core.timeutil import now_utc, to_local
+from eoffice.extensions import db
+from eoffice.incoming.attachments import file_store
+from eoffice.orgs.models import Role, User
+from eoffice.outgoing.involvement import get_visible
+from eoffice.outgoing.models import Delivery, OutgoingDocument
+
+log = logging.getLogger(__name__)
+
+TASK = "eoffice.jobs.tasks.forward_delivery"
+QUEUE = "high"
+RETRY_INTERVALS = [10, 30, 90, 270, 810]  # seconds: about 20 minutes in all
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+NOT_CONFIGURED = "Cơ quan chưa cấu hình trục liên thông (quản trị: Liên thông văn bản)."
+
+
+def document_id(doc: OutgoingDocument) -> str:
+    """The edXML DocumentId: sender's code, issue date and symbol (as the SDK samples do)."""
+    assert doc.document_date is not None and doc.symbol is not None
+    return f"{doc.organisation.agency_code},{doc.document_date:%Y/%m/%d},{doc.symbol}"
+
+
+def packet_for(doc: OutgoingDocument, delivery: Delivery):
+    """The edXML document packet of `doc` for one outside recipient."""
+    from eoffice.exchange import edxml
+    from eoffice.outgoing.delivery import signed_name
+
+    org = doc.organisation
+    number, _, notation = (doc.symbol or "").partition("/")
+    store = file_store()
+    files = [
+        edxml.Attachment(
+            "vanban", signed_name(doc), "application/pdf", store.read(doc.signed_file.sha256)
+        )
+    ]
+    for position, attachment in enumerate(doc.attachments, start=1):
+        sent = attachment.sent_file
+        files.append(
+            edxml.Attachment(
+                f"dinhkem{position}",
+                attachment.original_name,
+                sent.mime_type,
+                store.read(sent.sha256),
+            )
+        )
+    type_codes = {name: code for code, name in edxml.DEFAULT_CODE_TABLES.document_types.items()}
+    capacity = f"{doc.capacity}." if doc.capacity else None
+    return edxml.DocumentPacket(
+        document_id=document_id(doc),
+        from_=edxml.Organisation(org.agency_code or "", org.name),
+        to=(edxml.Organisation(delivery.agency_code or "", delivery.recipient_name),),
+        code_number=number,
+        code_notation=notation,
+        promulgation_place=doc.place_name or "",
+        promulgation_date=doc.document_date,
+        document_type=edxml.DocumentType(
+            type_codes.get(doc.document_type.name, 18), doc.document_type.name
+        ),
+        subject=doc.subject,
+        signer=edxml.Signer(
+            (doc.signer_title or "").capitalize(),
+            doc.signer.full_name if doc.signer else "",
+            f"{capacity} {doc.capacity_title}" if capacity and doc.capacity_title else None,
+        ),
+        to_places=tuple(r.name for r in doc.recipients),
+        priority=min(max(doc.urgency.rank, 0), 4),
+        page_amount=doc.page_count,
+        trace_headers=(edxml.TraceHeader(org.agency_code or "", to_local(now_utc())),),
+        attachments=tuple(files),
+    )
+
+
+def queue(deliveries: list[Delivery]) -> list[int]:
+    """Mark outside deliveries queued; their ids, to enqueue after the commit."""
+    ids = []
+    for delivery in deliveries:
+        if delivery.channel == "exchange" and delivery.exchange_state in (None, FAILED):
+            delivery.exchange_state = QUEUED
+            ids.append(delivery.id)
+    return ids
+
+
+def enqueue(delivery_ids: list[int]) -> None:
+    from eoffice.jobs.connection import enqueue as put
+
+    for delivery_id in delivery_ids:
+        try:
+            put(
+                TASK,
+                delivery_id,
+                queue=QUEUE,
+                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            )
+        except Exception:  # Redis down: the delivery stays queued; "Gửi lại" queues it again
+            log.exception("could not enqueue forwarding of delivery %s", delivery_id)
+
+
+def forward(delivery_id: int, *, last_try: bool | None = None) -> str:
+    """The job: send one delivery's packet; its exchange state afterwards."""
+    from eoffice.exchange import edxml
+    from eoffice.exchange.client import HubRefused, HubUnavailable
+    from eoffice.exchange.settings import client_for
+
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.exchange_state != QUEUED:
+        return delivery.exchange_state if delivery else "missing"
+    doc = delivery.outgoing
+    if last_try is None:
+        job = get_current_job()
+        last_try = job is None or not job.retries_left
+    delivery.attempts += 1
+    client = client_for(doc.organisation)
+    try:
+        if client is None:
+            raise HubRefused(NOT_CONFIGURED, status=None)
+        client.send(edxml.build_document(packet_for(doc, delivery)))
+    except HubUnavailable as exc:
+        delivery.last_error = exc.message[:500]
+        if last_try:
+            delivery.exchange_state = FAILED
+        db.session.commit()
+        if last_try:
+            return FAILED
+        raise  # RQ tries again after the next interval
+    except (HubRefused, edxml.PacketRefused) as exc:
+        delivery.last_error = str(getattr(exc, "message", exc))[:500]
+        delivery.exchange_state = FAILED
+        db.session.commit()
+        return FAILED
+    delivery.exchange_state = SENT
+    delivery.sent_at = now_utc()
+    delivery.last_error = None
+    db.session.commit()
+    log.info("delivery %s sent to %s through the exchange", delivery.id, delivery.agency_code)
+    return SENT
+
+
+def send_again(actor: User, delivery_id: int) -> Delivery:
+    """Gửi lại: a failed (or stuck) delivery is queued once more, by a clerk or an admin."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise Conflict("Không có lượt gửi này.")
+    get_visible(actor, delivery.outgoing_id)  # 404 outside the sender's office
+    if not actor.has_role(Role.CLERK, Role.ADMIN):
+        raise Forbidden("Chỉ văn thư hoặc quản trị mới gửi lại văn bản qua trục.")
+    if delivery.channel != "exchange" or delivery.exchange_state == SENT:
+        raise Conflict("Văn bản đã được gửi lên trục, không cần gửi lại.")
+    delivery.exchange_state = QUEUED
+    delivery.last_error = None
+    db.session.commit()
+    enqueue([delivery.id])
+    return delivery
