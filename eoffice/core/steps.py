@@ -9,13 +9,14 @@ engine's refusal into the service error a view or the API answers with.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
+from eoffice.core import audit
 from eoffice.core.aftercommit import run_pending
 from eoffice.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from eoffice.extensions import db
-from workflows.engine import Refusal, TransitionRefused
+from workflows.engine import Event, Refusal, TransitionRefused
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,3 +50,33 @@ def refusal_error(exc: TransitionRefused) -> ServiceError:
     if exc.reason in (Refusal.MISSING_INPUT, Refusal.INVALID_INPUT):
         return ValidationFailed(exc.message, field_errors=dict(exc.field_errors))
     return Conflict(exc.message)
+
+
+def record_step(
+    *,
+    actor: Any,
+    subject_type: str,
+    subject_id: int,
+    action: str,
+    event: Event | None,
+    state_labels: Mapping[str, str],
+    changes: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> None:
+    """The step's audit event: the state it moved from and to (in words), then `changes`."""
+    details: dict[str, Any] = {}
+    if event is not None and event.changes_state:
+        details["state"] = {
+            "from": state_labels[event.from_state],
+            "to": state_labels[event.to_state],
+        }
+    details.update(changes or {})
+    audit.record(
+        actor_id=actor.id,
+        org_id=actor.org_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        changes=details,
+        note=note[:1000] if note else None,
+    )

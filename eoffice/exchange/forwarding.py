@@ -158,6 +158,16 @@ def forward(delivery_id: int, *, last_try: bool | None = None) -> str:
     return SENT
 
 
+def can_send_again(actor: User, delivery: Delivery) -> bool:
+    """A clerk or admin of the sending office, for a delivery not yet taken by the hub."""
+    return (
+        delivery.channel == "exchange"
+        and delivery.exchange_state in (QUEUED, FAILED)
+        and actor.org_id == delivery.outgoing.org_id
+        and actor.has_role(Role.CLERK, Role.ADMIN)
+    )
+
+
 def send_again(actor: User, delivery_id: int) -> Delivery:
     """Gửi lại: a failed (or stuck) delivery is queued once more, by a clerk or an admin."""
     delivery = db.session.get(Delivery, delivery_id)
@@ -166,7 +176,7 @@ def send_again(actor: User, delivery_id: int) -> Delivery:
     get_visible(actor, delivery.outgoing_id)  # 404 outside the sender's office
     if not actor.has_role(Role.CLERK, Role.ADMIN):
         raise Forbidden("Chỉ văn thư hoặc quản trị mới gửi lại văn bản qua trục.")
-    if delivery.channel != "exchange" or delivery.exchange_state == SENT:
+    if not can_send_again(actor, delivery):
         raise Conflict("Văn bản đã được gửi lên trục, không cần gửi lại.")
     delivery.exchange_state = QUEUED
     delivery.last_error = None

@@ -13,9 +13,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from eoffice.core import audit
 from eoffice.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
-from eoffice.core.steps import refusal_error, transaction
+from eoffice.core.steps import record_step, refusal_error, transaction
 from eoffice.core.text import clean, clean_multiline
 from eoffice.core.timeutil import format_date, local_today
 from eoffice.incoming.access import get_visible
@@ -204,19 +203,15 @@ def _record(
     changes: dict[str, Any] | None = None,
     note: str | None = None,
 ) -> None:
-    details: dict[str, Any] = {}
-    if event is not None and event.changes_state:
-        labels = incoming_flow.STATE_LABELS
-        details["state"] = _change(labels[event.from_state], labels[event.to_state])
-    details.update(changes or {})
-    audit.record(
-        actor_id=actor.id,
-        org_id=actor.org_id,
+    record_step(
+        actor=actor,
         subject_type=SUBJECT,
         subject_id=doc.id,
         action=action,
-        changes=details,
-        note=note[:1000] if note else None,
+        event=event,
+        state_labels=incoming_flow.STATE_LABELS,
+        changes=changes,
+        note=note,
     )
     if event is not None and event.changes_state and doc.source == Source.INTERNAL:
         delivery.report(doc.id, event.to_state, actor, note)  # the sending office is told

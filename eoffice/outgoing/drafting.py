@@ -384,13 +384,18 @@ def create_draft(
     return doc
 
 
+def can_edit(actor: User, doc: OutgoingDocument) -> bool:
+    """Only the drafter edits, and only while it is a draft (after a send-back too)."""
+    return doc.drafter_id == actor.id and doc.state == outgoing_flow.DRAFT
+
+
 def load_own_draft(actor: User, doc_id: int) -> OutgoingDocument:
     from eoffice.outgoing.involvement import get_visible
 
     doc = get_visible(actor, doc_id)
     if doc.drafter_id != actor.id:
         raise Forbidden("Chỉ người soạn thảo mới được sửa dự thảo.")
-    if doc.state != outgoing_flow.DRAFT:
+    if not can_edit(actor, doc):
         raise Conflict(
             f"Văn bản đang ở trạng thái «{doc.state_label}», chỉ sửa được khi là dự thảo."
         )

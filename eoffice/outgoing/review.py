@@ -12,9 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from eoffice.core import audit
 from eoffice.core.errors import Conflict
-from eoffice.core.steps import refusal_error, transaction
+from eoffice.core.steps import record_step, refusal_error, transaction
 from eoffice.core.text import clean_multiline
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
@@ -70,19 +69,15 @@ def record(
     changes: dict[str, Any] | None = None,
     note: str | None = None,
 ) -> None:
-    details: dict[str, Any] = {}
-    if event is not None and event.changes_state:
-        labels = outgoing_flow.STATE_LABELS
-        details["state"] = {"from": labels[event.from_state], "to": labels[event.to_state]}
-    details.update(changes or {})
-    audit.record(
-        actor_id=actor.id,
-        org_id=actor.org_id,
+    record_step(
+        actor=actor,
         subject_type=SUBJECT,
         subject_id=doc.id,
         action=action,
-        changes=details,
-        note=note[:1000] if note else None,
+        event=event,
+        state_labels=outgoing_flow.STATE_LABELS,
+        changes=changes,
+        note=note,
     )
 
 

@@ -23,6 +23,7 @@ from eoffice.catalog.models import DocumentType
 from eoffice.core.audit import history
 from eoffice.core.errors import Conflict, NotFound, ValidationFailed
 from eoffice.core.timeutil import format_date
+from eoffice.exchange import forwarding
 from eoffice.extensions import db
 from eoffice.incoming import access as incoming_access
 from eoffice.incoming import involvement as incoming_involvement
@@ -391,7 +392,8 @@ def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = No
         body=Markup(sanitize_body(doc.body_html)),
         steps=steps,
         open_step=failed[0] if failed else None,
-        can_edit=doc.drafter_id == current_user.id and doc.state == outgoing_flow.DRAFT,
+        can_edit=drafting.can_edit(current_user, doc),
+        can_send_again=forwarding.can_send_again,
         can_republish=issuing.can_republish,
         rounds=_rounds(doc),
         current=stage,
@@ -550,8 +552,6 @@ def inbox_document(delivery_id: int):
 @bp.post("/<int:doc_id>/deliveries/<int:delivery_id>/send-again")
 def send_again(doc_id: int, delivery_id: int):
     """Gửi lại một lượt gửi qua trục liên thông (failed, or stuck in the queue)."""
-    from eoffice.exchange import forwarding
-
     forwarding.send_again(current_user, delivery_id)
     flash("Đã xếp lại văn bản vào hàng đợi gửi qua trục liên thông.", "success")
     return redirect(url_for("outgoing.detail", doc_id=doc_id, _anchor="deliveries"))
