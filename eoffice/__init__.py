@@ -194,6 +194,9 @@ def _register_blueprints(app: Flask) -> None:
     from eoffice.api.views import bp as api_bp
     from eoffice.auth.views import bp as auth_bp
     from eoffice.catalog.views import bp as catalog_bp
+    from eoffice.exchange.checks_views import bp as exchange_checks_bp
+    from eoffice.exchange.inbox_views import bp as exchange_inbox_bp
+    from eoffice.exchange.log_views import bp as exchange_log_bp
     from eoffice.exchange.views import bp as exchange_admin_bp
     from eoffice.incoming.views import bp as incoming_bp
     from eoffice.orgs.views import bp as orgs_bp
@@ -214,6 +217,9 @@ def _register_blueprints(app: Flask) -> None:
         outgoing_register_bp,
         outgoing_admin_bp,
         exchange_admin_bp,
+        exchange_inbox_bp,
+        exchange_log_bp,
+        exchange_checks_bp,
         signing_bp,
         reports_bp,
         api_bp,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from rq import Retry, get_current_job
+from rq import Retry
 
 from eoffice.core.errors import Conflict, Forbidden
 from eoffice.core.timeutil import now_utc, to_local
@@ -34,7 +34,6 @@ TASK = "eoffice.jobs.tasks.forward_delivery"
 QUEUE = "high"
 RETRY_INTERVALS = [10, 30, 90, 270, 810]  # seconds: about 20 minutes in all
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
-NOT_CONFIGURED = "Cơ quan chưa cấu hình trục liên thông (quản trị: Liên thông văn bản)."
 
 
 def document_id(doc: OutgoingDocument) -> str:
@@ -121,41 +120,26 @@ def enqueue(delivery_ids: list[int]) -> None:
 def forward(delivery_id: int, *, last_try: bool | None = None) -> str:
     """The job: send one delivery's packet; its exchange state afterwards."""
     from eoffice.exchange import edxml
-    from eoffice.exchange.client import HubRefused, HubUnavailable
-    from eoffice.exchange.settings import client_for
+    from eoffice.exchange.sending import attempt, is_last_try
 
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.exchange_state != QUEUED:
         return delivery.exchange_state if delivery else "missing"
     doc = delivery.outgoing
-    if last_try is None:
-        job = get_current_job()
-        last_try = job is None or not job.retries_left
-    delivery.attempts += 1
-    client = client_for(doc.organisation)
-    try:
-        if client is None:
-            raise HubRefused(NOT_CONFIGURED, status=None)
-        client.send(edxml.build_document(packet_for(doc, delivery)))
-    except HubUnavailable as exc:
-        delivery.last_error = exc.message[:500]
-        if last_try:
-            delivery.exchange_state = FAILED
-        db.session.commit()
-        if last_try:
-            return FAILED
-        raise  # RQ tries again after the next interval
-    except (HubRefused, edxml.PacketRefused) as exc:
-        delivery.last_error = str(getattr(exc, "message", exc))[:500]
-        delivery.exchange_state = FAILED
-        db.session.commit()
-        return FAILED
-    delivery.exchange_state = SENT
-    delivery.sent_at = now_utc()
-    delivery.last_error = None
-    db.session.commit()
-    log.info("delivery %s sent to %s through the exchange", delivery.id, delivery.agency_code)
-    return SENT
+
+    def set_state(state: str) -> None:
+        delivery.exchange_state = state
+
+    state = attempt(
+        doc.organisation,
+        delivery,
+        lambda: edxml.build_document(packet_for(doc, delivery)),
+        set_state,
+        last_try=is_last_try(last_try),
+    )
+    if state == SENT:
+        log.info("delivery %s sent to %s through the exchange", delivery.id, delivery.agency_code)
+    return state
 
 
 def can_send_again(actor: User, delivery: Delivery) -> bool:

@@ -88,3 +88,11 @@ def forward_delivery(delivery_id: int) -> None:
 
     with _app_context():
         forward(delivery_id)
+
+
+def send_exchange_packet(packet_id: int) -> None:
+    """Send one queued status or recall packet through the exchange (retried by RQ)."""
+    from eoffice.exchange.outbox import send
+
+    with _app_context():
+        send(packet_id)
