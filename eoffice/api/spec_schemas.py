@@ -468,7 +468,8 @@ DELIVERY_STATUS: Json = {
     "type": "string",
     "enum": [x.value for x in DeliveryStatus],
     "description": "00 chờ gửi qua trục liên thông, 01 đã đến, 02 từ chối tiếp nhận, 03 đã vào "
-    "sổ, 04 đã phân công, 05 đang xử lý, 06 đã hoàn thành, 13 đã thu hồi.",
+    "sổ, 04 đã phân công, 05 đang xử lý, 06 đã hoàn thành, 13 đã thu hồi; 16 (chỉ trong "
+    "diễn biến) nơi nhận từ chối thu hồi.",
 }
 RECIPIENT_KIND: Json = {
     "type": "string",

@@ -12,6 +12,9 @@ it with the organisation's hub client:
 - the hub refuses the packet (HubRefused), or the exchange is not configured: `failed` at
   once, with the reason, since retrying would change nothing.
 A failed delivery shows to the clerk and the admin with "Gửi lại" (`send_again`).
+A delivery recalled before the hub took it is `recalled` and never sent (the job checks,
+under the row's lock, which a recall also takes). A replacement's packet is a REPLACE
+(BussinessDocType 3) naming the replaced document (`business_for`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import logging
 
 from rq import Retry
+from sqlalchemy import select
 
 from eoffice.core.errors import Conflict, Forbidden
 from eoffice.core.timeutil import now_utc, to_local
@@ -26,7 +30,8 @@ from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
 from eoffice.orgs.models import Role, User
 from eoffice.outgoing.involvement import get_visible
-from eoffice.outgoing.models import Delivery, OutgoingDocument
+from eoffice.outgoing.models import Delivery, DeliveryStatus, OutgoingDocument
+from workflows import outgoing as outgoing_flow
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,7 @@ TASK = "eoffice.jobs.tasks.forward_delivery"
 QUEUE = "high"
 RETRY_INTERVALS = [10, 30, 90, 270, 810]  # seconds: about 20 minutes in all
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
+RECALLED = "recalled"  # recalled before the hub took it: never to be sent
 
 
 def document_id(doc: OutgoingDocument) -> str:
@@ -87,8 +93,34 @@ def packet_for(doc: OutgoingDocument, delivery: Delivery):
         to_places=tuple(r.name for r in doc.recipients),
         priority=min(max(doc.urgency.rank, 0), 4),
         page_amount=doc.page_count,
+        business=business_for(doc),
         trace_headers=(edxml.TraceHeader(org.agency_code or "", to_local(now_utc())),),
         attachments=tuple(files),
+    )
+
+
+def business_for(doc: OutgoingDocument):
+    """`Bussiness` of a first issue: new, or REPLACE naming the replaced document.
+
+    A replacement (NĐ 30 Đ18: drafted from an issued document, `replaces_id`) tells every
+    recipient which document it replaces (ReplacementInfo: its DocumentId and the
+    agencies it went to through the exchange), so their systems can link the two.
+    """
+    from eoffice.exchange import edxml
+
+    old = doc.replaces
+    if old is None or old.symbol is None or old.document_date is None:
+        return edxml.Business()
+    codes = tuple(
+        dict.fromkeys(
+            d.agency_code for d in old.deliveries if d.channel == "exchange" and d.agency_code
+        )
+    )
+    return edxml.Business(
+        doc_type=edxml.BusinessDocType.REPLACE,
+        reason=f"Thay thế văn bản số {old.symbol} ngày {old.document_date:%d/%m/%Y}"[:500],
+        document_id=document_id(doc),
+        replacements=(edxml.Replacement(document_id(old), codes),),
     )
 
 
@@ -122,10 +154,24 @@ def forward(delivery_id: int, *, last_try: bool | None = None) -> str:
     from eoffice.exchange import edxml
     from eoffice.exchange.sending import attempt, is_last_try
 
-    delivery = db.session.get(Delivery, delivery_id)
+    # The row stays locked while sending: a recall waits for the outcome, and a recall
+    # committed first is seen here (eoffice.outgoing.recall).
+    delivery = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.id == delivery_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if delivery is None or delivery.exchange_state != QUEUED:
-        return delivery.exchange_state if delivery else "missing"
+        state = delivery.exchange_state if delivery else "missing"
+        db.session.rollback()  # releases the lock
+        return state or "missing"
     doc = delivery.outgoing
+    if delivery.status == DeliveryStatus.RECALLED or doc.state == outgoing_flow.RECALLED:
+        delivery.exchange_state = RECALLED  # recalled before the hub took it: never sent
+        db.session.commit()
+        log.info("delivery %s recalled before sending: not sent", delivery.id)
+        return RECALLED
 
     def set_state(state: str) -> None:
         delivery.exchange_state = state

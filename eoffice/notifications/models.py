@@ -29,6 +29,8 @@ class NotificationKind(StrEnum):
     OUTGOING_ISSUED = "outgoing_issued"
     DELIVERY_ARRIVED = "delivery_arrived"
     DELIVERY_REJECTED = "delivery_rejected"
+    CHECK_REMINDER = "check_reminder"
+    RECALL_REFUSED = "recall_refused"
 
 
 # In the order the preferences form lists them.
@@ -47,6 +49,8 @@ KIND_LABELS = {
     NotificationKind.OUTGOING_ISSUED: "Văn bản bạn soạn đã được ban hành",
     NotificationKind.DELIVERY_ARRIVED: "Văn bản điện tử mới đến đơn vị (văn thư)",
     NotificationKind.DELIVERY_REJECTED: "Nơi nhận từ chối tiếp nhận văn bản bạn soạn",
+    NotificationKind.CHECK_REMINDER: "Nhắc giờ kiểm tra văn bản đến (văn thư)",
+    NotificationKind.RECALL_REFUSED: "Nơi nhận từ chối thu hồi văn bản bạn soạn",
 }
 
 # Kinds nobody may switch off: an urgent document must reach the leaders at once.

@@ -232,13 +232,3 @@ def reject_delivery(actor: User, delivery_id: int, reason: str) -> Delivery:
         raise
     run_pending()
     return delivery
-
-
-def recall_deliveries(doc: OutgoingDocument, actor: User, reason: str) -> list[int]:
-    """Mark every delivery recalled; the incoming documents to withdraw, by id."""
-    withdrawn: list[int] = []
-    for delivery in doc.deliveries:
-        _set_status(delivery, DeliveryStatus.RECALLED, actor_id=actor.id, note=reason)
-        if delivery.incoming_document_id is not None:
-            withdrawn.append(delivery.incoming_document_id)
-    return withdrawn

@@ -69,6 +69,9 @@ class DeliveryStatus(StrEnum):
     IN_PROGRESS = "05"  # đang xử lý
     COMPLETED = "06"  # hoàn thành
     RECALLED = "13"  # thu hồi: the sender recalled the document
+    # Only ever an event, never a delivery's status: an outside recipient answered our
+    # recall request (13) through the exchange with 16 and keeps its copy.
+    RECALL_REFUSED = "16"
 
 
 DELIVERY_STATUS_LABELS = {
@@ -80,6 +83,7 @@ DELIVERY_STATUS_LABELS = {
     DeliveryStatus.IN_PROGRESS: "Đang xử lý",
     DeliveryStatus.COMPLETED: "Đã hoàn thành",
     DeliveryStatus.RECALLED: "Đã thu hồi",
+    DeliveryStatus.RECALL_REFUSED: "Từ chối thu hồi",
 }
 
 
@@ -353,7 +357,8 @@ class Delivery(db.Model):
     incoming_document_id: Mapped[int | None] = mapped_column(
         ForeignKey("incoming_documents.id"), index=True
     )
-    # Through the exchange only: queued, sent (the hub took it), failed (gave up).
+    # Through the exchange only: queued, sent (the hub took it), failed (gave up),
+    # recalled (recalled before the hub took it: never sent).
     exchange_state: Mapped[str | None] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(500))

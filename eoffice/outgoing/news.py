@@ -41,6 +41,10 @@ TEMPLATES: dict[NotificationKind, tuple[str, str]] = {
         "{recipient} từ chối tiếp nhận văn bản {symbol}",
         "{recipient} từ chối tiếp nhận {kind_lower} số {symbol}. Lý do: {reason}",
     ),
+    NotificationKind.RECALL_REFUSED: (
+        "{recipient} từ chối thu hồi văn bản {symbol}",
+        "{recipient} từ chối thu hồi {kind_lower} số {symbol} và vẫn giữ văn bản. Lý do: {reason}",
+    ),
 }
 
 
@@ -154,9 +158,16 @@ def after_delivery(doc: OutgoingDocument, deliveries: list[Delivery]) -> None:
         _later(NotificationKind.DELIVERY_ARRIVED, clerks, message, "/outgoing/inbox", None)
 
 
-def after_refusal(actor: User, delivery: Delivery, reason: str) -> None:
+def after_refusal(
+    actor: User | None,
+    delivery: Delivery,
+    reason: str,
+    kind: NotificationKind = NotificationKind.DELIVERY_REJECTED,
+) -> None:
+    """The drafter and the sender's clerks: a recipient refused the copy (02) or, through
+    the exchange, refused our recall request (16; `actor` is None: an outside person)."""
     doc = delivery.outgoing
     words = _words(doc, actor, reason=reason, recipient=delivery.recipient_name)
-    message = _message(NotificationKind.DELIVERY_REJECTED, words)
+    message = _message(kind, words)
     people = {u.id: u for u in [doc.drafter, *_with_role(doc.org_id, Role.CLERK)]}
-    _later(NotificationKind.DELIVERY_REJECTED, list(people.values()), message, doc_path(doc), actor)
+    _later(kind, list(people.values()), message, doc_path(doc), actor)

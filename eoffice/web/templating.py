@@ -25,6 +25,8 @@ ADMIN_MENU = [
     ("signing.certificates", "Chứng thư số"),
     ("signing.trust_anchors", "Tổ chức cấp chứng thư tin cậy"),
     ("exchange_admin.page", "Liên thông văn bản"),
+    ("exchange_log.index", "Nhật ký, hàng đợi gói tin liên thông"),
+    ("exchange_checks.settings_page", "Giờ kiểm tra văn bản"),
 ]
 
 
