@@ -119,3 +119,28 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException("Khóa bí mật cần ít nhất 16 ký tự.")
         _hub_store(db_path).add_agency(code, name, secret)
         click.echo(f"Đã đăng ký {code} ({name}) trên trục thử nghiệm.")
+
+    @app.cli.command("exchange-scheduler")
+    @click.option("--once", is_flag=True, help="Chạy một lượt rồi dừng (cho cron hoặc kiểm thử).")
+    def exchange_scheduler(once: bool) -> None:
+        """Run the check-time scheduler: a tick every minute (decision 0014).
+
+        Each tick runs the due check slots of every member organisation (catching up
+        slots missed while it was down) and reminds the clerks before each slot. Ticks
+        are idempotent, so a second process or an extra `--once` run does no harm.
+        """
+        import signal
+        import threading
+
+        from eoffice.core.timeutil import now_utc
+        from eoffice.exchange.scheduler import run_loop, tick
+
+        if once:
+            result = tick(now_utc())
+            click.echo(result.summary())
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo("Bộ lập lịch giờ kiểm tra văn bản đang chạy (mỗi phút một lượt).")
+        run_loop(app, stop)

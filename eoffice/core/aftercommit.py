@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from eoffice.extensions import db
 
@@ -41,6 +41,11 @@ def run_pending() -> None:
             log.exception("after-commit work %r failed", callback)
 
 
-@event.listens_for(Session, "after_rollback")
-def _discard_on_rollback(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _discard_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    """The step's transaction rolled back: forget its work. A savepoint or a failed
+    flush rolling back inside the step (a duplicate caught there) is an inner
+    transaction: the step goes on, and so does its queued work."""
+    if previous_transaction.parent is not None:
+        return
     session.info.pop(_KEY, None)

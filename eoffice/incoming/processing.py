@@ -17,6 +17,7 @@ from eoffice.core.errors import Conflict, Forbidden, ServiceError, ValidationFai
 from eoffice.core.steps import record_step, refusal_error, transaction
 from eoffice.core.text import clean, clean_multiline
 from eoffice.core.timeutil import format_date, local_today
+from eoffice.exchange import reporting as exchange_reporting
 from eoffice.incoming.access import get_visible
 from eoffice.incoming.attachments import Upload
 from eoffice.incoming.involvement import (
@@ -215,6 +216,8 @@ def _record(
     )
     if event is not None and event.changes_state and doc.source == Source.INTERNAL:
         delivery.report(doc.id, event.to_state, actor, note)  # the sending office is told
+    if event is not None and event.changes_state and doc.source == Source.EXCHANGE:
+        exchange_reporting.report(doc.id, event.to_state, actor, note)  # likewise, by edXML
 
 
 _transaction = transaction  # parts, discussion and this module decorate their steps

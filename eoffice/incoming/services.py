@@ -10,6 +10,7 @@ the arrival number (which locks the book until commit), then the rows.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import date, datetime
 
@@ -119,11 +120,14 @@ def register_incoming(
     *,
     confirm_duplicate: bool = False,
     delivery: Delivery | None = None,
+    on_registered: Callable[[IncomingDocument], None] | None = None,
 ) -> IncomingDocument:
     """Vào sổ văn bản đến: validate, store files, take the next arrival number, commit.
 
     `delivery`: the document came from another office of the deployment; the delivery
     links to the new entry and reports "registered" (03) in the same transaction.
+    `on_registered`: any other origin that must hear of the entry in the same
+    transaction (the exchange inbox: its packet row links to it and 03 is queued back).
     """
     if not can_register(actor):
         raise Forbidden("Chỉ văn thư mới được vào sổ văn bản đến.")
@@ -176,6 +180,8 @@ def register_incoming(
         )
         if delivery is not None:
             link_registration(delivery, doc.id, actor)
+        if on_registered is not None:
+            on_registered(doc)
         notifications.after_registration(actor, doc)
         # Read before commit: afterwards every attribute would be reloaded from the database.
         summary = (actor.org_id, book.id, doc.arrival_number, doc.id)

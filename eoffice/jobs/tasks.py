@@ -96,3 +96,24 @@ def send_exchange_packet(packet_id: int) -> None:
 
     with _app_context():
         send(packet_id)
+
+
+def run_check_slot(org_id: int, day_iso: str, hhmm: str) -> None:
+    """Run one claimed check slot of one organisation (eoffice.exchange.checks); a
+    duplicate or retried job finds the slot already started and does nothing."""
+    from datetime import date, time
+
+    from eoffice.exchange.checks import run_claimed
+    from workflows.checktimes import Slot
+
+    with _app_context():
+        run_claimed(org_id, Slot(date.fromisoformat(day_iso), time.fromisoformat(hhmm)))
+
+
+def exchange_tick() -> None:
+    """One scheduler tick (eoffice.exchange.scheduler): for `rq cron` or any other timer."""
+    from eoffice.core.timeutil import now_utc
+    from eoffice.exchange.scheduler import tick
+
+    with _app_context():
+        tick(now_utc())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+from eoffice.exchange.scheduler import TEMPLATES as CHECK_TEMPLATES
 from eoffice.notifications.content import TEMPLATES
 from eoffice.notifications.models import KIND_LABELS, NotificationKind
 from eoffice.outgoing.news import TEMPLATES as OUTGOING_TEMPLATES
@@ -13,7 +14,9 @@ WORDS = {"ref", "about", "deadline", "part", "urgency", "who", "reason", "detail
 
 def test_every_kind_has_a_title_a_body_and_a_label():
     assert not set(TEMPLATES) & set(OUTGOING_TEMPLATES)
-    assert set(TEMPLATES) | set(OUTGOING_TEMPLATES) == set(NotificationKind) == set(KIND_LABELS)
+    assert not (set(TEMPLATES) | set(OUTGOING_TEMPLATES)) & set(CHECK_TEMPLATES)
+    every = set(TEMPLATES) | set(OUTGOING_TEMPLATES) | set(CHECK_TEMPLATES)
+    assert every == set(NotificationKind) == set(KIND_LABELS)
 
 
 def test_templates_use_only_the_prepared_words():

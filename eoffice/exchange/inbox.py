@@ -1,0 +1,364 @@
+"""The clerk's exchange inbox: documents from outside agencies awaiting registration,
+and their recall requests.
+
+A received document (eoffice.exchange.receiving) waits here until a clerk registers it
+(vào sổ: an incoming document, source "trục liên thông", with the packet's files;
+status 03 back) or a clerk or leader refuses it (02 with the reason). A recall request
+(13, or a recall packet) is answered: accepted (15: the document is withdrawn, and its
+register entry through the incoming workflow's `withdraw` step, the recall itself kept)
+or refused (16 with the reason). Each answer is queued in the step's own transaction
+(eoffice.exchange.reporting), so nothing is said that did not happen. A second click on
+a step already done is a Conflict, never a second status.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from eoffice.catalog.models import DocumentType, UrgencyLevel
+from eoffice.core import audit
+from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from eoffice.core.steps import transaction
+from eoffice.core.text import clean_multiline, vn_fold
+from eoffice.core.timeutil import now_utc
+from eoffice.exchange.models import ExchangePacket, PacketDirection, PacketKind, PacketState
+from eoffice.exchange.receiving import RECALL_STATUS, is_recall
+from eoffice.exchange.reporting import send_status
+from eoffice.extensions import db
+from eoffice.orgs.models import Organisation, Role, User
+
+log = logging.getLogger(__name__)
+
+SUBJECT = "exchange_packet"
+READERS = (Role.CLERK, Role.LEADER)
+MIN_REASON = 5
+FALLBACK_TYPE = "Công văn"
+
+NOT_FOUND = "Không tìm thấy văn bản nhận qua trục liên thông này."
+READERS_ONLY = "Chỉ văn thư hoặc lãnh đạo mới xem văn bản nhận qua trục liên thông."
+CLERKS_ONLY = "Chỉ văn thư mới được vào sổ văn bản đến."
+NOT_A_DOCUMENT = "Đây là yêu cầu thu hồi, không phải văn bản để vào sổ."
+NOT_A_RECALL = "Đây không phải yêu cầu thu hồi văn bản."
+REASON_NEEDED = f"Vui lòng ghi lý do từ chối (ít nhất {MIN_REASON} ký tự)."
+STATE_WORDS = {
+    PacketState.REGISTERED: "đã được vào sổ",
+    PacketState.REJECTED: "đã bị từ chối tiếp nhận",
+    PacketState.WITHDRAWN: "đã bị thu hồi",
+    PacketState.ACCEPTED: "đã được đồng ý thu hồi",
+    PacketState.REFUSED: "đã bị từ chối thu hồi",
+}
+
+
+def _inbox_filter(org_id: int):
+    return (
+        ExchangePacket.org_id == org_id,
+        ExchangePacket.direction == PacketDirection.IN,
+        or_(
+            ExchangePacket.kind == PacketKind.DOCUMENT,
+            ExchangePacket.status_code == RECALL_STATUS,
+        ),
+    )
+
+
+def awaiting(user: User) -> list[ExchangePacket]:
+    """Documents awaiting registration and recall requests awaiting an answer, oldest first."""
+    if not user.has_role(*READERS):
+        return []
+    return list(
+        db.session.scalars(
+            select(ExchangePacket)
+            .where(*_inbox_filter(user.org_id), ExchangePacket.state == PacketState.AWAITING)
+            .order_by(ExchangePacket.created_at, ExchangePacket.id)
+        )
+    )
+
+
+def get(user: User, packet_id: int, *, lock: bool = False) -> ExchangePacket:
+    """One inbound document or recall request of the user's office (404 for any other)."""
+    query = select(ExchangePacket).where(
+        ExchangePacket.id == packet_id, *_inbox_filter(user.org_id)
+    )
+    if lock:  # a step: wait for a concurrent one and read what it left
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = db.session.scalars(query).first()
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    if not user.has_role(*READERS):
+        raise Forbidden(READERS_ONLY)
+    return row
+
+
+def _packet(row: ExchangePacket):
+    """The stored packet, parsed again (it was valid when it arrived)."""
+    from eoffice.exchange import edxml
+    from eoffice.incoming.attachments import file_store
+
+    data = file_store().read(row.payload_file.sha256)
+    return edxml.parse_packet(data, agency_code_pattern=current_app.config["AGENCY_CODE_PATTERN"])
+
+
+def document_of(row: ExchangePacket):
+    """The received document packet (for a recall request: the recalled one), or None."""
+    from eoffice.exchange import edxml
+
+    source = row.refers_to if is_recall(row) else row
+    if source is None or source.payload_file is None or source.kind != PacketKind.DOCUMENT:
+        return None
+    try:
+        packet = _packet(source)
+    except edxml.PacketRefused:
+        return None
+    return packet if isinstance(packet, edxml.DocumentPacket) else None
+
+
+def files(user: User, packet_id: int) -> list:
+    """The attachments (edxml.Attachment) of a received document, to read before
+    registering it; none once the sender's recall was accepted."""
+    row = get(user, packet_id)
+    if row.state == PacketState.WITHDRAWN:
+        return []
+    packet = document_of(row)
+    return list(packet.attachments) if packet is not None else []
+
+
+def file(user: User, packet_id: int, content_id: str):
+    """One attachment by its content id; NotFound if there is none."""
+    for attachment in files(user, packet_id):
+        if attachment.content_id == content_id:
+            return attachment
+    raise NotFound("Không tìm thấy tệp này trong văn bản.")
+
+
+def _expect(row: ExchangePacket, *, recall: bool) -> None:
+    if is_recall(row) != recall:
+        raise Conflict(NOT_A_RECALL if recall else NOT_A_DOCUMENT)
+    if row.state != PacketState.AWAITING:
+        word = STATE_WORDS.get(PacketState(row.state), f"ở trạng thái {row.state}")
+        what = "Yêu cầu thu hồi này" if recall else "Văn bản này"
+        raise Conflict(f"{what} {word}.")
+
+
+def _reason(reason: str | None) -> str:
+    reason = clean_multiline(reason)
+    if len(reason) < MIN_REASON:
+        raise ValidationFailed(REASON_NEEDED, field_errors={"reason": REASON_NEEDED})
+    return reason
+
+
+def _done(row: ExchangePacket, actor: User, state: PacketState) -> None:
+    row.state = state
+    row.done_at = now_utc()
+    row.done_by_id = actor.id
+
+
+def _audit(actor: User, row: ExchangePacket, action: str, note: str | None = None, **changes):
+    audit.record(
+        actor_id=actor.id,
+        org_id=actor.org_id,
+        subject_type=SUBJECT,
+        subject_id=row.id,
+        action=action,
+        changes={
+            "document": row.symbol or row.document_id,
+            "from": row.counterpart_name,
+            **changes,
+        },
+        note=note,
+    )
+
+
+# Registering ----------------------------------------------------------------------------
+
+
+def _document_type_id(packet) -> int:
+    """Our document type for the packet's: by name, else by the code table, else Công văn."""
+    from eoffice.exchange import edxml
+
+    types = list(db.session.scalars(select(DocumentType).where(DocumentType.is_active.is_(True))))
+    by_name = {vn_fold(t.name): t.id for t in types}
+    for name in (
+        packet.document_type.name,
+        edxml.DEFAULT_DOCUMENT_TYPES.get(packet.document_type.code),
+    ):
+        if name and vn_fold(name) in by_name:
+            return by_name[vn_fold(name)]
+    return by_name.get(vn_fold(FALLBACK_TYPE)) or types[0].id
+
+
+def _urgency_code(priority: int) -> str:
+    """Độ khẩn from the packet's Priority (0 thường … 3+ hỏa tốc), by rank."""
+    levels = list(db.session.scalars(select(UrgencyLevel).order_by(UrgencyLevel.rank)))
+    chosen = [level for level in levels if level.rank <= max(priority, 0)]
+    return (chosen[-1] if chosen else levels[0]).code
+
+
+def _sender(packet) -> dict:
+    """The directory entry by agency code when there is one (whatever name the packet
+    gives), else the name and code for the intake to find or create the entry."""
+    code = packet.from_.organ_id
+    known = db.session.scalars(select(Organisation).where(Organisation.agency_code == code)).first()
+    if known is not None:
+        return {"sender_org_id": known.id, "sender_name": known.name}
+    return {"sender_name": packet.from_.organ_name, "sender_agency_code": code}
+
+
+def register(actor: User, packet_id: int, book_code: str = "general"):
+    """Vào sổ a received document: an incoming document (source: exchange) with the packet's
+    files, the inbox row linked to it and 03 queued back, all in one transaction."""
+    from eoffice.incoming.attachments import Upload
+    from eoffice.incoming.models import Source
+    from eoffice.incoming.services import register_incoming
+    from eoffice.incoming.validation import IncomingInput
+
+    try:
+        row = get(actor, packet_id, lock=True)
+        if not actor.has_role(Role.CLERK):
+            raise Forbidden(CLERKS_ONLY)
+        _expect(row, recall=False)
+        packet = document_of(row)
+        if packet is None:
+            raise Conflict("Không đọc được gói tin của văn bản này; hãy từ chối tiếp nhận.")
+    except Exception:
+        db.session.rollback()
+        raise
+    now = now_utc()
+    days = int(current_app.config.get("ARRIVAL_BACKDATE_DAYS", 30))
+    arrived_at = (
+        row.created_at if row.created_at > now - timedelta(days=days) + timedelta(hours=1) else None
+    )
+    position = " ".join(p for p in (packet.signer.competence, packet.signer.position) if p)
+    due = (
+        packet.due_date if packet.due_date and packet.due_date >= packet.promulgation_date else None
+    )
+    pages = packet.page_amount if packet.page_amount and 0 < packet.page_amount <= 10000 else None
+    data = IncomingInput(
+        **_sender(packet),
+        symbol=row.symbol or "",
+        document_date=packet.promulgation_date,
+        document_type_id=_document_type_id(packet),
+        subject=packet.subject,
+        signer_name=packet.signer.full_name or None,
+        signer_position=position or None,
+        page_count=pages,
+        urgency_code=_urgency_code(packet.priority),
+        source=Source.EXCHANGE,
+        deadline=due,
+        arrived_at=arrived_at,
+        book_code=book_code or "general",
+    )
+    uploads = [Upload(a.name, a.data) for a in packet.attachments]
+
+    def on_registered(doc) -> None:
+        row.incoming_document_id = doc.id
+        _done(row, actor, PacketState.REGISTERED)
+        _audit(actor, row, "registered", incoming=doc.id, arrival_number=doc.arrival_number)
+        send_status(actor.organisation, row, "03", actor=actor, incoming_document_id=doc.id)
+
+    incoming = register_incoming(
+        actor, data, uploads, confirm_duplicate=True, on_registered=on_registered
+    )
+    log.info("exchange packet %s registered as incoming %s", packet_id, incoming.id)
+    return incoming
+
+
+# Refusing -------------------------------------------------------------------------------
+
+
+@transaction
+def reject(actor: User, packet_id: int, reason: str) -> ExchangePacket:
+    """Từ chối tiếp nhận (02): the reason goes back to the sender."""
+    row = get(actor, packet_id, lock=True)
+    _expect(row, recall=False)
+    reason = _reason(reason)
+    _done(row, actor, PacketState.REJECTED)
+    row.last_error = reason[:500]
+    _audit(actor, row, "rejected", reason)
+    send_status(actor.organisation, row, "02", description=reason, actor=actor)
+    return row
+
+
+# Recall requests ------------------------------------------------------------------------
+
+
+def _withdraw_incoming(actor: User, row: ExchangePacket, incoming_id: int) -> bool:
+    """Cancel the register entry through the incoming workflow (unless already closed)."""
+    from eoffice.incoming.models import IncomingDocument
+    from workflows import incoming as incoming_flow
+    from workflows.engine import TransitionRefused, fire
+    from workflows.roles import SENDER
+
+    incoming = db.session.get(IncomingDocument, incoming_id)
+    if incoming is None:
+        return False
+    reason = f": {row.description}" if row.description else ""
+    note = f"Thu hồi theo yêu cầu của {row.counterpart_name or row.counterpart_code}{reason}"
+    try:
+        event = fire(
+            incoming_flow.WORKFLOW,
+            incoming.state,
+            incoming_flow.WITHDRAW,
+            {SENDER},
+            {"reason": note},
+        )
+    except TransitionRefused:
+        return False  # filed, cancelled or rejected: stays as it is
+    incoming.state = event.to_state
+    incoming.cancel_reason = note[:500]
+    audit.record(
+        actor_id=actor.id,
+        org_id=incoming.org_id,
+        subject_type="incoming",
+        subject_id=incoming.id,
+        action="withdrawn",
+        changes={
+            "state": {
+                "from": incoming_flow.STATE_LABELS[event.from_state],
+                "to": incoming_flow.STATE_LABELS[event.to_state],
+            }
+        },
+        note=note[:1000],
+    )
+    return True
+
+
+def _recall_answerer(actor: User) -> None:
+    if not actor.has_role(*READERS):
+        raise Forbidden("Chỉ văn thư hoặc lãnh đạo mới trả lời yêu cầu thu hồi.")
+
+
+@transaction
+def accept_recall(actor: User, packet_id: int) -> ExchangePacket:
+    """Đồng ý thu hồi (15): the recalled document leaves the inbox, or its register entry
+    is withdrawn; the recall request itself is kept."""
+    row = get(actor, packet_id, lock=True)
+    _recall_answerer(actor)
+    _expect(row, recall=True)
+    original = row.refers_to
+    withdrawn = False
+    if original is not None and original.state in (PacketState.AWAITING, PacketState.REGISTERED):
+        if original.incoming_document_id is not None:
+            withdrawn = _withdraw_incoming(actor, row, original.incoming_document_id)
+        _done(original, actor, PacketState.WITHDRAWN)
+        _audit(actor, original, "withdrawn", row.description, recall=row.id)
+    _done(row, actor, PacketState.ACCEPTED)
+    _audit(actor, row, "recall_accepted", None, incoming_withdrawn=withdrawn)
+    send_status(actor.organisation, row, "15", actor=actor)
+    return row
+
+
+@transaction
+def refuse_recall(actor: User, packet_id: int, reason: str) -> ExchangePacket:
+    """Từ chối thu hồi (16), with the reason, which goes back to the sender."""
+    row = get(actor, packet_id, lock=True)
+    _recall_answerer(actor)
+    _expect(row, recall=True)
+    reason = _reason(reason)
+    _done(row, actor, PacketState.REFUSED)
+    row.last_error = reason[:500]
+    _audit(actor, row, "recall_refused", reason)
+    send_status(actor.organisation, row, "16", description=reason, actor=actor)
+    return row
