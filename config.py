@@ -41,6 +41,8 @@ class Config:
 
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh")
     CHECK_TIMES = _env_list("CHECK_TIMES", "06:30,11:00,13:30,16:30")
+    # Office time from which the scheduler sends the day's deadline reminders (once a day).
+    DEADLINE_REMINDERS_AT = os.environ.get("DEADLINE_REMINDERS_AT", "07:00")
     OFFICIAL_MAIL_DOMAINS = _env_list(
         "OFFICIAL_MAIL_DOMAINS", "hcm.edu.vn,*.hcm.edu.vn,*.edu.vn,moet.edu.vn,tphcm.gov.vn"
     )

@@ -23,9 +23,12 @@ def register_cli(app: Flask) -> None:
         jobs = runner()
         if jobs.embedded:
             raise click.ClickException("REDIS_URL chưa được cấu hình; chế độ nhúng tự chạy job.")
-        Worker(list(jobs.queues.values()), connection=jobs.connection).work(
-            burst=burst, with_scheduler=True
-        )
+        # Maintenance (taking over the retry scheduler of a worker that died, cleaning up
+        # its abandoned jobs) every minute rather than RQ's 10: retries wait less after a
+        # crash (tests/integration/test_exchange_faults.py).
+        Worker(
+            list(jobs.queues.values()), connection=jobs.connection, maintenance_interval=60
+        ).work(burst=burst, with_scheduler=True)
 
     @app.cli.command("create-admin")
     @click.option("--org-name", required=True, help="Tên đầy đủ của Phòng Giáo dục và Đào tạo.")
@@ -120,27 +123,28 @@ def register_cli(app: Flask) -> None:
         _hub_store(db_path).add_agency(code, name, secret)
         click.echo(f"Đã đăng ký {code} ({name}) trên trục thử nghiệm.")
 
-    @app.cli.command("exchange-scheduler")
+    @app.cli.command("scheduler")
     @click.option("--once", is_flag=True, help="Chạy một lượt rồi dừng (cho cron hoặc kiểm thử).")
-    def exchange_scheduler(once: bool) -> None:
-        """Run the check-time scheduler: a tick every minute (decision 0014).
+    def scheduler(once: bool) -> None:
+        """Run the deployment's one scheduler process: a tick every minute (decision 0014).
 
         Each tick runs the due check slots of every member organisation (catching up
-        slots missed while it was down) and reminds the clerks before each slot. Ticks
-        are idempotent, so a second process or an extra `--once` run does no harm.
+        slots missed while it was down), reminds the clerks before each slot, puts back
+        exchange sends whose job died, sends the digests whose time has come and, once a
+        day, the deadline reminders (eoffice.jobs.clock). Ticks are idempotent, so a
+        second process or an extra `--once` run does no harm.
         """
         import signal
         import threading
 
         from eoffice.core.timeutil import now_utc
-        from eoffice.exchange.scheduler import run_loop, tick
+        from eoffice.jobs.clock import Clock, run_loop
 
         if once:
-            result = tick(now_utc())
-            click.echo(result.summary())
+            click.echo(Clock().tick(now_utc()).summary())
             return
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        click.echo("Bộ lập lịch giờ kiểm tra văn bản đang chạy (mỗi phút một lượt).")
+        click.echo("Bộ lập lịch đang chạy (mỗi phút một lượt).")
         run_loop(app, stop)

@@ -6,20 +6,20 @@ enqueued (eoffice.exchange.checks.claim_slot), every reminder likewise
 (`claim_reminder`), so ticking twice in a minute, from two processes, or after a crash
 does nothing twice. After downtime `due_slots` returns the slots missed since the last
 claimed one (bounded by its catch-up rule); each is claimed and run once, marked
-"catch-up". `flask exchange-scheduler` calls it every minute (decision 0014).
+"catch-up". The scheduler process (eoffice.jobs.clock, `flask scheduler`) calls it every
+minute (decision 0014).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from eoffice.catalog.calendar import office_calendar
-from eoffice.core.timeutil import local_tz, now_utc
+from eoffice.core.timeutil import local_tz
 from eoffice.exchange import checks
 from eoffice.exchange.checks_models import CheckRun, CheckTrigger, RunState
 from eoffice.extensions import db
@@ -163,29 +163,3 @@ def tick(now: datetime) -> TickResult:
             log.exception("the scheduler tick failed for organisation %s", org.id)
     result.requeued = _requeue_stale(now)
     return result
-
-
-def seconds_to_next_minute(moment: datetime) -> float:
-    """Ticks land a second after each minute starts, so a 06:30 slot runs at 06:30:01."""
-    return 61 - moment.second - moment.microsecond / 1_000_000
-
-
-def run_loop(app, stop: threading.Event, *, once: bool = False) -> None:
-    """The scheduler process: one tick now (the catch-up after downtime), then one a minute.
-
-    A tick that fails is logged and the loop goes on: the next tick catches up whatever
-    the failed one did not claim.
-    """
-    while not stop.is_set():
-        with app.app_context():
-            try:
-                result = tick(now_utc())
-                if result.claimed or result.reminded or result.requeued:
-                    log.info("exchange scheduler: %s", result.summary())
-            except Exception:
-                log.exception("exchange scheduler tick failed")
-            finally:
-                db.session.remove()
-        if once:
-            return
-        stop.wait(seconds_to_next_minute(datetime.now(UTC)))

@@ -492,11 +492,11 @@ def test_a_slot_whose_hub_is_down_is_recorded_as_failed(app, world):
 def test_the_scheduler_command_runs_one_tick_with_once(app, world):
     _settle(world)
     _at(MONDAY, 11, 0)
-    result = app.test_cli_runner().invoke(args=["exchange-scheduler", "--once"])
+    result = app.test_cli_runner().invoke(args=["scheduler", "--once"])
     assert result.exit_code == 0, result.output
     # 06:30 (caught up: the scheduler was not running then) and 11:00, three organisations.
     assert "6 lượt kiểm tra được chạy" in result.output
-    again = app.test_cli_runner().invoke(args=["exchange-scheduler", "--once"])
+    again = app.test_cli_runner().invoke(args=["scheduler", "--once"])
     assert "0 lượt kiểm tra được chạy" in again.output
     assert {s.at for o, s in _claimed_slots(world.school_a.org) if s.day == MONDAY} == {
         time(6, 30),

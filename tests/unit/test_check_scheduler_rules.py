@@ -9,7 +9,8 @@ import pytest
 
 from eoffice.core.errors import ValidationFailed
 from eoffice.exchange.checks import parse_month
-from eoffice.exchange.scheduler import reminder_message, seconds_to_next_minute
+from eoffice.exchange.scheduler import reminder_message
+from eoffice.jobs.clock import seconds_to_next_minute
 from workflows.checktimes import Slot
 
 

@@ -1,0 +1,115 @@
+"""The one scheduler process of a deployment (`flask scheduler`): what happens by the clock.
+
+Every minute it runs, each part on its own so that one failing does not stop the rest:
+- the check slots and their reminders (eoffice.exchange.scheduler.tick, decision 0014);
+- exchange sends whose job died with its worker or was lost with Redis
+  (eoffice.exchange.sweeper.requeue_stuck);
+- the daily digests whose time has come (eoffice.notifications.digest.send_due_digests);
+- once per office day, from DEADLINE_REMINDERS_AT (office time), the deadline reminders
+  (eoffice.notifications.reminders.send_deadline_reminders).
+Every part claims its work in the database, so a tick repeated, a second process, or a
+restart in the middle does nothing twice; the process only remembers which day the
+reminders already ran, to spare the database a scan a minute (a restart repeats that
+scan once, harmlessly). This replaces the cron lines `flask send-digests` and
+`flask send-reminders` (still there for a deployment that prefers cron).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from flask import Flask, current_app
+
+from eoffice.core.timeutil import local_tz, now_utc
+from eoffice.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def seconds_to_next_minute(moment: datetime) -> float:
+    """Ticks land a second after each minute starts, so a 06:30 slot runs at 06:30:01."""
+    return 61 - moment.second - moment.microsecond / 1_000_000
+
+
+@dataclass
+class MinuteResult:
+    """What one tick did, part by part (None: the part did not run or failed)."""
+
+    parts: dict[str, Any] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        checks = self.parts.get("checks")
+        lines = [checks.summary() if checks is not None else "Lượt kiểm tra: không chạy."]
+        lines.append(f"Gửi liên thông được xếp hàng lại: {self.parts.get('sweeper', 0)}.")
+        lines.append(f"Thư tóm tắt được xếp hàng gửi: {self.parts.get('digests', 0)}.")
+        if "reminders" in self.parts:
+            lines.append(f"Thông báo nhắc hạn xử lý: {self.parts['reminders']}.")
+        if self.failed:
+            lines.append("Lỗi ở: " + ", ".join(self.failed) + " (xem nhật ký).")
+        return " ".join(lines)
+
+
+@dataclass
+class Clock:
+    """The scheduler's memory within one process: the day the reminders last ran."""
+
+    reminders_done_on: date | None = None
+
+    def reminders_due(self, now: datetime) -> bool:
+        local = now.astimezone(local_tz())
+        at = _reminders_at()
+        return self.reminders_done_on != local.date() and local.time() >= at
+
+    def tick(self, now: datetime) -> MinuteResult:
+        from eoffice.exchange.scheduler import tick as check_tick
+        from eoffice.exchange.sweeper import requeue_stuck
+        from eoffice.notifications.digest import send_due_digests
+        from eoffice.notifications.reminders import send_deadline_reminders
+
+        result = MinuteResult()
+        parts: list[tuple[str, Callable[[datetime], Any]]] = [
+            ("checks", check_tick),
+            ("sweeper", requeue_stuck),
+            ("digests", send_due_digests),
+        ]
+        if self.reminders_due(now):
+            parts.append(("reminders", send_deadline_reminders))
+        for name, run in parts:
+            try:
+                result.parts[name] = run(now)
+            except Exception:
+                db.session.rollback()
+                result.failed.append(name)
+                log.exception("scheduler part %s failed", name)
+        if "reminders" in result.parts:
+            self.reminders_done_on = now.astimezone(local_tz()).date()
+        return result
+
+
+def _reminders_at() -> time:
+    raw = current_app.config.get("DEADLINE_REMINDERS_AT", "07:00")
+    hours, _, minutes = str(raw).partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
+def run_loop(app: Flask, stop: threading.Event, *, once: bool = False) -> None:
+    """One tick now (the catch-up after downtime), then one a minute until `stop`."""
+    clock = Clock()
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                result = clock.tick(now_utc())
+                log.info("scheduler: %s", result.summary())
+            except Exception:
+                log.exception("scheduler tick failed")
+            finally:
+                db.session.remove()
+        if once:
+            return
+        stop.wait(seconds_to_next_minute(datetime.now(UTC)))
