@@ -174,3 +174,32 @@ def outgoing_plan(world, *schools, **overrides) -> DraftInput:
     )
     values.update(overrides)
     return DraftInput(**values)
+
+
+PASSWORD_P12 = "mat-khau-chung-thu"
+
+
+def equip_for_signing(office: School, test_ca) -> None:
+    """The test CA trusted, and the office's head and the office itself given their
+    certificates (with signature and seal images), as an admin uploads them."""
+    from eoffice.signing import services as signing
+    from eoffice.signing.certificates import issue_identity
+    from eoffice.signing.stamps import seal_png, signature_png
+
+    signing.register_trust_anchor("CA thử nghiệm", test_ca.certificate_pem)
+    signing.upload_certificate(
+        office.admin,
+        office.leader,
+        issue_identity(test_ca, office.leader.full_name, password=PASSWORD_P12.encode()),
+        PASSWORD_P12,
+        signature_png(office.leader.full_name),
+    )
+    signing.upload_certificate(
+        office.admin,
+        office.org,
+        issue_identity(
+            test_ca, office.org.name, organisation=office.org.name, password=PASSWORD_P12.encode()
+        ),
+        PASSWORD_P12,
+        seal_png(office.org.name),
+    )

@@ -12,9 +12,7 @@ from eoffice.extensions import db
 from eoffice.incoming import processing
 from eoffice.incoming.processing import Party
 from eoffice.orgs.services import create_unit
-from eoffice.signing import services as signing
-from eoffice.signing.certificates import issue_identity, make_test_ca
-from eoffice.signing.stamps import seal_png, signature_png
+from eoffice.signing.certificates import make_test_ca
 from tests import factories
 from tests.smtp import Collector, free_port
 
@@ -62,9 +60,6 @@ def crew(world):
     return school, maths, head, teacher, doc.id
 
 
-PASSWORD_P12 = "mat-khau-chung-thu"
-
-
 @pytest.fixture(scope="module")
 def test_ca():
     return make_test_ca("CA thử nghiệm eoffice")
@@ -79,24 +74,5 @@ def office(world, test_ca):
         "Trường Mầm non Hoa Sen", "kindergarten", "MNHS", "003.01.31.H29", "mnhoasen.hcm.edu.vn"
     )
     db.session.commit()
-    signing.register_trust_anchor("CA thử nghiệm", test_ca.certificate_pem)
-    signing.upload_certificate(
-        district.admin,
-        district.leader,
-        issue_identity(test_ca, district.leader.full_name, password=PASSWORD_P12.encode()),
-        PASSWORD_P12,
-        signature_png(district.leader.full_name),
-    )
-    signing.upload_certificate(
-        district.admin,
-        district.org,
-        issue_identity(
-            test_ca,
-            district.org.name,
-            organisation=district.org.name,
-            password=PASSWORD_P12.encode(),
-        ),
-        PASSWORD_P12,
-        seal_png(district.org.name),
-    )
+    factories.equip_for_signing(district, test_ca)
     return world, school_c
