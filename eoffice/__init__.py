@@ -58,9 +58,11 @@ def create_app(
     _configure_login(app)
 
     from eoffice import models_registry  # noqa: F401  (every table known to Alembic)
+    from eoffice.jobs.clock import install_embedded
     from eoffice.jobs.connection import init_jobs
 
     init_jobs(app)
+    install_embedded(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 

@@ -12,6 +12,10 @@ restart in the middle does nothing twice; the process only remembers which day t
 reminders already ran, to spare the database a scan a minute (a restart repeats that
 scan once, harmlessly). This replaces the cron lines `flask send-digests` and
 `flask send-reminders` (still there for a deployment that prefers cron).
+
+In embedded mode (no REDIS_URL: a newcomer's `make run`) nobody starts that process, so
+the web process runs the same loop in a daemon thread, from its first request
+(`start_embedded`): the demo's check times, reminders and digests then work too.
 """
 
 from __future__ import annotations
@@ -113,3 +117,34 @@ def run_loop(app: Flask, stop: threading.Event, *, once: bool = False) -> None:
         if once:
             return
         stop.wait(seconds_to_next_minute(datetime.now(UTC)))
+
+
+_embedded_lock = threading.Lock()
+
+
+def start_embedded(app: Flask) -> None:
+    """Run the scheduler loop in a daemon thread of this process, once (embedded mode)."""
+    with _embedded_lock:
+        if app.extensions.get("eoffice_clock") is not None:
+            return
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=run_loop, args=(app, stop), name="eoffice-clock", daemon=True
+        )
+        app.extensions["eoffice_clock"] = (thread, stop)
+        thread.start()
+        log.info("embedded scheduler started in the web process")
+
+
+def install_embedded(app: Flask) -> None:
+    """In embedded mode, start the loop with the first request (never in a CLI command,
+    where it would tick during `flask seed-demo`, nor in tests, which tick explicitly)."""
+    if app.config.get("REDIS_URL") or not app.config.get("JOBS_EMBEDDED_THREAD", True):
+        return
+    if app.testing:
+        return
+
+    @app.before_request
+    def _start_clock() -> None:
+        if app.extensions.get("eoffice_clock") is None:
+            start_embedded(app)

@@ -108,12 +108,3 @@ def run_check_slot(org_id: int, day_iso: str, hhmm: str) -> None:
 
     with _app_context():
         run_claimed(org_id, Slot(date.fromisoformat(day_iso), time.fromisoformat(hhmm)))
-
-
-def exchange_tick() -> None:
-    """One scheduler tick (eoffice.exchange.scheduler): for `rq cron` or any other timer."""
-    from eoffice.core.timeutil import now_utc
-    from eoffice.exchange.scheduler import tick
-
-    with _app_context():
-        tick(now_utc())

@@ -1,7 +1,7 @@
 """The daily digest: one e-mail per user, at the office time they chose, on working days.
 
-`send_due_digests(now)` runs every 5–15 minutes from cron (`flask send-digests`; issue 5
-brings the one scheduler process). For every active user whose digest is on and whose
+`send_due_digests(now)` runs every minute from the scheduler process (eoffice.jobs.clock;
+`flask send-digests` does the same from cron). For every active user whose digest is on and whose
 time has come today (office date), it claims the day with one conditional UPDATE and
 only then enqueues the e-mail job: of two overlapping runs, only the one whose UPDATE
 changed the row enqueues, so nobody gets the digest twice. The job builds the digest

@@ -1,6 +1,7 @@
 """Daily deadline reminders: "due on the next working day" and "overdue", to the lead.
 
-Run once a day (issue 5 wires the scheduler; until then `flask send-reminders`). Each
+Run once a day by the scheduler process from DEADLINE_REMINDERS_AT (eoffice.jobs.clock;
+`flask send-reminders` does the same from cron). Each
 (user, document, kind) is told at most once per local day, however often it runs: the
 notification row of the day is the proof, and a unique constraint backs it up when two
 runs race. A lead given to a unit is told to every active member of the unit.

@@ -98,11 +98,10 @@ def send_reminders() -> None:
 
 @bp.cli.command("send-digests")
 def send_digests() -> None:
-    """Send the daily digests whose time has come; run it from cron every 5-15 minutes.
+    """Send the daily digests whose time has come (`flask scheduler` does it each minute).
 
     Each user gets at most one digest per working day, at or after the time they chose
-    (office time), however often this runs and even if two runs overlap. Issue 5 will
-    run it from the single scheduler process instead of cron.
+    (office time), however often this runs and even if two runs overlap.
     """
     from eoffice.core.timeutil import now_utc
 

@@ -5,7 +5,7 @@ An issued document reaches each member organisation at once: a `Delivery` row in
 document with the signed PDF and attachments (status 03); the recipient's assigning,
 starting and completing move it to 04, 05, 06 (DOMAIN §3.5), and a refusal to 02 with
 its reason. The sender reads these per recipient. Outside agencies get a row in 00,
-which the exchange (issue 5) sends.
+which eoffice.exchange.forwarding sends.
 """
 
 from __future__ import annotations

@@ -35,3 +35,25 @@ def test_the_reminders_time_is_configurable(app, world):
 
 def test_ticks_land_just_after_each_minute():
     assert seconds_to_next_minute(datetime(2026, 10, 5, 0, 0, 30, tzinfo=UTC)) == 31
+
+
+def test_embedded_mode_starts_the_loop_with_the_first_request_only(tmp_path):
+    from eoffice import create_app
+
+    config = {
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e.db'}",
+        "STORAGE_DIR": str(tmp_path / "files"),
+        "REDIS_URL": None,
+    }
+    embedded = create_app(config)
+    assert "eoffice_clock" not in embedded.extensions  # not by a CLI command
+    embedded.test_client().get("/health")
+    thread, stop = embedded.extensions["eoffice_clock"]
+    assert thread.is_alive()
+    stop.set()
+    thread.join(timeout=30)
+
+    with_redis = create_app({**config, "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    with_redis.test_client().get("/health")
+    assert "eoffice_clock" not in with_redis.extensions  # `flask scheduler` does it there
