@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eoffice.api import exchange_parsing as exchange
 from eoffice.api import spec_schemas as s
 from eoffice.api.outgoing_parsing import REJECT_DELIVERY
 from eoffice.api.outgoing_parsing import STEPS as OUTGOING_STEPS
@@ -34,6 +35,12 @@ phân công viết dạng `user:<mã>` hoặc `unit:<mã>` (mã lấy ở /catal
 hành (cấp số, ngày; bản PDF ký số có sau ít phút tại `signed_pdf_url`), thu hồi, hủy dự thảo.
 Tình trạng ở từng nơi nhận: `/outgoing/{doc_id}/deliveries`. Văn bản cơ quan khác trong hệ
 thống gửi đến nằm ở `/inbox`, vào sổ hoặc từ chối từ đó.
+
+**Liên thông văn bản.** Văn bản các cơ quan ngoài gửi qua trục liên thông nằm ở
+`/exchange/inbox` (chỉ văn thư, lãnh đạo): văn thư vào sổ (nơi gửi nhận trạng thái 03)
+hoặc từ chối tiếp nhận kèm lý do (02); yêu cầu thu hồi được đồng ý (15) hoặc từ chối (16).
+`POST /exchange/check` là nút “Kiểm tra ngay” của văn thư, `POST /exchange/checks/confirm`
+là “Đã kiểm tra”. Nhật ký gói tin của cơ quan: `/exchange/packets` (văn thư, quản trị).
 
 **Xác thực.** Mọi yêu cầu (trừ tài liệu này) phải gửi tiêu đề
 `Authorization: Bearer <mã API>`. Mã API do người dùng tạo ở trang “Tài khoản của tôi”
@@ -340,11 +347,16 @@ def build_spec(*, max_limit: int) -> Json:
             {"name": OUTGOING_TAG},
             {"name": OUTGOING_STEPS_TAG},
             {"name": INBOX_TAG},
+            {"name": EXCHANGE_TAG},
             {"name": "Danh mục"},
             {"name": "Tài khoản"},
             {"name": "Tài liệu"},
         ],
-        "paths": {**_paths(max_limit), **_outgoing_paths(max_limit)},
+        "paths": {
+            **_paths(max_limit),
+            **_outgoing_paths(max_limit),
+            **_exchange_paths(max_limit),
+        },
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
@@ -353,7 +365,7 @@ def build_spec(*, max_limit: int) -> Json:
                     "description": "Mã API tạo ở trang “Tài khoản của tôi” (bắt đầu bằng eo_).",
                 }
             },
-            "schemas": {**s.schemas(), **s.outgoing_schemas()},
+            "schemas": {**s.schemas(), **s.outgoing_schemas(), **s.exchange_schemas()},
             "responses": s.error_responses(),
         },
     }
@@ -616,5 +628,205 @@ def _outgoing_paths(max_limit: int) -> Json:
                     **_errors(401, 403, 404, 409, 415, 422, s409="DeliveryHandled"),
                 },
             },
+        },
+    }
+
+
+# The inter-agency exchange -------------------------------------------------------------------
+
+EXCHANGE_TAG = "Liên thông văn bản"
+
+
+def _no_body(description: str) -> Json:
+    return {
+        "required": False,
+        "description": description,
+        "content": _json(_step_body(exchange.NO_INPUT)),
+    }
+
+
+def _answer(operation: str, step: Step, summary: str, description: str, packet_id: Json) -> Json:
+    body = (
+        {"required": True, "content": _json(_step_body(step))}
+        if step.required
+        else _no_body("Không cần nội dung.")
+    )
+    return {
+        "parameters": [packet_id],
+        "post": {
+            "operationId": operation,
+            "summary": summary,
+            "description": description,
+            "tags": [EXCHANGE_TAG],
+            "requestBody": body,
+            "responses": {
+                "200": _ok("Văn bản hoặc yêu cầu sau khi trả lời.", s.ref("ExchangePacketDetail")),
+                **_errors(401, 403, 404, 409, 415, 422, s409="PacketHandled"),
+            },
+        },
+    }
+
+
+def _packet_log_parameters(max_limit: int) -> list[Json]:
+    return [
+        _query("direction", "out: gửi đi, in: nhận về.", {**s.STRING, "enum": ["out", "in"]}),
+        _query(
+            "kind",
+            "document: văn bản, status: trạng thái.",
+            {**s.STRING, "enum": ["document", "status"]},
+        ),
+        _query("state", "Tình trạng của gói tin.", s.PACKET_STATE),
+        _query(
+            "counterpart",
+            "Một phần mã định danh hoặc tên cơ quan bên kia.",
+            {**s.STRING, "maxLength": exchange.COUNTERPART_MAX},
+        ),
+        _query("date_from", "Từ ngày (giờ văn phòng), YYYY-MM-DD.", s.DATE),
+        _query("date_to", "Đến hết ngày (giờ văn phòng), YYYY-MM-DD.", s.DATE),
+        _limit_parameter(max_limit),
+        _query("cursor", "Giá trị next_cursor của trang trước.", s.STRING),
+    ]
+
+
+def _exchange_paths(max_limit: int) -> Json:
+    packet_id = _path_id("packet_id", "Mã gói tin nhận về (id trong /exchange/inbox).")
+    return {
+        "/exchange/inbox": {
+            "get": {
+                "operationId": "exchange_inbox",
+                "summary": "Văn bản nhận qua trục liên thông chờ vào sổ, yêu cầu thu hồi",
+                "description": "Văn bản cơ quan ngoài gửi đến chờ vào sổ và yêu cầu thu hồi "
+                "chờ trả lời, cũ nhất trước. Chỉ văn thư và lãnh đạo (người khác: 403).",
+                "tags": [EXCHANGE_TAG],
+                "responses": {
+                    "200": _ok("Các mục chờ xử lý.", s.ref("ExchangeInbox")),
+                    **_errors(401, 403),
+                },
+            }
+        },
+        "/exchange/inbox/{packet_id}": {
+            "parameters": [packet_id],
+            "get": {
+                "operationId": "get_exchange_packet",
+                "summary": "Một văn bản hoặc yêu cầu thu hồi nhận qua trục",
+                "description": "Các trường của văn bản theo gói tin, tệp đính kèm, câu trả lời "
+                "đã gửi và các thao tác được làm lúc này. Gói tin của cơ quan khác: 404.",
+                "tags": [EXCHANGE_TAG],
+                "responses": {
+                    "200": _ok("Văn bản nhận qua trục.", s.ref("ExchangePacketDetail")),
+                    **_errors(401, 403, 404),
+                },
+            },
+        },
+        "/exchange/inbox/{packet_id}/files/{index}": {
+            "parameters": [
+                packet_id,
+                _path_id("index", "Thứ tự tệp trong gói tin, từ 1 (xem files của chi tiết)."),
+            ],
+            "get": {
+                "operationId": "download_exchange_file",
+                "summary": "Tải một tệp của văn bản nhận qua trục",
+                "description": "Đọc văn bản trước khi vào sổ hoặc từ chối; tên gốc nằm trong "
+                "tiêu đề Content-Disposition. Văn bản đã thu hồi không còn tệp (404).",
+                "tags": [EXCHANGE_TAG],
+                "responses": {
+                    "200": {
+                        "description": "Nội dung tệp.",
+                        "content": {"*/*": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(401, 403, 404),
+                },
+            },
+        },
+        "/exchange/inbox/{packet_id}/register": {
+            "parameters": [packet_id],
+            "post": {
+                "operationId": "register_exchange_packet",
+                "summary": "Vào sổ văn bản nhận qua trục",
+                "description": "Tạo văn bản đến (nguồn: trục liên thông) với các tệp của gói "
+                "tin; nơi gửi nhận trạng thái 03 (đã tiếp nhận). Chỉ văn thư. Nội dung JSON "
+                "tùy chọn: sổ đăng ký.",
+                "tags": [EXCHANGE_TAG],
+                "requestBody": {"required": False, "content": _json(s.ref("DeliveryRegister"))},
+                "responses": {
+                    "201": {
+                        "description": "Đã vào sổ.",
+                        "headers": {
+                            "Location": {
+                                "description": "Địa chỉ của văn bản đến vừa vào sổ.",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                        "content": _json(s.ref("IncomingDocumentDetail")),
+                    },
+                    **_errors(401, 403, 404, 409, 415, 422, s409="PacketHandled"),
+                },
+            },
+        },
+        "/exchange/inbox/{packet_id}/reject": _answer(
+            exchange.REJECT.name,
+            exchange.REJECT,
+            "Từ chối tiếp nhận văn bản nhận qua trục",
+            "Nơi gửi nhận trạng thái 02 kèm lý do (ít nhất 5 ký tự). Văn thư hoặc lãnh đạo.",
+            packet_id,
+        ),
+        "/exchange/inbox/{packet_id}/accept-recall": _answer(
+            exchange.ACCEPT_RECALL.name,
+            exchange.ACCEPT_RECALL,
+            "Đồng ý thu hồi",
+            "Văn bản bị thu hồi rời hộp chờ vào sổ, hoặc văn bản đến đã vào sổ được rút "
+            "(hủy theo yêu cầu nơi gửi); nơi gửi nhận trạng thái 15. Văn thư hoặc lãnh đạo.",
+            packet_id,
+        ),
+        "/exchange/inbox/{packet_id}/refuse-recall": _answer(
+            exchange.REFUSE_RECALL.name,
+            exchange.REFUSE_RECALL,
+            "Từ chối thu hồi",
+            "Nơi gửi nhận trạng thái 16 kèm lý do (ít nhất 5 ký tự). Văn thư hoặc lãnh đạo.",
+            packet_id,
+        ),
+        "/exchange/check": {
+            "post": {
+                "operationId": "exchange_check",
+                "summary": "Kiểm tra ngay: nhận văn bản đến từ trục liên thông",
+                "description": "Như nút “Kiểm tra ngay” của văn thư: nhận mọi gói tin đang chờ "
+                "trên trục và ghi một lượt kiểm tra. Trục không kết nối được cũng trả về 200, "
+                "với ok: false, error nêu lý do và lượt ở trạng thái failed. Chỉ văn thư.",
+                "tags": [EXCHANGE_TAG],
+                "requestBody": _no_body("Không cần nội dung."),
+                "responses": {
+                    "200": _ok("Kết quả lượt kiểm tra.", s.ref("CheckResult")),
+                    **_errors(401, 403, 415, 422),
+                },
+            }
+        },
+        "/exchange/checks/confirm": {
+            "post": {
+                "operationId": "confirm_exchange_check",
+                "summary": "Đã kiểm tra: xác nhận lượt kiểm tra hiện tại",
+                "description": "Xác nhận lượt kiểm tra chứa thời điểm này (một lần mỗi lượt; "
+                "bấm lại trả về new: false). Ngoài mọi lượt (trước giờ kiểm tra đầu tiên, ngày "
+                "nghỉ): 422. Chỉ văn thư.",
+                "tags": [EXCHANGE_TAG],
+                "requestBody": _no_body("Không cần nội dung."),
+                "responses": {
+                    "200": _ok("Lượt đã xác nhận.", s.ref("CheckConfirmation")),
+                    **_errors(401, 403, 415, 422),
+                },
+            }
+        },
+        "/exchange/packets": {
+            "get": {
+                "operationId": "exchange_packets",
+                "summary": "Nhật ký gói tin liên thông của cơ quan, mới nhất trước",
+                "description": "Mọi gói tin gửi đi và nhận về (văn bản, trạng thái), kể cả văn "
+                "bản đi gửi lần đầu tới cơ quan ngoài. Chỉ văn thư và quản trị.",
+                "tags": [EXCHANGE_TAG],
+                "parameters": _packet_log_parameters(max_limit),
+                "responses": {
+                    "200": _ok("Một trang nhật ký.", s.ref("PacketLog")),
+                    **_errors(401, 403, 422),
+                },
+            }
         },
     }

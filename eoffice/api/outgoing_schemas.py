@@ -180,6 +180,11 @@ def delivery_json(delivery: Delivery) -> Json:
         "status_at": iso_datetime(delivery.status_at),
         "reason": delivery.reason,
         "events": [delivery_event_json(e) for e in delivery.events],
+        # The hub's side of an exchange copy (all null or 0 for a copy inside the system).
+        "exchange_state": delivery.exchange_state,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "sent_at": iso_datetime(delivery.sent_at),
     }
 
 

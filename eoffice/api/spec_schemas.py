@@ -17,6 +17,7 @@ from eoffice.api.outgoing_parsing import (
 from eoffice.api.outgoing_parsing import STEPS as OUTGOING_STEPS
 from eoffice.api.parsing import MAX_ID, MAX_NOTES
 from eoffice.api.steps import STEPS
+from eoffice.exchange.packet_log import STATE_LABELS as PACKET_LOG_STATES
 from eoffice.incoming.models import IncomingState, Source
 from eoffice.outgoing.models import DeliveryStatus
 from workflows import assignment as assignment_flow
@@ -81,6 +82,9 @@ EXTRA_ERROR_RESPONSES: dict[str, str] = {
     "phần việc (code: conflict); error.message nói rõ vì sao. Không có gì thay đổi.",
     "NotYetSigned": "Văn bản chưa có bản PDF đã ký số (chưa ký ban hành, hoặc hệ thống đang "
     "ký số), hoặc không tìm thấy văn bản (code: not_found).",
+    "PacketHandled": "Văn bản hoặc yêu cầu thu hồi này đã được trả lời (vào sổ, từ chối, "
+    "đồng ý hoặc từ chối thu hồi), hoặc thao tác không hợp với nó (vào sổ một yêu cầu thu "
+    "hồi…) (code: conflict); error.message nói rõ. Không có gì thay đổi.",
     "DeliveryHandled": "Văn bản gửi đến này đã được vào sổ, đã bị từ chối hoặc thu hồi, hoặc "
     "đang được ký số (code: conflict); error.message nói rõ. Không có gì thay đổi.",
 }
@@ -479,6 +483,7 @@ RECIPIENT_KIND: Json = {
     "ngay), text: chỉ ghi một dòng ở “Nơi nhận” (name).",
 }
 _CURSOR: Json = {**STRING, "description": "Gửi trong tham số cursor để lấy trang sau."}
+EXCHANGE_SEND_STATES = ("queued", "sent", "failed", "recalled")
 
 
 def _limited(name: str, schema: Json) -> Json:
@@ -635,6 +640,22 @@ def _delivery_schemas() -> Json:
                     **array(ref("DeliveryEvent")),
                     "description": "Các trạng thái đã qua, cũ nhất trước.",
                 },
+                "exchange_state": {
+                    "type": ["string", "null"],
+                    "enum": [*EXCHANGE_SEND_STATES, None],
+                    "description": "Gửi qua trục liên thông: queued chờ gửi, sent trục đã "
+                    "nhận, failed gửi không thành công (đang thử lại hoặc chờ Gửi lại), "
+                    "recalled thu hồi trước khi gửi; null: gửi trong hệ thống.",
+                },
+                "attempts": {
+                    **INTEGER,
+                    "minimum": 0,
+                    "description": "Số lần đã thử gửi lên trục (0 với bản gửi trong hệ thống).",
+                },
+                "last_error": nullable(
+                    {**STRING, "description": "Lỗi của lần gửi lên trục gần nhất."}
+                ),
+                "sent_at": nullable({**DATETIME, "description": "Thời điểm trục nhận gói tin."}),
             }
         ),
         "DeliveryList": closed({"items": array(ref("Delivery"))}),
@@ -825,4 +846,257 @@ def outgoing_schemas() -> Json:
             }
         ),
         **_delivery_schemas(),
+    }
+
+
+# The exchange (api.exchange_schemas) -------------------------------------------------------
+
+PACKET_STATE: Json = {"type": "string", "enum": [str(x) for x in PACKET_LOG_STATES]}
+INBOX_KIND: Json = {
+    "type": "string",
+    "enum": ["document", "recall"],
+    "description": "document: văn bản chờ vào sổ; recall: yêu cầu thu hồi (gói tin thu hồi "
+    "hoặc trạng thái 13) chờ trả lời.",
+}
+EXCHANGE_ACTION: Json = {
+    "type": "string",
+    "enum": [
+        "register_exchange_packet",
+        "reject_exchange_packet",
+        "accept_exchange_recall",
+        "refuse_exchange_recall",
+    ],
+}
+_AGENCY: Json = closed(
+    {
+        "agency_code": {**STRING, "description": "Mã định danh cơ quan."},
+        "name": STRING,
+    }
+)
+
+
+def _check_run() -> Json:
+    return closed(
+        {
+            "id": ID,
+            "trigger": {
+                **STRING,
+                "enum": ["schedule", "catch_up", "manual"],
+                "description": "schedule: theo lịch, catch_up: chạy bù, manual: Kiểm tra ngay.",
+            },
+            "trigger_label": STRING,
+            "state": {**STRING, "enum": ["waiting", "queued", "running", "done", "failed"]},
+            "state_label": STRING,
+            "day": {**DATE, "description": "Ngày (giờ văn phòng) của lượt kiểm tra."},
+            "slot_time": nullable(
+                {
+                    **STRING,
+                    "pattern": r"^\d{2}:\d{2}$",
+                    "description": "Giờ kiểm tra; null: Kiểm tra ngay.",
+                }
+            ),
+            "started_at": nullable(DATETIME),
+            "finished_at": nullable(DATETIME),
+            "documents": {**INTEGER, "description": "Số văn bản mới nhận trong lượt."},
+            "error": nullable({**STRING, "description": "Lỗi khi nhận (trục không kết nối…)."}),
+            "confirmed_at": nullable({**DATETIME, "description": "Thời điểm bấm Đã kiểm tra."}),
+            "confirmed_by": nullable(ref("PersonRef")),
+        }
+    )
+
+
+def _inbox_item_properties() -> Json:
+    return {
+        "id": {**ID, "description": "Mã gói tin (dùng trong /exchange/inbox/{packet_id}/…)."},
+        "url": STRING,
+        "kind": INBOX_KIND,
+        "kind_label": STRING,
+        "business_type": nullable(
+            {
+                **INTEGER,
+                "description": "Loại nghiệp vụ edXML của gói văn bản: 0 mới, 1 thu hồi, 2 cập "
+                "nhật, 3 thay thế; null với yêu cầu thu hồi bằng trạng thái 13.",
+            }
+        ),
+        "business_type_label": nullable(STRING),
+        "status_code": nullable(
+            {**STRING, "description": "13 với yêu cầu thu hồi dạng trạng thái."}
+        ),
+        "document_id": {**STRING, "description": "Mã văn bản edXML (DocumentId)."},
+        "sender": _AGENCY,
+        "symbol": nullable({**STRING, "description": "Số, ký hiệu văn bản."}),
+        "document_date": nullable({**DATE, "description": "Ngày ban hành."}),
+        "subject": nullable({**STRING, "description": "Trích yếu."}),
+        "description": nullable({**STRING, "description": "Lý do thu hồi nơi gửi ghi."}),
+        "state": PACKET_STATE,
+        "state_label": STRING,
+        "received_at": {**DATETIME, "description": "Thời điểm nhận từ trục."},
+        "refers_to": nullable(
+            closed(
+                {
+                    "id": ID,
+                    "url": STRING,
+                    "symbol": nullable(STRING),
+                    "subject": nullable(STRING),
+                    "state": PACKET_STATE,
+                    "state_label": STRING,
+                },
+            )
+        ),
+    }
+
+
+def exchange_schemas() -> Json:
+    """Component schemas of /exchange, merged into the document's components."""
+    return {
+        "ExchangeInboxItem": closed(_inbox_item_properties()),
+        "ExchangeInbox": closed({"items": array(ref("ExchangeInboxItem"))}),
+        "ExchangeFile": closed(
+            {
+                "index": {**INTEGER, "minimum": 1, "description": "Thứ tự tệp trong gói tin."},
+                "name": STRING,
+                "mime_type": STRING,
+                "size": {**INTEGER, "description": "Dung lượng, byte."},
+                "description": nullable(STRING),
+                "download_url": STRING,
+            }
+        ),
+        "ExchangeAction": closed(
+            {
+                "action": EXCHANGE_ACTION,
+                "label": STRING,
+                "url": {**STRING, "description": "Địa chỉ gửi POST."},
+                "fields": array(STRING),
+                "required": array(STRING),
+            }
+        ),
+        "ExchangePacketDetail": closed(
+            {
+                **_inbox_item_properties(),
+                "document": nullable(
+                    closed(
+                        {
+                            "document_type": closed({"code": INTEGER, "name": STRING}),
+                            "code_number": STRING,
+                            "code_notation": STRING,
+                            "promulgation_place": nullable(STRING),
+                            "promulgation_date": DATE,
+                            "signer": closed(
+                                {
+                                    "full_name": STRING,
+                                    "position": nullable(STRING),
+                                    "competence": nullable(
+                                        {**STRING, "description": "TM., KT., TL., …"}
+                                    ),
+                                }
+                            ),
+                            "priority": {
+                                **INTEGER,
+                                "description": "Độ khẩn edXML: 0 thường, 1 khẩn, 2 thượng "
+                                "khẩn, 3 hỏa tốc…",
+                            },
+                            "due_date": nullable({**DATE, "description": "Hạn trả lời."}),
+                            "page_count": nullable(INTEGER),
+                        }
+                    )
+                ),
+                "files": {
+                    **array(ref("ExchangeFile")),
+                    "description": "Tệp của văn bản (rỗng khi đã thu hồi hoặc với yêu cầu "
+                    "thu hồi của văn bản đã rút).",
+                },
+                "reason": nullable(
+                    {**STRING, "description": "Lý do từ chối tiếp nhận hoặc từ chối thu hồi."}
+                ),
+                "done_at": nullable(DATETIME),
+                "done_by": nullable(ref("PersonRef")),
+                "incoming_document": nullable(
+                    closed({"id": ID, "url": STRING}, description="Văn bản đến đã vào sổ.")
+                ),
+                "available_actions": {
+                    **array(ref("ExchangeAction")),
+                    "description": "Các thao tác người dùng của mã API được làm lúc này.",
+                },
+            }
+        ),
+        "CheckRun": _check_run(),
+        "CheckResult": closed(
+            {
+                "ok": {**BOOLEAN, "description": "false khi không nhận được từ trục."},
+                "message": {**STRING, "description": "Thông báo như trên nút Kiểm tra ngay."},
+                "error": nullable(STRING),
+                "exchange_enabled": {
+                    **BOOLEAN,
+                    "description": "false: cơ quan chưa bật liên thông (lượt vẫn được ghi).",
+                },
+                "documents": INTEGER,
+                "statuses": INTEGER,
+                "recalls": INTEGER,
+                "refused": {**INTEGER, "description": "Gói tin không hợp lệ, đã từ chối (02)."},
+                "run": ref("CheckRun"),
+            }
+        ),
+        "CheckConfirmation": closed(
+            {
+                "new": {**BOOLEAN, "description": "false: lượt này đã được xác nhận trước đó."},
+                "message": STRING,
+                "slot": closed(
+                    {
+                        "day": DATE,
+                        "time": {**STRING, "pattern": r"^\d{2}:\d{2}$"},
+                        "label": STRING,
+                    }
+                ),
+                "state": {
+                    **STRING,
+                    "enum": ["on_time", "late", "missed", "upcoming", "pending"],
+                    "description": "on_time đúng giờ, late trễ.",
+                },
+                "state_label": STRING,
+                "run": ref("CheckRun"),
+            }
+        ),
+        "PacketLogEntry": closed(
+            {
+                "source": {
+                    **STRING,
+                    "enum": ["packet", "delivery"],
+                    "description": "packet: gói tin đã ghi; delivery: văn bản đi gửi lần đầu "
+                    "tới một cơ quan ngoài (mã là mã nơi nhận trong /outgoing/{id}/deliveries).",
+                },
+                "id": ID,
+                "at": DATETIME,
+                "direction": {**STRING, "enum": ["out", "in"]},
+                "direction_label": STRING,
+                "kind": {**STRING, "enum": ["document", "status"]},
+                "kind_label": STRING,
+                "what": {**STRING, "description": "Ví dụ “Trạng thái 03 Đã tiếp nhận”."},
+                "business_type": nullable(INTEGER),
+                "status_code": nullable(STRING),
+                "document_id": nullable(STRING),
+                "counterpart": _AGENCY,
+                "subject": nullable(STRING),
+                "state": PACKET_STATE,
+                "state_label": STRING,
+                "pending": {**BOOLEAN, "description": "Gói gửi đi đang chờ hoặc đã lỗi."},
+                "attempts": INTEGER,
+                "last_error": nullable(STRING),
+                "sent_at": nullable(
+                    {**DATETIME, "description": "Gửi lên trục, hoặc được xử lý (gói nhận về)."}
+                ),
+                "sent_by": nullable(STRING),
+                "outgoing_id": nullable(ID),
+                "outgoing_url": nullable(STRING),
+                "inbox_url": nullable(
+                    {**STRING, "description": "Văn bản, yêu cầu thu hồi nhận về: chi tiết."}
+                ),
+            }
+        ),
+        "PacketLog": closed(
+            {
+                "items": array(ref("PacketLogEntry")),
+                "limit": INTEGER,
+                "next_cursor": nullable(_CURSOR),
+            }
+        ),
     }

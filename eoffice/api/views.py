@@ -208,5 +208,6 @@ def openapi_json():
     return jsonify(build_spec(max_limit=current_app.config["API_PAGE_SIZE_MAX"]))
 
 
-# Outgoing documents and the inbox add their routes to this blueprint (they need `bp`).
+# Outgoing documents, the inbox and the exchange add their routes here (they need `bp`).
+from eoffice.api import exchange as _exchange  # noqa: E402, F401
 from eoffice.api import outgoing as _outgoing  # noqa: E402, F401
