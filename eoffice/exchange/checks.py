@@ -133,14 +133,9 @@ def _config_of_row(row: CheckSettings, source: str, org: Organisation) -> CheckC
     )
 
 
-def district_of(org: Organisation) -> Organisation | None:
-    """The organisation's district: its parent, or for a member school entered without
-    one, the deployment's district office when there is exactly one (the usual case: a
+def _sole_district_office() -> Organisation | None:
+    """The deployment's district office when there is exactly one (the usual case: a
     deployment is one Phòng GDĐT and its schools)."""
-    if org.parent is not None:
-        return org.parent
-    if org.kind == OrgKind.DISTRICT_OFFICE:
-        return None
     offices = db.session.scalars(
         select(Organisation)
         .where(Organisation.is_member.is_(True), Organisation.kind == OrgKind.DISTRICT_OFFICE)
@@ -149,17 +144,46 @@ def district_of(org: Organisation) -> Organisation | None:
     return offices[0] if len(offices) == 1 else None
 
 
-def effective_config(org: Organisation) -> CheckConfig:
-    """The organisation's own settings, else its district's, else the defaults."""
-    row = db.session.get(CheckSettings, org.id)
+_ASK = object()  # district_of: look the sole district office up now
+
+
+def district_of(org: Organisation, *, sole: Any = _ASK) -> Organisation | None:
+    """The organisation's district: its parent, or for a member school entered without
+    one, the deployment's sole district office (`sole`: already looked up, for a list)."""
+    if org.parent is not None:
+        return org.parent
+    if org.kind == OrgKind.DISTRICT_OFFICE:
+        return None
+    return _sole_district_office() if sole is _ASK else sole
+
+
+def _resolve(org: Organisation, district: Organisation | None, row_of) -> CheckConfig:
+    row = row_of(org.id)
     if row is not None:
         return _config_of_row(row, "own", org)
-    parent = district_of(org)
-    if parent is not None:
-        parent_row = db.session.get(CheckSettings, parent.id)
-        if parent_row is not None:
-            return _config_of_row(parent_row, "district", parent)
+    if district is not None:
+        district_row = row_of(district.id)
+        if district_row is not None:
+            return _config_of_row(district_row, "district", district)
     return default_config()
+
+
+def effective_config(org: Organisation) -> CheckConfig:
+    """The organisation's own settings, else its district's, else the defaults."""
+    return _resolve(org, district_of(org), lambda org_id: db.session.get(CheckSettings, org_id))
+
+
+def effective_configs(orgs: Sequence[Organisation]) -> dict[int, CheckConfig]:
+    """`effective_config` of many organisations in two queries, not three per school: the
+    board shows a district's hundred schools."""
+    sole = _sole_district_office()
+    districts = {o.id: district_of(o, sole=sole) for o in orgs}
+    ids = {o.id for o in orgs} | {d.id for d in districts.values() if d is not None}
+    rows = {
+        row.org_id: row
+        for row in db.session.scalars(select(CheckSettings).where(CheckSettings.org_id.in_(ids)))
+    }
+    return {o.id: _resolve(o, districts[o.id], rows.get) for o in orgs}
 
 
 def calendar_for(config: CheckConfig, base: WorkingCalendar | None = None) -> WorkingCalendar:
@@ -713,7 +737,8 @@ def board_organisations(viewer: User) -> list[Organisation]:
         )
         .order_by(Organisation.kind, Organisation.name)
     )
-    schools = [s for s in candidates if s.parent_id == org.id or district_of(s) == org]
+    sole = _sole_district_office()
+    schools = [s for s in candidates if s.parent_id == org.id or district_of(s, sole=sole) == org]
     return [org, *schools]
 
 
@@ -779,9 +804,9 @@ def _org_month(
     base: WorkingCalendar,
     rows: dict[tuple[date, time], CheckRun],
     moment: datetime,
+    config: CheckConfig,
 ) -> OrgMonth:
     tz = local_tz()
-    config = effective_config(org)
     calendar = calendar_for(config, base)
     start, end = _month_bounds(month)
     days: dict[date, list[Cell]] = {}
@@ -830,7 +855,8 @@ def compliance(viewer: User, month: date, *, now: datetime | None = None) -> Boa
     moment = now or now_utc()
     base = office_calendar()
     runs = _runs_of([o.id for o in orgs], month)
-    rows = [_org_month(o, month, base, runs.get(o.id, {}), moment) for o in orgs]
+    configs = effective_configs(orgs)
+    rows = [_org_month(o, month, base, runs.get(o.id, {}), moment, configs[o.id]) for o in orgs]
     days = sorted({d for row in rows for d in row.days})
     totals = dict.fromkeys(CheckState, 0)
     for row in rows:
@@ -847,7 +873,8 @@ def org_detail(viewer: User, org_id: int, month: date, *, now: datetime | None =
         raise NotFound(NOT_FOUND_ORG)
     moment = now or now_utc()
     runs = _runs_of([org.id], month)
-    return _org_month(org, month, office_calendar(), runs.get(org.id, {}), moment)
+    config = effective_config(org)
+    return _org_month(org, month, office_calendar(), runs.get(org.id, {}), moment, config)
 
 
 def manual_runs(viewer: User, org_id: int, month: date) -> list[CheckRun]:

@@ -43,6 +43,9 @@ READERS_ONLY = "Chỉ văn thư hoặc lãnh đạo mới xem văn bản nhận 
 CLERKS_ONLY = "Chỉ văn thư mới được vào sổ văn bản đến."
 NOT_A_DOCUMENT = "Đây là yêu cầu thu hồi, không phải văn bản để vào sổ."
 NOT_A_RECALL = "Đây không phải yêu cầu thu hồi văn bản."
+FILED_CANNOT_WITHDRAW = (
+    "Văn bản đã được lập hồ sơ nên không thể thu hồi; hãy từ chối thu hồi và ghi lý do."
+)
 REASON_NEEDED = f"Vui lòng ghi lý do từ chối (ít nhất {MIN_REASON} ký tự)."
 STATE_WORDS = {
     PacketState.REGISTERED: "đã được vào sổ",
@@ -286,48 +289,44 @@ def reject(actor: User, packet_id: int, reason: str) -> ExchangePacket:
 
 def _withdraw_incoming(actor: User, row: ExchangePacket, incoming_id: int) -> bool:
     """Cancel the register entry through the incoming workflow (unless already closed)."""
-    from eoffice.incoming.models import IncomingDocument
-    from workflows import incoming as incoming_flow
-    from workflows.engine import TransitionRefused, fire
-    from workflows.roles import SENDER
+    from eoffice.outgoing.recall import withdraw_incoming
 
-    incoming = db.session.get(IncomingDocument, incoming_id)
-    if incoming is None:
-        return False
     reason = f": {row.description}" if row.description else ""
     note = f"Thu hồi theo yêu cầu của {row.counterpart_name or row.counterpart_code}{reason}"
-    try:
-        event = fire(
-            incoming_flow.WORKFLOW,
-            incoming.state,
-            incoming_flow.WITHDRAW,
-            {SENDER},
-            {"reason": note},
-        )
-    except TransitionRefused:
-        return False  # filed, cancelled or rejected: stays as it is
-    incoming.state = event.to_state
-    incoming.cancel_reason = note[:500]
-    audit.record(
-        actor_id=actor.id,
-        org_id=incoming.org_id,
-        subject_type="incoming",
-        subject_id=incoming.id,
-        action="withdrawn",
-        changes={
-            "state": {
-                "from": incoming_flow.STATE_LABELS[event.from_state],
-                "to": incoming_flow.STATE_LABELS[event.to_state],
-            }
-        },
-        note=note[:1000],
-    )
-    return True
+    return withdraw_incoming(actor, incoming_id, note)
 
 
 def _recall_answerer(actor: User) -> None:
     if not actor.has_role(*READERS):
         raise Forbidden("Chỉ văn thư hoặc lãnh đạo mới trả lời yêu cầu thu hồi.")
+
+
+def _recalled(row: ExchangePacket) -> ExchangePacket | None:
+    """The recalled document's row, locked and read afresh: a clerk registering it at
+    this moment is waited for, and its register entry is then withdrawn too. A recall
+    stored before its document (the document's packet failed that check) finds it now."""
+    from eoffice.exchange.receiving import _earlier
+
+    target_id = row.refers_to_id
+    if target_id is None:
+        found = _earlier(row.organisation, row.counterpart_code, row.document_id)
+        if found is None:
+            return None
+        row.refers_to_id = target_id = found.id
+    return db.session.scalars(
+        select(ExchangePacket)
+        .where(ExchangePacket.id == target_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _is_filed(incoming_id: int) -> bool:
+    from eoffice.incoming.models import IncomingDocument
+    from workflows import incoming as incoming_flow
+
+    incoming = db.session.get(IncomingDocument, incoming_id)
+    return incoming is not None and incoming.state == incoming_flow.FILED
 
 
 @transaction
@@ -337,11 +336,13 @@ def accept_recall(actor: User, packet_id: int) -> ExchangePacket:
     row = get(actor, packet_id, lock=True)
     _recall_answerer(actor)
     _expect(row, recall=True)
-    original = row.refers_to
+    original = _recalled(row)
     withdrawn = False
     if original is not None and original.state in (PacketState.AWAITING, PacketState.REGISTERED):
         if original.incoming_document_id is not None:
             withdrawn = _withdraw_incoming(actor, row, original.incoming_document_id)
+            if not withdrawn and _is_filed(original.incoming_document_id):
+                raise Conflict(FILED_CANNOT_WITHDRAW)
         _done(original, actor, PacketState.WITHDRAWN)
         _audit(actor, original, "withdrawn", row.description, recall=row.id)
     _done(row, actor, PacketState.ACCEPTED)

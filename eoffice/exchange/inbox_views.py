@@ -108,6 +108,7 @@ def _render_detail(packet_id: int, *, forms: dict | None = None, status: int = 2
         can_register=current_user.has_role(Role.CLERK) and not recall,
         awaiting=row.state == PacketState.AWAITING,
         state_label=STATE_LABELS.get(row.state, row.state),
+        state_labels=STATE_LABELS,
         business_labels=BUSINESS_LABELS,
         register_form=forms.get("register") or RegisterForm(),
         reject_form=forms.get("reject") or RejectForm(prefix="reject"),

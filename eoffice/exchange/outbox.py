@@ -18,6 +18,7 @@ import logging
 
 from rq import Retry
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from eoffice.core.aftercommit import after_commit
 from eoffice.core.errors import Conflict, Forbidden, NotFound
@@ -35,15 +36,25 @@ PACKET_MIME = "application/xml"
 
 
 def store_packet(data: bytes) -> StoredFile:
-    """Keep a packet's bytes in the content-addressed store (idempotent)."""
+    """Keep a packet's bytes in the content-addressed store (idempotent).
+
+    The hub hands every recipient the same bytes, so two of our offices' checks may
+    store one file at the same moment: the loser of the unique `sha256` takes the
+    winner's row (a savepoint keeps the caller's transaction), as intake does.
+    """
     from eoffice.incoming.attachments import file_store
 
     digest = file_store().put(data)
-    stored = db.session.scalars(select(StoredFile).where(StoredFile.sha256 == digest)).first()
-    if stored is None:
-        stored = StoredFile(sha256=digest, size=len(data), mime_type=PACKET_MIME, kind="edxml")
-        db.session.add(stored)
-        db.session.flush()
+    query = select(StoredFile).where(StoredFile.sha256 == digest)
+    stored = db.session.scalars(query).first()
+    if stored is not None:
+        return stored
+    try:
+        with db.session.begin_nested():
+            stored = StoredFile(sha256=digest, size=len(data), mime_type=PACKET_MIME, kind="edxml")
+            db.session.add(stored)
+    except IntegrityError:
+        stored = db.session.scalars(query).one()
     return stored
 
 

@@ -107,10 +107,10 @@ def fetch(org: Organisation) -> FetchResult:
     return result
 
 
-def _stored(org: Organisation, hub_packet_id: int) -> ExchangePacket | None:
+def _stored(org_id: int, hub_packet_id: int | None) -> ExchangePacket | None:
     return db.session.scalars(
         select(ExchangePacket).where(
-            ExchangePacket.org_id == org.id,
+            ExchangePacket.org_id == org_id,
             ExchangePacket.direction == PacketDirection.IN,
             ExchangePacket.hub_packet_id == hub_packet_id,
         )
@@ -121,7 +121,7 @@ def _receive_one(org: Organisation, client, pending: PendingPacket, result: Fetc
     """One packet: store (own transaction), then acknowledge. HubUnavailable goes up; the
     hub refusing this one packet (HubRefused: gone, not ours) only skips it."""
     try:
-        if _stored(org, pending.id) is not None:
+        if _stored(org.id, pending.id) is not None:
             client.acknowledge(pending.id)  # stored by an earlier or a concurrent check
             result.skipped += 1
             return
@@ -163,12 +163,18 @@ def _store(org: Organisation, pending: PendingPacket, data: bytes) -> str | None
 
 
 def _insert(row: ExchangePacket, data: bytes) -> bool:
-    """Add the row in a savepoint; False if this hub packet is already stored."""
+    """Add the row in a savepoint; False if this hub packet is already stored.
+
+    Any other clash is raised, never taken for "already stored": the packet would be
+    acknowledged without a row, that is, lost; raised, it stays on the hub.
+    """
     try:
         with db.session.begin_nested():
             row.payload_file_id = store_packet(data).id
             db.session.add(row)
     except IntegrityError:
+        if _stored(row.org_id, row.hub_packet_id) is None:
+            raise
         log.info("exchange packet %s for org %s already stored", row.hub_packet_id, row.org_id)
         return False
     return True

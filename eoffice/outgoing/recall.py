@@ -128,10 +128,18 @@ def _request_recall(actor: User, doc: OutgoingDocument, delivery: Delivery, reas
 
 def _withdraw(actor: User, doc: OutgoingDocument, incoming_id: int, reason: str) -> bool:
     """Cancel the recipient's entry if the incoming workflow still allows it (not filed)."""
+    note = f"Thu hồi theo văn bản {doc.symbol} của {doc.organisation.name}: {reason}"
+    return withdraw_incoming(actor, incoming_id, note)
+
+
+def withdraw_incoming(actor: User, incoming_id: int, note: str) -> bool:
+    """The incoming workflow's `withdraw` step on a register entry, with `note` as its
+    reason; False when the entry is gone or already closed (filed, cancelled, rejected).
+    Shared by a recall inside the deployment and one through the exchange
+    (eoffice.exchange.inbox), so both leave the same timeline."""
     incoming = db.session.get(IncomingDocument, incoming_id)
     if incoming is None:
         return False
-    note = f"Thu hồi theo văn bản {doc.symbol} của {doc.organisation.name}: {reason}"
     try:
         event = fire(
             incoming_flow.WORKFLOW,
