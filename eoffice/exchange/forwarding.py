@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from eoffice.core.errors import Conflict, Forbidden
 from eoffice.core.timeutil import now_utc, to_local
+from eoffice.exchange.settings import code_pattern
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
 from eoffice.orgs.models import Role, User
@@ -179,7 +180,7 @@ def forward(delivery_id: int, *, last_try: bool | None = None) -> str:
     state = attempt(
         doc.organisation,
         delivery,
-        lambda: edxml.build_document(packet_for(doc, delivery)),
+        lambda: edxml.build_document(packet_for(doc, delivery), agency_code_pattern=code_pattern()),
         set_state,
         last_try=is_last_try(last_try),
     )

@@ -17,7 +17,8 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from eoffice.catalog.models import DocumentType, UrgencyLevel
 from eoffice.core import audit
@@ -28,6 +29,7 @@ from eoffice.core.timeutil import now_utc
 from eoffice.exchange.models import ExchangePacket, PacketDirection, PacketKind, PacketState
 from eoffice.exchange.receiving import RECALL_STATUS, is_recall
 from eoffice.exchange.reporting import send_status
+from eoffice.exchange.settings import code_pattern
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, Role, User
 
@@ -75,8 +77,20 @@ def awaiting(user: User) -> list[ExchangePacket]:
         db.session.scalars(
             select(ExchangePacket)
             .where(*_inbox_filter(user.org_id), ExchangePacket.state == PacketState.AWAITING)
+            .options(selectinload(ExchangePacket.refers_to))
             .order_by(ExchangePacket.created_at, ExchangePacket.id)
         )
+    )
+
+
+def awaiting_count(user: User) -> int:
+    """How many wait in the exchange inbox: one COUNT, for the menu badge on every page."""
+    if not user.has_role(*READERS):
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ExchangePacket)
+        .where(*_inbox_filter(user.org_id), ExchangePacket.state == PacketState.AWAITING)
     )
 
 
@@ -101,7 +115,7 @@ def _packet(row: ExchangePacket):
     from eoffice.incoming.attachments import file_store
 
     data = file_store().read(row.payload_file.sha256)
-    return edxml.parse_packet(data, agency_code_pattern=current_app.config["AGENCY_CODE_PATTERN"])
+    return edxml.parse_packet(data, agency_code_pattern=code_pattern())
 
 
 def document_of(row: ExchangePacket):

@@ -76,7 +76,7 @@ def _reader() -> None:
 @bp.app_template_global()
 def exchange_inbox_count() -> int:
     """How many items wait in the user's exchange inbox (for a badge or a link)."""
-    return len(inbox.awaiting(current_user)) if current_user.is_authenticated else 0
+    return inbox.awaiting_count(current_user) if current_user.is_authenticated else 0
 
 
 @bp.get("/")

@@ -31,6 +31,7 @@ from eoffice.core.text import LIKE_ESCAPE
 from eoffice.core.timeutil import local_tz, to_utc
 from eoffice.exchange import edxml
 from eoffice.exchange.models import ExchangePacket, PacketDirection, PacketKind, PacketState
+from eoffice.exchange.settings import code_pattern
 from eoffice.extensions import db
 from eoffice.orgs.models import Role, User
 from eoffice.outgoing.models import Delivery, OutgoingDocument
@@ -404,7 +405,9 @@ def delivery_detail(actor: User, delivery_id: int) -> Detail:
         xml = "(Văn bản chưa có bản ký số: gói tin chưa được lập.)"
     else:
         try:
-            xml = readable_xml(edxml.build_document(packet_for(doc, delivery)))
+            xml = readable_xml(
+                edxml.build_document(packet_for(doc, delivery), agency_code_pattern=code_pattern())
+            )
         except edxml.PacketRefused as exc:
             xml = f"(Không lập được gói tin: {exc})"
     return Detail(_delivery_entry(delivery), xml)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,6 +33,7 @@ from eoffice.core.aftercommit import run_pending
 from eoffice.exchange.client import HubRefused, HubUnavailable, PendingPacket
 from eoffice.exchange.models import ExchangePacket, PacketDirection, PacketKind, PacketState
 from eoffice.exchange.outbox import store_packet
+from eoffice.exchange.settings import code_pattern
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation
 
@@ -152,9 +152,7 @@ def _store(org: Organisation, pending: PendingPacket, data: bytes) -> str | None
     from eoffice.exchange import edxml
 
     try:
-        packet = edxml.parse_packet(
-            data, agency_code_pattern=current_app.config["AGENCY_CODE_PATTERN"]
-        )
+        packet = edxml.parse_packet(data, agency_code_pattern=code_pattern())
     except edxml.PacketRefused as exc:
         return _refuse(org, pending, data, INVALID.format(message=exc.message), name="")
     if isinstance(packet, edxml.StatusPacket):

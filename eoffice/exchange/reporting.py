@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
 from sqlalchemy import select
 
 from eoffice.core.timeutil import now_utc
 from eoffice.exchange.models import ExchangePacket, PacketDirection, PacketKind
+from eoffice.exchange.settings import code_pattern
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, User
 from workflows.incoming import EXCHANGE_STATUS
@@ -64,7 +64,7 @@ def send_status(
         code=received.symbol or None,
         promulgation_date=received.document_date,
     )
-    data = edxml.build_status(packet, agency_code_pattern=current_app.config["AGENCY_CODE_PATTERN"])
+    data = edxml.build_status(packet, agency_code_pattern=code_pattern())
     log.info(
         "status %s about %s queued for %s", code, received.document_id, received.counterpart_code
     )

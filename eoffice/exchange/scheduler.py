@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from eoffice.catalog.calendar import office_calendar
 from eoffice.core.timeutil import local_tz
@@ -38,6 +38,12 @@ ON_TIME_TOLERANCE = timedelta(minutes=5)
 # A claimed slot whose job has not started after this long (the enqueue was lost, Redis
 # restarted) is enqueued again; its QUEUED → RUNNING step still runs it once.
 REQUEUE_AFTER = timedelta(minutes=10)
+# A check still RUNNING this long after it started lost its worker (a fetch takes seconds
+# to a few minutes): it is closed as failed, so the board and the bar do not show it
+# running for ever. Nothing is lost: what it had not stored is still on the hub, and the
+# next check takes it (receiving acknowledges only what it committed).
+INTERRUPTED_AFTER = timedelta(minutes=30)
+INTERRUPTED = "Lượt kiểm tra bị gián đoạn; văn bản chưa nhận sẽ được nhận ở lượt kiểm tra sau."
 CHECKS_LINK = "/exchange/inbox"
 
 
@@ -117,6 +123,23 @@ def _remind(org: Organisation, slot: Slot, minutes: int) -> int:
     return len(clerks)
 
 
+def _close_interrupted(now: datetime) -> int:
+    """Checks whose worker died mid-fetch: failed, with the reason, once."""
+    closed = db.session.execute(
+        update(CheckRun)
+        .where(
+            CheckRun.state == RunState.RUNNING.value,
+            CheckRun.started_at < now - INTERRUPTED_AFTER,
+        )
+        .values(state=RunState.FAILED.value, finished_at=now, error=INTERRUPTED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if closed:
+        log.warning("closed %s interrupted check runs", closed)
+    return closed
+
+
 def _requeue_stale(now: datetime) -> int:
     """Claimed slots whose job never started: enqueue them again (they still run once)."""
     stale = db.session.execute(
@@ -162,4 +185,5 @@ def tick(now: datetime) -> TickResult:
             db.session.rollback()
             log.exception("the scheduler tick failed for organisation %s", org.id)
     result.requeued = _requeue_stale(now)
+    _close_interrupted(now)
     return result

@@ -233,3 +233,9 @@ def check_connection(actor: User, timeout: float = 10) -> CheckResult:
     return CheckResult(
         True, f"Kết nối trục liên thông thành công; có {len(waiting)} gói tin đang chờ nhận."
     )
+
+
+def code_pattern() -> str:
+    """The deployment's mã định danh format (AGENCY_CODE_PATTERN), for every packet built
+    or read here: the exchange of another province may use longer codes."""
+    return current_app.config["AGENCY_CODE_PATTERN"]

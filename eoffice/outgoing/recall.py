@@ -81,6 +81,7 @@ def _request_recall(actor: User, doc: OutgoingDocument, delivery: Delivery, reas
     from eoffice.exchange import edxml, outbox
     from eoffice.exchange.forwarding import document_id
     from eoffice.exchange.models import PacketKind
+    from eoffice.exchange.settings import code_pattern
 
     if delivery.status in (DeliveryStatus.REJECTED, DeliveryStatus.RECALLED):
         return 0  # the recipient does not hold it (refused), or already gave it back
@@ -102,7 +103,7 @@ def _request_recall(actor: User, doc: OutgoingDocument, delivery: Delivery, reas
         promulgation_date=doc.document_date,
     )
     try:
-        data = edxml.build_status(packet)
+        data = edxml.build_status(packet, agency_code_pattern=code_pattern())
     except edxml.PacketRefused as exc:
         raise Conflict(
             f"Không lập được yêu cầu thu hồi gửi {delivery.recipient_name}: {exc}"

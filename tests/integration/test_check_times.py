@@ -9,7 +9,7 @@ import threading
 from datetime import UTC, date, datetime, time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from eoffice.core import timeutil
 from eoffice.core.audit import history
@@ -554,3 +554,25 @@ def test_a_slot_fetches_what_waits_on_a_real_hub_once(app, world, tmp_path):
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+def test_a_check_whose_worker_died_is_closed_as_interrupted_once(app, world):
+    from eoffice.exchange.scheduler import INTERRUPTED
+
+    school = world.school_a.org
+    _settle(world)
+    _tick(MONDAY, 6, 30)  # claimed and queued; the worker takes it and dies mid-fetch
+    db.session.execute(
+        update(CheckRun)
+        .where(CheckRun.org_id == school.id, CheckRun.day == MONDAY)
+        .values(state=RunState.RUNNING.value, started_at=_at(MONDAY, 6, 30, 5))
+    )
+    db.session.commit()
+
+    _tick(MONDAY, 6, 59)  # a long fetch is not interrupted yet
+    [run] = [r for r in _runs(school) if r.day == MONDAY]
+    assert run.state == RunState.RUNNING
+    _tick(MONDAY, 7, 1)
+    [run] = [r for r in _runs(school) if r.day == MONDAY]
+    assert (run.state, run.error) == (RunState.FAILED, INTERRUPTED)
+    assert run.finished_at is not None
