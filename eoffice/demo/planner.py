@@ -220,6 +220,11 @@ class Planner:
             return self.rng.choice(unused)
         return min(templates, key=lambda t: sender.last_used[t])
 
+    def next_number(self, sender: Sender, day: date) -> int:
+        """The sender's next number for a document dated `day` (eoffice.demo.exchange numbers
+        the documents the outside agencies send through the exchange in the same series)."""
+        return self._next_number(sender, day)
+
     def _next_number(self, sender: Sender, day: date) -> int:
         """The sender's yearly series: roughly its daily output times the working days so far."""
         expected = sender.spec.per_day * day.timetuple().tm_yday * 5 / 7

@@ -16,20 +16,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from random import Random
 
 import click
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from eoffice.catalog.models import DocumentType
 from eoffice.core import security
 from eoffice.core.errors import ServiceError
 from eoffice.core.timeutil import local_tz, now_utc, set_clock, to_local
 from eoffice.demo import DEFAULT_DOCUMENTS, DEFAULT_PASSWORD, data, lifecycle
+from eoffice.demo import exchange as exchange_demo
 from eoffice.demo import outgoing as outgoing_demo
 from eoffice.demo.pdf import render_demo_pdf
 from eoffice.demo.planner import Arrival, Member, Planner, Sender
@@ -55,6 +56,7 @@ class SeedResult:
     documents: int
     seconds: float = 0.0
     outgoing: outgoing_demo.OutgoingSummary | None = None
+    exchange: exchange_demo.ExchangeSummary | None = None
 
     def report(self) -> str:
         """The table printed at the end: who can log in where, with which password."""
@@ -79,6 +81,8 @@ class SeedResult:
         lines += [f"{o:<{width_org}}  {r:<{width_role}}  {e}".rstrip() for o, r, e in rows]
         if self.outgoing is not None:
             lines += ["", *self.outgoing.report()]
+        if self.exchange is not None:
+            lines += ["", *self.exchange.report()]
         lines += ["", f"Mật khẩu chung của mọi tài khoản mẫu: {self.password}"]
         return "\n".join(lines)
 
@@ -103,7 +107,14 @@ def seed_demo_cli(*, if_empty: bool, documents: int, password: str) -> None:
         raise click.ClickException(problem)
     click.echo(f"Đang nạp dữ liệu mẫu ({documents} văn bản đến)…")
     try:
-        with _quiet("eoffice.incoming", "eoffice.outgoing", "weasyprint", "fontTools", "pyhanko"):
+        with _quiet(
+            "eoffice.incoming",
+            "eoffice.outgoing",
+            "eoffice.exchange",
+            "weasyprint",
+            "fontTools",
+            "pyhanko",
+        ):
             result = seed_demo(documents=documents, password=password)
     except ServiceError as exc:
         raise click.ClickException(f"Không nạp được dữ liệu mẫu: {exc.message}") from exc
@@ -121,6 +132,7 @@ def seed_demo(
     costs several seconds of key generation and PDF signing.
     """
     started = time.perf_counter()
+    stack = ExitStack()
     now = to_local(now_utc())
     assert now is not None
     people_rng, plan_rng, docs_rng = (Random(RANDOM_SEED + i) for i in range(3))
@@ -135,6 +147,7 @@ def seed_demo(
     )
     summary = None
     try:
+        stack.enter_context(fast_commits())
         set_clock(lambda: setup_moment)
         with shared_password_hash(password):
             members, senders = _build_world(people_rng, password)
@@ -149,18 +162,29 @@ def seed_demo(
             Arrival(m, r) for m, r in zip(moments, planner.receivers(len(moments)), strict=True)
         ]
         cancel_at = set(plan_rng.sample(range(len(plan)), len(plan) // 150))
+        if timeline is None:
+            timeline = outgoing_demo.Timeline(Random(RANDOM_SEED + 5), now - timedelta(minutes=3))
         registered: list[lifecycle.Registered] = []
-        with no_email(), outgoing_demo.inline_publishing():
-            _register_all(planner, plan, cancel_at, registered, now, timeline)
-            if timeline is not None:
+        with exchange_demo.reference_hub(exchange_demo.agencies(members, senders)) as hub:
+            exchange_demo.set_up(members[0], hub)
+            story = exchange_demo.Story(timeline, planner, members, senders, hub, now)
+            story.plan()
+            with no_email(), outgoing_demo.inline_publishing(), exchange_demo.sending_at_once():
+                _register_all(planner, plan, cancel_at, registered, now, timeline)
                 timeline.run_all()
-            lifecycle.walk(Random(RANDOM_SEED + 3), registered, now)
+                lifecycle.walk(Random(RANDOM_SEED + 3), registered, now)
+            story.record_schools()
+            exchange_demo.disconnect(members[0], now)
         _read_old_news(now)
         if outgoing:
             summary = outgoing_demo.summary()
+        exchange_summary = exchange_demo.summary(story)
     finally:
         set_clock(None)
-    result = SeedResult(password, members, len(senders), len(plan), outgoing=summary)
+        stack.close()
+    result = SeedResult(
+        password, members, len(senders), len(plan), outgoing=summary, exchange=exchange_summary
+    )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -171,14 +195,13 @@ def _register_all(
     cancel_at: set[int],
     registered: list[lifecycle.Registered],
     now: datetime,
-    timeline: outgoing_demo.Timeline | None,
+    timeline: outgoing_demo.Timeline,
 ) -> None:
     """Register the arrivals in time order; the outgoing steps dated before each arrival
     run first, so copies delivered inside the deployment take their arrival numbers in
     time order with the rest of the recipient's book."""
     for index, arrival in enumerate(plan):
-        if timeline is not None:
-            timeline.run_until(arrival.moment)
+        timeline.run_until(arrival.moment)
         doc = _register(planner, arrival, index)
         registered.append(lifecycle.Registered(doc.id, arrival.moment, arrival.member))
         if index in cancel_at:
@@ -250,6 +273,51 @@ def no_email() -> Iterator[None]:
         yield
     finally:
         config["NOTIFICATION_EMAIL_ENABLED"] = previous
+
+
+FAST_COMMITS = {
+    "postgresql": "SET synchronous_commit TO off",
+    "sqlite": "PRAGMA synchronous = OFF",
+}
+
+
+@contextmanager
+def fast_commits() -> Iterator[None]:
+    """Commit without waiting for the disk while the seed runs.
+
+    The seed is a bulk load into an empty database made of thousands of small
+    transactions (every service commits its own step: each registration, each check of
+    each slot, each "Đã kiểm tra"), and each would otherwise wait for its fsync. A
+    machine failing mid-seed means seeding again anyway, so per-transaction durability
+    buys nothing here: PostgreSQL's `synchronous_commit = off` (never corruption, at
+    worst the last moments lost) and SQLite's `synchronous = OFF` make a commit cost
+    what its SQL costs. Only connections opened or checked out during the seed are
+    tuned, and the pool is disposed at the end, so nothing after the seed runs on them.
+    """
+    engine = db.engine
+    statement = FAST_COMMITS.get(engine.dialect.name)
+    if statement is None or engine.url.database in (None, "", ":memory:"):
+        yield
+        return
+
+    def tune(dbapi_connection, record, _proxy) -> None:
+        if record.info.get("eoffice_fast_commits"):
+            return
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(statement)
+        finally:
+            cursor.close()
+        dbapi_connection.commit()  # a session-level SET, not undone by a later rollback
+        record.info["eoffice_fast_commits"] = True
+
+    event.listen(engine, "checkout", tune)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", tune)
+        db.session.remove()
+        engine.dispose()
 
 
 @contextmanager

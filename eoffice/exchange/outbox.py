@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -101,8 +102,15 @@ def queue_packet(
 
 
 def enqueue(packet_ids: list[int]) -> None:
+    """Queue the send jobs; with EXCHANGE_SEND_ASYNC off (the demo seed, which walks
+    history in one process against a hub that will not outlive it), send each packet
+    here and now, on its last try: sent, or failed with the reason, never left queued."""
     from eoffice.jobs.connection import enqueue as put
 
+    if not current_app.config.get("EXCHANGE_SEND_ASYNC", True):
+        for packet_id in packet_ids:
+            send(packet_id, last_try=True)
+        return
     for packet_id in packet_ids:
         try:
             put(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,8 +16,19 @@ from eoffice.core.models import AuditEvent
 from eoffice.core.security import verify_password
 from eoffice.core.timeutil import now_utc, to_local
 from eoffice.demo import DEFAULT_PASSWORD
+from eoffice.demo.exchange import REFERENCE_HUB_URL
 from eoffice.demo.outgoing import CA_NAME, plan_day
 from eoffice.demo.seed import UNREAD_DAYS, seed_demo
+from eoffice.exchange import checks, inbox
+from eoffice.exchange.checks_models import CheckRun, CheckTrigger, RunState
+from eoffice.exchange.models import (
+    ExchangePacket,
+    ExchangeSettings,
+    PacketDirection,
+    PacketKind,
+    PacketState,
+)
+from eoffice.exchange.settings import client_for
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
 from eoffice.incoming.models import IncomingAttachment, IncomingDocument, SignatureCheck
@@ -31,6 +42,7 @@ from eoffice.signing.models import Certificate, TrustAnchor
 from eoffice.signing.pdfsign import validate_pdf
 from tests import factories
 from tests.pdftext import pdf_text
+from workflows.checktimes import CheckState, Slot
 
 AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 SCHOOL_KINDS = {OrgKind.KINDERGARTEN, OrgKind.PRIMARY, OrgKind.LOWER_SECONDARY}
@@ -116,7 +128,8 @@ def test_every_member_has_every_role_and_one_demo_password(demo):
 
 def test_arrival_numbers_follow_arrival_time_in_every_book(demo):
     docs = db.session.scalars(select(IncomingDocument)).all()
-    assert len(docs) == 40
+    # The 40 planned arrivals, and one document the clerk registered from the exchange.
+    assert len(docs) == 40 + 1
     by_book: dict[int, list[IncomingDocument]] = defaultdict(list)
     for doc in docs:
         by_book[doc.register_book_id].append(doc)
@@ -129,10 +142,19 @@ def test_arrival_numbers_follow_arrival_time_in_every_book(demo):
     arrivals = sorted(to_local(doc.arrived_at) for doc in docs)
     assert arrivals[-1] <= now
     assert arrivals[-1] - arrivals[0] > timedelta(days=60)  # months of history, not one day
-    for moment in arrivals:
+    exchanged = [
+        doc for doc in docs if doc.source == "exchange" and doc.arrived_at != doc.registered_at
+    ]
+    assert len(exchanged) == 1
+    for doc in docs:
+        moment = to_local(doc.arrived_at)
+        if doc in exchanged:  # fetched by the 06:30 check, registered before the office opens
+            assert (moment.hour, moment.minute) == (6, 30)
+            assert doc.arrived_at < doc.registered_at < doc.arrived_at + timedelta(minutes=45)
+            continue
         assert moment.weekday() != 6 and 7 <= moment.hour < 17
-    for doc in docs:  # registered at its historical moment, not at seeding time
-        assert to_local(doc.registered_at) == to_local(doc.arrived_at)
+        # registered at its historical moment, not at seeding time
+        assert to_local(doc.registered_at) == moment
 
 
 def test_a_january_seed_opens_the_new_year_books_at_number_one(app):
@@ -475,7 +497,8 @@ def test_cli_seeds_an_empty_database_once(app):
     copies = db.session.scalar(
         select(func.count(Delivery.id)).where(Delivery.incoming_document_id.is_not(None))
     )
-    assert counts["incoming_documents"] == 12 + copies  # and the delivered copies registered
+    # and the delivered copies registered, and the one registered from the exchange
+    assert counts["incoming_documents"] == 12 + copies + 1
     second = runner.invoke(args=args)
     assert second.exit_code == 0, second.output
     assert "bỏ qua" in second.output
@@ -530,3 +553,100 @@ def test_create_admin_bootstraps_a_new_installation(app):
     again = runner.invoke(args=args)
     assert again.exit_code != 0
     assert "đã có Phòng Giáo dục và Đào tạo" in again.output
+
+
+# --- Check times and the exchange ------------------------------------------------------
+
+
+def test_the_check_board_tells_a_month_of_habits(demo):
+    head = _user("truongphong@pgdq3.hcm.edu.vn")
+    planned = demo.exchange.planned
+    months = sorted({slot.day.replace(day=1) for _, slot in planned})
+    assert len({slot.day for _, slot in planned}) >= 25  # about thirty office days
+    cells: dict[tuple[int, object], CheckState] = {}
+    for month in months:
+        board = checks.compliance(head, month)
+        assert len(board.rows) == 11  # the district and its ten schools
+        for row in board.rows:
+            for day_cells in row.days.values():
+                for cell in day_cells:
+                    cells[(row.org.id, cell.slot)] = cell.state
+    expected = {
+        "on_time": {CheckState.ON_TIME},
+        "late": {CheckState.LATE},
+        "missed": {CheckState.MISSED},
+        "pending": {CheckState.PENDING, CheckState.MISSED},  # its moment was still to come
+    }
+    for key, verdict in planned.items():
+        assert cells[key] in expected[verdict], (key, verdict, cells[key])
+    counts = Counter(cells[key] for key in planned)
+    assert counts[CheckState.ON_TIME] > 5 * counts[CheckState.MISSED] > 0
+    assert counts[CheckState.LATE] > counts[CheckState.MISSED]
+
+    def on_time(org_name: str) -> float:
+        org = db.session.scalars(select(Organisation).where(Organisation.name == org_name)).one()
+        mine = [state for (org_id, _), state in cells.items() if org_id == org.id]
+        return mine.count(CheckState.ON_TIME) / len(mine)
+
+    district = on_time("Phòng Giáo dục và Đào tạo Quận 3")
+    usual = on_time("Trường THCS Bạch Đằng")
+    worst = on_time("Trường Mầm non 7A")
+    assert district > usual > on_time("Trường Tiểu học Lương Định Của") > worst
+
+    # Every slot up to now was run as the scheduler runs it; the district's by the
+    # services, fetching from the exchange; one morning caught up after an outage.
+    runs = db.session.scalars(select(CheckRun).where(CheckRun.slot_time.is_not(None))).all()
+    assert {(r.org_id, Slot(r.day, r.slot_time)) for r in runs} >= set(planned)
+    assert {r.state for r in runs} == {RunState.DONE}
+    assert all(r.claimed_at and r.started_at and r.finished_at for r in runs)
+    assert {r.trigger for r in runs} == {CheckTrigger.SCHEDULE, CheckTrigger.CATCH_UP}
+    district_id = _district().id
+    assert sum(r.documents for r in runs if r.org_id == district_id) >= 5
+    confirmed = [r for r in runs if r.confirmed_at is not None]
+    audited = db.session.scalars(
+        select(AuditEvent.subject_id).where(
+            AuditEvent.subject_type == "check_run", AuditEvent.action == "confirmed"
+        )
+    ).all()
+    assert sorted(audited) == sorted(r.id for r in confirmed)
+    assert all(r.confirmed_by.has_role(Role.CLERK) for r in confirmed)
+    assert max(r.finished_at for r in runs) <= now_utc()
+
+
+def test_the_exchange_inbox_waits_for_the_district_clerk(demo):
+    clerk = _user("vanthu@pgdq3.hcm.edu.vn")
+    waiting = inbox.awaiting(clerk)
+    documents = [row for row in waiting if row.kind == PacketKind.DOCUMENT]
+    recalls = [row for row in waiting if row.kind == PacketKind.STATUS]
+    assert len(documents) >= 3 and len(recalls) == 1
+    senders = {row.counterpart_name for row in documents}
+    assert senders == {"Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh", "Ủy ban nhân dân Quận 3"}
+    for row in documents:  # real packets, with the sender's signed-off page attached
+        [attachment] = inbox.files(clerk, row.id)
+        assert attachment.data.startswith(b"%PDF-") and row.symbol and row.subject
+    [recall] = recalls
+    assert recall.status_code == "13" and recall.description
+    assert recall.refers_to in documents and recall.refers_to.counterpart_code == (
+        recall.counterpart_code
+    )
+
+    # One registered from the exchange, presented and assigned: 01, 03, 04 went back.
+    [done] = db.session.scalars(
+        select(ExchangePacket).where(ExchangePacket.state == PacketState.REGISTERED)
+    ).all()
+    doc = done.incoming_document
+    assert doc.source == "exchange" and doc.state == "assigned" and doc.attachments
+    assert doc.arrived_at == done.created_at and doc.registered_at == done.done_at
+    sent = db.session.scalars(
+        select(ExchangePacket).where(ExchangePacket.direction == PacketDirection.OUT)
+    ).all()
+    assert sorted(p.status_code for p in sent if p.refers_to_id == done.id) == ["01", "03", "04"]
+    # Every status was taken by the seed's hub at its moment: nothing left to send.
+    assert {p.state for p in sent} == {PacketState.SENT}
+    assert all(p.done_at == p.created_at or p.done_at > p.created_at for p in sent)
+    assert len([p for p in sent if p.status_code == "01"]) == len(documents) + 1
+
+    # The seed's hub is gone: the exchange is off, not pointing at a dead address.
+    settings = db.session.get(ExchangeSettings, _district().id)
+    assert not settings.enabled and settings.hub_url == REFERENCE_HUB_URL
+    assert client_for(_district()) is None
