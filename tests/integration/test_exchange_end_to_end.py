@@ -16,6 +16,7 @@ settings through the services, and starts `flask scheduler --once` as cron would
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -118,8 +119,9 @@ def deployments(tmp_path, database_url, redis_url):
         "department", pg_url=database_url, redis_url=redis_url, redis_db=REDIS_DB_B, root=tmp_path
     )
     try:
-        a.start()
-        b.start()
+        with ThreadPoolExecutor(2) as pool:  # migrations and process starts overlap
+            for started in [pool.submit(a.start), pool.submit(b.start)]:
+                started.result()
         yield a, _set_up_district(a, hub_port), b, _set_up_department(b, hub_port)
     finally:
         for deployment in (a, b):
