@@ -214,14 +214,15 @@ class SettingsView:
     inherited: CheckConfig | None  # what applies when the own row is removed
 
 
-def _require_admin(actor: User) -> Organisation:
-    if not actor.has_role(Role.ADMIN):
-        raise Forbidden(ADMINS_ONLY)
+def _require(actor: User, role: Role, refusal: str) -> Organisation:
+    """The actor's organisation, when the actor holds `role` there."""
+    if not actor.has_role(role):
+        raise Forbidden(refusal)
     return actor.organisation
 
 
 def settings_of(actor: User) -> SettingsView:
-    org = _require_admin(actor)
+    org = _require(actor, Role.ADMIN, ADMINS_ONLY)
     row = db.session.get(CheckSettings, org.id)
     inherited = None
     if row is not None:
@@ -273,7 +274,7 @@ def validate_settings(data: SettingsInput) -> tuple[tuple[time, ...], frozenset[
 def save_settings(actor: User, data: SettingsInput) -> CheckSettings:
     """Store the admin's own organisation's check times (for the district: the default
     of every school without settings of its own), audited field by field."""
-    org = _require_admin(actor)
+    org = _require(actor, Role.ADMIN, ADMINS_ONLY)
     times, weekdays = validate_settings(data)
     row = db.session.get(CheckSettings, org.id)
     before = (
@@ -313,7 +314,7 @@ def save_settings(actor: User, data: SettingsInput) -> CheckSettings:
 
 def reset_settings(actor: User) -> None:
     """Drop the own settings: the district's (or the defaults) apply again."""
-    org = _require_admin(actor)
+    org = _require(actor, Role.ADMIN, ADMINS_ONLY)
     row = db.session.get(CheckSettings, org.id)
     if row is None:
         return
@@ -515,15 +516,9 @@ class CheckNowResult:
         return text
 
 
-def _require_clerk(actor: User) -> Organisation:
-    if not actor.has_role(Role.CLERK):
-        raise Forbidden(CLERKS_ONLY)
-    return actor.organisation
-
-
 def check_now(actor: User) -> CheckNowResult:
     """A clerk's "Kiểm tra ngay": fetch now and record it as a manual run (no slot)."""
-    org = _require_clerk(actor)
+    org = _require(actor, Role.CLERK, CLERKS_ONLY)
     moment = now_utc()
     run = CheckRun(
         org_id=org.id,
@@ -561,9 +556,30 @@ class Confirmation:
     state: CheckState
 
 
-def confirm(actor: User) -> Confirmation:
-    """A clerk's "Đã kiểm tra": answers the slot whose period contains this moment, once."""
-    org = _require_clerk(actor)
+@dataclass(frozen=True)
+class _Clock:
+    """An organisation's check times at this moment: the slot a "Đã kiểm tra" now would
+    answer (None outside every period), and how a confirmation of it is judged."""
+
+    config: CheckConfig
+    calendar: WorkingCalendar
+    tz: Any
+    moment: datetime
+    slot: Slot | None
+
+    def state_of(self, slot: Slot, confirmed_at: datetime | None) -> CheckState:
+        return classify(
+            slot,
+            confirmed_at,
+            self.config.window_minutes,
+            times=self.config.times,
+            early_minutes=DEFAULT_EARLY_MINUTES,
+            tz=self.tz,
+            now=self.moment,
+        )
+
+
+def _clock_for(org: Organisation) -> _Clock:
     config = effective_config(org)
     calendar = calendar_for(config)
     tz = local_tz()
@@ -571,6 +587,14 @@ def confirm(actor: User) -> Confirmation:
     slot = slot_for_confirmation(
         moment, config.times, calendar, tz, early_minutes=DEFAULT_EARLY_MINUTES
     )
+    return _Clock(config, calendar, tz, moment, slot)
+
+
+def confirm(actor: User) -> Confirmation:
+    """A clerk's "Đã kiểm tra": answers the slot whose period contains this moment, once."""
+    org = _require(actor, Role.CLERK, CLERKS_ONLY)
+    clock = _clock_for(org)
+    config, moment, slot = clock.config, clock.moment, clock.slot
     if slot is None:
         raise ValidationFailed(OUTSIDE_SLOTS.format(times=config.times_text))
     _ensure_row(org.id, slot)
@@ -595,15 +619,7 @@ def confirm(actor: User) -> Confirmation:
     db.session.commit()
     db.session.refresh(row)
     confirmed_at = _aware(row.confirmed_at)
-    state = classify(
-        slot,
-        confirmed_at,
-        config.window_minutes,
-        times=config.times,
-        early_minutes=DEFAULT_EARLY_MINUTES,
-        tz=tz,
-        now=moment,
-    )
+    state = clock.state_of(slot, confirmed_at)
     return Confirmation(slot, row, new, state)
 
 
@@ -654,27 +670,14 @@ def last_run(org_id: int) -> CheckRun | None:
 
 def check_bar(user: User) -> CheckBar:
     org = user.organisation
-    config = effective_config(org)
-    calendar = calendar_for(config)
-    tz = local_tz()
-    moment = now_utc()
-    current = slot_for_confirmation(
-        moment, config.times, calendar, tz, early_minutes=DEFAULT_EARLY_MINUTES
-    )
+    clock = _clock_for(org)
+    config, calendar, moment, current = clock.config, clock.calendar, clock.moment, clock.slot
     confirmed_at = None
     state = None
     if current is not None:
         row = slot_row(org.id, current)
         confirmed_at = _aware(row.confirmed_at) if row else None
-        state = classify(
-            current,
-            confirmed_at,
-            config.window_minutes,
-            times=config.times,
-            early_minutes=DEFAULT_EARLY_MINUTES,
-            tz=tz,
-            now=moment,
-        )
+        state = clock.state_of(current, confirmed_at)
     return CheckBar(
         org=org,
         config=config,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 
-from rq import Retry
 from sqlalchemy import select
 
 from eoffice.core.errors import Conflict, Forbidden
@@ -136,18 +135,15 @@ def queue(deliveries: list[Delivery]) -> list[int]:
 
 
 def enqueue(delivery_ids: list[int]) -> None:
-    from eoffice.jobs.connection import enqueue as put
+    from eoffice.exchange.sending import enqueue_sends
 
-    for delivery_id in delivery_ids:
-        try:
-            put(
-                TASK,
-                delivery_id,
-                queue=QUEUE,
-                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-            )
-        except Exception:  # Redis down: the delivery stays queued; "Gửi lại" queues it again
-            log.exception("could not enqueue forwarding of delivery %s", delivery_id)
+    enqueue_sends(
+        TASK,
+        delivery_ids,
+        queue=QUEUE,
+        intervals=RETRY_INTERVALS,
+        what="forwarding of delivery",
+    )
 
 
 def forward(delivery_id: int, *, last_try: bool | None = None) -> str:

@@ -285,17 +285,24 @@ def register(actor: User, packet_id: int, book_code: str = "general"):
 # Refusing -------------------------------------------------------------------------------
 
 
+def _refuse(
+    actor: User, row: ExchangePacket, reason: str, state: PacketState, action: str, code: str
+) -> ExchangePacket:
+    """Close `row` as refused with a reason, which goes back to the sender as `code`."""
+    reason = _reason(reason)
+    _done(row, actor, state)
+    row.last_error = reason[:500]
+    _audit(actor, row, action, reason)
+    send_status(actor.organisation, row, code, description=reason, actor=actor)
+    return row
+
+
 @transaction
 def reject(actor: User, packet_id: int, reason: str) -> ExchangePacket:
     """Từ chối tiếp nhận (02): the reason goes back to the sender."""
     row = get(actor, packet_id, lock=True)
     _expect(row, recall=False)
-    reason = _reason(reason)
-    _done(row, actor, PacketState.REJECTED)
-    row.last_error = reason[:500]
-    _audit(actor, row, "rejected", reason)
-    send_status(actor.organisation, row, "02", description=reason, actor=actor)
-    return row
+    return _refuse(actor, row, reason, PacketState.REJECTED, "rejected", "02")
 
 
 # Recall requests ------------------------------------------------------------------------
@@ -371,9 +378,4 @@ def refuse_recall(actor: User, packet_id: int, reason: str) -> ExchangePacket:
     row = get(actor, packet_id, lock=True)
     _recall_answerer(actor)
     _expect(row, recall=True)
-    reason = _reason(reason)
-    _done(row, actor, PacketState.REFUSED)
-    row.last_error = reason[:500]
-    _audit(actor, row, "recall_refused", reason)
-    send_status(actor.organisation, row, "16", description=reason, actor=actor)
-    return row
+    return _refuse(actor, row, reason, PacketState.REFUSED, "recall_refused", "16")

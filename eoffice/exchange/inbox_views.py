@@ -8,6 +8,8 @@ with the message in place (422); a step already done (Conflict) is flashed.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -23,6 +25,8 @@ from eoffice.incoming.books import book_options
 from eoffice.orgs.models import Role
 from eoffice.web.forms import Form, show_refusal
 from eoffice.web.http import attachment_response
+
+T = TypeVar("T")
 
 bp = Blueprint("exchange_inbox", __name__, url_prefix="/exchange/inbox")
 
@@ -133,17 +137,31 @@ def download(packet_id: int, content_id: str):
     )
 
 
+def _submit(packet_id: int, key: str, form: Form, step: Callable[[], T]) -> tuple[T | None, Any]:
+    """Run a step posted with a form: (its result, None), or (None, the detail page again
+    with the form open and its message in place, 422) when the form or the service
+    refuses. One place for the three answers that take a form."""
+    if not form.validate_on_submit():
+        return None, _render_detail(packet_id, forms={key: form}, status=422)
+    try:
+        return step(), None
+    except ValidationFailed as exc:
+        show_refusal(form, exc)
+        return None, _render_detail(packet_id, forms={key: form}, status=422)
+
+
 @bp.post("/<int:packet_id>/register")
 def register(packet_id: int):
     _reader()
     form = RegisterForm()
-    if not form.validate_on_submit():
-        return _render_detail(packet_id, forms={"register": form}, status=422)
-    try:
-        incoming = inbox.register(current_user, packet_id, form.book_code.data)
-    except ValidationFailed as exc:
-        show_refusal(form, exc)
-        return _render_detail(packet_id, forms={"register": form}, status=422)
+    incoming, refused = _submit(
+        packet_id,
+        "register",
+        form,
+        lambda: inbox.register(current_user, packet_id, form.book_code.data),
+    )
+    if refused is not None:
+        return refused
     flash(
         f"Đã vào sổ: số đến {incoming.arrival_number}, ngày {format_date(incoming.arrived_at)}; "
         "đã báo «Đã tiếp nhận» về nơi gửi.",
@@ -156,13 +174,11 @@ def register(packet_id: int):
 def reject(packet_id: int):
     _reader()
     form = RejectForm(prefix="reject")
-    if not form.validate_on_submit():
-        return _render_detail(packet_id, forms={"reject": form}, status=422)
-    try:
-        row = inbox.reject(current_user, packet_id, form.reason.data)
-    except ValidationFailed as exc:
-        show_refusal(form, exc)
-        return _render_detail(packet_id, forms={"reject": form}, status=422)
+    row, refused = _submit(
+        packet_id, "reject", form, lambda: inbox.reject(current_user, packet_id, form.reason.data)
+    )
+    if refused is not None:
+        return refused
     flash(
         f"Đã từ chối tiếp nhận văn bản {row.symbol or ''} của {row.counterpart_name}; "
         "lý do đã được gửi về nơi gửi qua trục liên thông.",
@@ -191,13 +207,14 @@ def accept_recall(packet_id: int):
 def refuse_recall(packet_id: int):
     _reader()
     form = RefuseRecallForm(prefix="refuse")
-    if not form.validate_on_submit():
-        return _render_detail(packet_id, forms={"refuse": form}, status=422)
-    try:
-        row = inbox.refuse_recall(current_user, packet_id, form.reason.data)
-    except ValidationFailed as exc:
-        show_refusal(form, exc)
-        return _render_detail(packet_id, forms={"refuse": form}, status=422)
+    row, refused = _submit(
+        packet_id,
+        "refuse",
+        form,
+        lambda: inbox.refuse_recall(current_user, packet_id, form.reason.data),
+    )
+    if refused is not None:
+        return refused
     flash(
         f"Đã từ chối thu hồi văn bản {row.symbol or ''}; lý do đã được gửi về nơi gửi.",
         "success",

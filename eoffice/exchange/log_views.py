@@ -97,16 +97,17 @@ def queue():
 @bp.get("/<int:packet_id>")
 @clerks_and_admins
 def packet(packet_id: int):
-    detail = packet_log.packet_detail(current_user, packet_id)
-    return render_template(
-        "exchange/log_detail.html", detail=detail, status_labels=_status_labels()
-    )
+    return _detail_page(packet_log.packet_detail(current_user, packet_id))
 
 
 @bp.get("/deliveries/<int:delivery_id>")
 @clerks_and_admins
 def delivery(delivery_id: int):
-    detail = packet_log.delivery_detail(current_user, delivery_id)
+    return _detail_page(packet_log.delivery_detail(current_user, delivery_id))
+
+
+def _detail_page(detail: packet_log.Detail) -> str:
+    """A packet and a forwarded delivery share one page: their XML and what happened."""
     return render_template(
         "exchange/log_detail.html", detail=detail, status_labels=_status_labels()
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -105,22 +104,13 @@ def enqueue(packet_ids: list[int]) -> None:
     """Queue the send jobs; with EXCHANGE_SEND_ASYNC off (the demo seed, which walks
     history in one process against a hub that will not outlive it), send each packet
     here and now, on its last try: sent, or failed with the reason, never left queued."""
-    from eoffice.jobs.connection import enqueue as put
+    from eoffice.exchange.sending import enqueue_sends
 
     if not current_app.config.get("EXCHANGE_SEND_ASYNC", True):
         for packet_id in packet_ids:
             send(packet_id, last_try=True)
         return
-    for packet_id in packet_ids:
-        try:
-            put(
-                TASK,
-                packet_id,
-                queue=QUEUE,
-                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-            )
-        except Exception:  # Redis down: the row stays queued; "Gửi lại" queues it again
-            log.exception("could not enqueue exchange packet %s", packet_id)
+    enqueue_sends(TASK, packet_ids, queue=QUEUE, intervals=RETRY_INTERVALS, what="exchange packet")
 
 
 def send(packet_id: int, *, last_try: bool | None = None) -> str:

@@ -287,6 +287,41 @@ def _day_bounds(flt: LogFilter) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
+def _one_page(
+    query: Any,
+    flt: LogFilter,
+    bounds: tuple[datetime | None, datetime | None],
+    after: Any,
+    limit: int,
+    *,
+    source: str,
+    model: Any,
+    state: Any,
+    code: Any,
+    name: Any,
+) -> Any:
+    """`query` narrowed by the filters both sources share (state, counterpart by code or
+    name, local days, the cursor), newest first, one row more than a page to tell whether
+    another follows."""
+    start, end = bounds
+    if flt.state:
+        query = query.where(state == flt.state)
+    if flt.counterpart:
+        pattern = _contains(flt.counterpart)
+        query = query.where(
+            or_(code.ilike(pattern, escape=LIKE_ESCAPE), name.ilike(pattern, escape=LIKE_ESCAPE))
+        )
+    if start:
+        query = query.where(model.created_at >= start)
+    if end:
+        query = query.where(model.created_at < end)
+    if after:
+        query = query.where(_before(after, source, model.created_at, model.id))
+    return db.session.scalars(
+        query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+    )
+
+
 def log_page(
     actor: User, flt: LogFilter, cursor: str | None = None, limit: int | None = None
 ) -> tuple[list[Entry], str | None]:
@@ -294,40 +329,26 @@ def log_page(
     _check(actor)
     limit = limit or PAGE_SIZE
     after = parse_cursor(cursor)
-    start, end = _day_bounds(flt)
-    entries: list[Entry] = []
+    bounds = _day_bounds(flt)
 
     packets = _packets(actor)
     if flt.direction:
         packets = packets.where(ExchangePacket.direction == flt.direction)
     if flt.kind:
         packets = packets.where(ExchangePacket.kind == flt.kind)
-    if flt.state:
-        packets = packets.where(ExchangePacket.state == flt.state)
-    if flt.counterpart:
-        pattern = _contains(flt.counterpart)
-        packets = packets.where(
-            or_(
-                ExchangePacket.counterpart_code.ilike(pattern, escape=LIKE_ESCAPE),
-                ExchangePacket.counterpart_name.ilike(pattern, escape=LIKE_ESCAPE),
-            )
-        )
-    if start:
-        packets = packets.where(ExchangePacket.created_at >= start)
-    if end:
-        packets = packets.where(ExchangePacket.created_at < end)
-    if after:
-        packets = packets.where(
-            _before(after, PACKET, ExchangePacket.created_at, ExchangePacket.id)
-        )
-    entries += [
-        _packet_entry(row)
-        for row in db.session.scalars(
-            packets.order_by(ExchangePacket.created_at.desc(), ExchangePacket.id.desc()).limit(
-                limit + 1
-            )
-        )
-    ]
+    rows = _one_page(
+        packets,
+        flt,
+        bounds,
+        after,
+        limit,
+        source=PACKET,
+        model=ExchangePacket,
+        state=ExchangePacket.state,
+        code=ExchangePacket.counterpart_code,
+        name=ExchangePacket.counterpart_name,
+    )
+    entries: list[Entry] = [_packet_entry(row) for row in rows]
 
     # Forwarding deliveries are outbound documents only.
     wants_deliveries = flt.direction in (None, PacketDirection.OUT) and flt.kind in (
@@ -335,31 +356,19 @@ def log_page(
         PacketKind.DOCUMENT,
     )
     if wants_deliveries:
-        deliveries = _deliveries(actor)
-        if flt.state:
-            deliveries = deliveries.where(Delivery.exchange_state == flt.state)
-        if flt.counterpart:
-            pattern = _contains(flt.counterpart)
-            deliveries = deliveries.where(
-                or_(
-                    Delivery.agency_code.ilike(pattern, escape=LIKE_ESCAPE),
-                    Delivery.recipient_name.ilike(pattern, escape=LIKE_ESCAPE),
-                )
-            )
-        if start:
-            deliveries = deliveries.where(Delivery.created_at >= start)
-        if end:
-            deliveries = deliveries.where(Delivery.created_at < end)
-        if after:
-            deliveries = deliveries.where(
-                _before(after, DELIVERY, Delivery.created_at, Delivery.id)
-            )
-        entries += [
-            _delivery_entry(d)
-            for d in db.session.scalars(
-                deliveries.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit + 1)
-            )
-        ]
+        rows = _one_page(
+            _deliveries(actor),
+            flt,
+            bounds,
+            after,
+            limit,
+            source=DELIVERY,
+            model=Delivery,
+            state=Delivery.exchange_state,
+            code=Delivery.agency_code,
+            name=Delivery.recipient_name,
+        )
+        entries += [_delivery_entry(d) for d in rows]
 
     entries.sort(key=_order, reverse=True)
     page = entries[:limit]

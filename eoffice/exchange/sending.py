@@ -13,10 +13,11 @@ packet, on its `exchange_packets` row) answer the hub's replies the same way:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from rq import get_current_job
+from rq import Retry, get_current_job
 
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
@@ -24,6 +25,8 @@ from eoffice.orgs.models import Organisation
 
 NOT_CONFIGURED = "Cơ quan chưa cấu hình trục liên thông (quản trị: Liên thông văn bản)."
 SENT, FAILED = "sent", "failed"
+
+log = logging.getLogger(__name__)
 
 
 class Attempted(Protocol):
@@ -37,6 +40,21 @@ def is_last_try(last_try: bool | None) -> bool:
         return last_try
     job = get_current_job()
     return job is None or not job.retries_left
+
+
+def enqueue_sends(
+    task: str, row_ids: Sequence[int], *, queue: str, intervals: list[int], what: str
+) -> None:
+    """Queue one send job per row, retried by RQ after each of `intervals` (read at call
+    time, so a test may shorten them). Redis down: the row stays queued, and "Gửi lại" or
+    the sweeper queues it again; `what` names the row in the log."""
+    from eoffice.jobs.connection import enqueue as put
+
+    for row_id in row_ids:
+        try:
+            put(task, row_id, queue=queue, retry=Retry(max=len(intervals), interval=intervals))
+        except Exception:
+            log.exception("could not enqueue %s %s", what, row_id)
 
 
 def attempt(

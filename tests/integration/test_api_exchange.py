@@ -19,39 +19,28 @@ from eoffice.extensions import db
 from eoffice.jobs.connection import runner
 from eoffice.orgs.models import OrgKind
 from eoffice.orgs.services import OrganisationData, save_organisation
-from eoffice.outgoing import drafting, issuing, review
-from eoffice.outgoing.drafting import RecipientInput
 from tests import factories
+from tests.exchange_support import signed_to_outside
 from tests.integration.test_api import PREFIX, Api, token_for
-from tests.integration.test_exchange_receiving import (  # noqa: F401  (hub is a fixture)
+from tests.integration.test_exchange_receiving import (
     AGENCY,
     DOC_ID,
     _document,
     _recall_status,
     _send,
     _statuses,
-    hub,
 )
 
-NOW = datetime(2026, 9, 25, 2, 0, tzinfo=UTC)  # Friday 25/09/2026, 09:00 office time
 SECOND_ID = "000.00.00.H29,2026/09/24,3338/SGDĐT-VP"
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(app):
-    timeutil.set_clock(lambda: NOW)
-    yield
-    timeutil.set_clock(None)
-
-
-@pytest.fixture(autouse=True)
-def empty_queues(app):
-    runner().connection.flushall()
+pytestmark = pytest.mark.usefixtures("exchange_clock", "empty_queues")  # conftest's
 
 
 @pytest.fixture
 def agency_hub(request):
-    """The receiving tests' hub: ours and the Sở registered, our settings saved."""
+    """The receiving tests' hub (conftest's): ours and the Sở registered, our settings
+    saved."""
     return request.getfixturevalue("hub")
 
 
@@ -263,8 +252,7 @@ def test_recall_requests_are_accepted_or_refused(world, agency_hub, api_of):
 def test_check_with_the_hub_down_and_confirm(world, agency_hub, api_of):
     district = world.district
     clerk = api_of(district.clerk)
-    agency_hub["process"].kill()
-    agency_hub["process"].wait(timeout=10)
+    agency_hub.kill()
 
     down = check(clerk)
     assert (down["ok"], down["documents"], down["run"]["state"]) == (False, 0, "failed")
@@ -301,14 +289,7 @@ def _issue_to_agency(world):
         OrganisationData(name=AGENCY.organ_name, kind=OrgKind.EXTERNAL, agency_code=AGENCY.organ_id)
     )
     db.session.commit()
-    district = world.district
-    plan = factories.outgoing_plan(
-        world, recipients=[RecipientInput("external", agency_code=AGENCY.organ_id)]
-    )
-    doc = drafting.create_draft(district.staff, plan)
-    review.submit(district.staff, doc.id)
-    review.approve(district.clerk, doc.id)
-    issuing.sign(district.leader, doc.id)
+    doc = signed_to_outside(world)
     runner().work_burst()  # publishing, then forwarding to the hub
     return doc
 

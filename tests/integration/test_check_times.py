@@ -36,9 +36,7 @@ def app_config(app_config):
     return {**app_config, "NOTIFICATION_EMAIL_ENABLED": False}
 
 
-@pytest.fixture(autouse=True)
-def empty_queues(app):
-    runner().connection.flushall()
+pytestmark = pytest.mark.usefixtures("empty_queues")  # conftest's
 
 
 def _at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -508,52 +506,32 @@ def _claimed_slots(org: Organisation) -> list[tuple[int, Slot]]:
     return [(r.org_id, Slot(r.day, r.slot_time)) for r in _runs(org)]
 
 
-def test_a_slot_fetches_what_waits_on_a_real_hub_once(app, world, tmp_path):
+def test_a_slot_fetches_what_waits_on_a_real_hub_once(app, world, hub):
+    """`hub` (conftest's): ours and the Sở registered, our exchange settings saved."""
     pytest.importorskip("eoffice.exchange.receiving")
     from eoffice.exchange import edxml
-    from eoffice.exchange import settings as exchange_settings
-    from eoffice.exchange.client import HubClient
-    from eoffice.exchange.hubstore import HubStore
-    from tests.exchange_support import _free_port, _start, a_document
+    from tests.exchange_support import AGENCY, a_document
 
     ours = world.district.org
-    sender = edxml.Organisation("000.00.00.H29", "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh")
-    store = HubStore(tmp_path / "hub.db")
-    store.add_agency(ours.agency_code, ours.name, "khoa-bi-mat-cua-phong-gddt")
-    store.add_agency(sender.organ_id, sender.organ_name, "khoa-bi-mat-cua-so-gddt")
-    port = _free_port()
-    process = _start(tmp_path / "hub.db", port)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        exchange_settings.save_settings(
-            world.district.admin,
-            exchange_settings.SettingsInput(url, "khoa-bi-mat-cua-phong-gddt", True),
-        )
-        packet = a_document(
-            document_id="000.00.00.H29,2026/04/03,812/SGDĐT-VP",
-            from_=sender,
-            to=(edxml.Organisation(ours.agency_code, ours.name),),
-            code_number="812",
-            code_notation="SGDĐT-VP",
-            promulgation_date=date(2026, 4, 3),
-            attachments=(
-                edxml.Attachment("vb", "812.pdf", "application/pdf", factories.pdf_bytes()),
-            ),
-        )
-        HubClient(url, sender.organ_id, "khoa-bi-mat-cua-so-gddt").send(
-            edxml.build_document(packet)
-        )
-        _settle(world)  # the first tick runs Thursday's and Friday's slots, in order
-        runs = _runs(ours)
-        assert len(runs) == 8 and all(r.state == RunState.DONE for r in runs)
-        assert [r.documents for r in runs] == [1, 0, 0, 0, 0, 0, 0, 0]
-        _tick(MONDAY, 6, 30)
-        runner().work_burst()
-        [monday] = [r for r in _runs(ours) if r.day == MONDAY]
-        assert (monday.state, monday.documents) == (RunState.DONE, 0)
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+    sender = AGENCY
+    packet = a_document(
+        document_id="000.00.00.H29,2026/04/03,812/SGDĐT-VP",
+        from_=sender,
+        to=(edxml.Organisation(ours.agency_code, ours.name),),
+        code_number="812",
+        code_notation="SGDĐT-VP",
+        promulgation_date=date(2026, 4, 3),
+        attachments=(edxml.Attachment("vb", "812.pdf", "application/pdf", factories.pdf_bytes()),),
+    )
+    hub.client(sender).send(edxml.build_document(packet))
+    _settle(world)  # the first tick runs Thursday's and Friday's slots, in order
+    runs = _runs(ours)
+    assert len(runs) == 8 and all(r.state == RunState.DONE for r in runs)
+    assert [r.documents for r in runs] == [1, 0, 0, 0, 0, 0, 0, 0]
+    _tick(MONDAY, 6, 30)
+    runner().work_burst()
+    [monday] = [r for r in _runs(ours) if r.day == MONDAY]
+    assert (monday.state, monday.documents) == (RunState.DONE, 0)
 
 
 def test_a_check_whose_worker_died_is_closed_as_interrupted_once(app, world):

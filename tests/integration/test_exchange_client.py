@@ -5,7 +5,6 @@ and came back with every packet it had accepted."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,40 +17,23 @@ from eoffice.exchange.client import (
 )
 from eoffice.exchange.edxml import build_document, parse_document
 from eoffice.exchange.hub import HUB_CODE
-from eoffice.exchange.hubstore import HubStore
-from tests.exchange_support import AGENCY, DISTRICT, SECRETS, _free_port, _start, a_document
-
-
-class RunningHub:
-    """A hub process that a test can kill and start again on the same port and file."""
-
-    def __init__(self, db: Path):
-        self.db = db
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = _start(db, self.port)
-
-    def kill(self) -> None:
-        self.process.kill()  # no clean shutdown
-        self.process.wait(timeout=10)
-
-    def restart(self) -> None:
-        self.process = _start(self.db, self.port)
-
-    def client(self, org=DISTRICT, secret: str | None = None) -> HubClient:
-        return HubClient(self.url, org.organ_id, secret or SECRETS[org.organ_id])
+from tests.exchange_support import (
+    AGENCY,
+    DISTRICT,
+    SECRETS,
+    RunningHub,
+    _free_port,
+    a_document,
+)
 
 
 @pytest.fixture
 def hub(tmp_path) -> Iterator[RunningHub]:
-    db = tmp_path / "hub.db"
-    store = HubStore(db)
+    running = RunningHub(tmp_path / "hub.db")
     for org in (DISTRICT, AGENCY):
-        store.add_agency(org.organ_id, org.organ_name, SECRETS[org.organ_id])
-    running = RunningHub(db)
-    yield running
-    running.process.terminate()
-    running.process.wait(timeout=10)
+        running.add_agency(org.organ_id, org.organ_name, SECRETS[org.organ_id])
+    with running:
+        yield running
 
 
 def test_send_list_fetch_and_acknowledge_round_trip(hub):

@@ -30,24 +30,23 @@ from pathlib import Path
 import pytest
 import redis as redis_lib
 
-from eoffice.core import timeutil
 from eoffice.exchange import forwarding
-from eoffice.exchange.hubstore import HubStore
 from eoffice.exchange.settings import SettingsInput, save_settings
 from eoffice.exchange.sweeper import requeue_stuck
 from eoffice.extensions import db
 from eoffice.jobs.connection import runner
 from eoffice.orgs.models import OrgKind
 from eoffice.orgs.services import OrganisationData, save_organisation
-from eoffice.outgoing import drafting, issuing, review
-from eoffice.outgoing.drafting import RecipientInput
+from eoffice.outgoing import issuing
 from eoffice.outgoing.models import Delivery, OutgoingDocument
-from tests import factories
 from tests.exchange_proxy import Fault, FaultyProxy
-from tests.exchange_support import _free_port, _start
-from tests.integration.test_outgoing_flow import NOW
+from tests.exchange_support import RunningHub, signed_to_outside
 
-pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("exchange_clock"),  # conftest's
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_DISTRICT = "khoa-bi-mat-cua-phong-gddt"
@@ -67,13 +66,6 @@ def app_config(app_config, redis_url, postgres_only):
 
 
 @pytest.fixture(autouse=True)
-def fixed_clock(app):
-    timeutil.set_clock(lambda: NOW)
-    yield
-    timeutil.set_clock(None)
-
-
-@pytest.fixture(autouse=True)
 def short_retries(monkeypatch):
     monkeypatch.setattr(forwarding, "RETRY_INTERVALS", SHORT_RETRIES)
 
@@ -84,23 +76,20 @@ class Exchange:
     def __init__(self, tmp_path: Path, app_config: dict):
         self.tmp_path = tmp_path
         self.app_config = app_config
-        self.db = tmp_path / "hub.db"
-        self.port = _free_port()
-        self.hub: subprocess.Popen | None = None
+        self.hub = RunningHub(tmp_path / "hub.db")
+        self.port = self.hub.port
         self.proxy: FaultyProxy | None = None
         self.workers: list[subprocess.Popen] = []
 
     def start_hub(self) -> None:
-        self.hub = _start(self.db, self.port)
+        self.hub.start()  # same port, same store
 
     def kill_hub(self) -> None:
-        assert self.hub is not None
-        self.hub.send_signal(signal.SIGKILL)
-        self.hub.wait(timeout=10)
+        self.hub.kill()
 
     def copies(self) -> dict[str, int]:
         """Packets the hub holds, by recipient (read from its store, as it sees them)."""
-        with sqlite3.connect(self.db) as connection:
+        with sqlite3.connect(self.hub.db) as connection:
             rows = connection.execute("SELECT to_code, COUNT(*) FROM packets GROUP BY to_code")
             return dict(rows.fetchall())
 
@@ -143,8 +132,7 @@ class Exchange:
                 self.kill_worker(worker)
         if self.proxy is not None:
             self.proxy.stop()
-        if self.hub is not None and self.hub.poll() is None:
-            self.kill_hub()
+        self.hub.stop()
 
 
 def _descendants(pid: int) -> list[int]:
@@ -172,10 +160,9 @@ def exchange(app, app_config, office, tmp_path) -> Iterator[Exchange]:
     world, _ = office
     redis_lib.Redis.from_url(app_config["REDIS_URL"]).flushdb()
     state = Exchange(tmp_path, app_config)
-    store = HubStore(state.db)
-    store.add_agency(world.district.org.agency_code, world.district.org.name, SECRET_DISTRICT)
+    state.hub.add_agency(world.district.org.agency_code, world.district.org.name, SECRET_DISTRICT)
     for code, name in AGENCIES.items():
-        store.add_agency(code, name, f"khoa-bi-mat-{code}")
+        state.hub.add_agency(code, name, f"khoa-bi-mat-{code}")
         save_organisation(
             OrganisationData(name=name, kind=OrgKind.EXTERNAL, agency_code=code, is_member=False)
         )
@@ -196,14 +183,7 @@ def _use_hub_at(world, url: str) -> None:
 def _issue_and_publish(world, codes: list[str]) -> int:
     """Issue a document to outside agencies and publish it here: its forwarding jobs wait
     in the real Redis for the worker (enqueued by this process, with the short retries)."""
-    district = world.district
-    plan = factories.outgoing_plan(
-        world, recipients=[RecipientInput("external", agency_code=code) for code in codes]
-    )
-    doc = drafting.create_draft(district.staff, plan)
-    review.submit(district.staff, doc.id)
-    review.approve(district.clerk, doc.id)
-    issuing.sign(district.leader, doc.id)
+    doc = signed_to_outside(world, codes)
     runner().queues["high"].empty()  # the publishing job: done here instead
     runner().queues["default"].empty()
     assert issuing.publish(doc.id)

@@ -10,78 +10,37 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from eoffice.core import timeutil
 from eoffice.core.aftercommit import run_pending
 from eoffice.exchange import edxml
 from eoffice.exchange.client import HubClient
 from eoffice.exchange.feedback import apply_status
 from eoffice.exchange.forwarding import document_id
-from eoffice.exchange.hubstore import HubStore
 from eoffice.exchange.models import ExchangePacket, PacketKind, PacketState
-from eoffice.exchange.settings import SettingsInput, save_settings
 from eoffice.extensions import db
 from eoffice.jobs.connection import runner
 from eoffice.notifications.models import Notification, NotificationKind
-from eoffice.orgs.models import OrgKind
-from eoffice.orgs.services import OrganisationData, save_organisation
 from eoffice.outgoing import drafting, issuing, recall, review
-from eoffice.outgoing.drafting import RecipientInput
 from eoffice.outgoing.models import Delivery, OutgoingDocument
 from tests import factories
-from tests.exchange_support import _free_port, _start
+from tests.exchange_support import signed_to_outside
 from tests.integration.test_outgoing_flow import NOW
 
 AGENCY_CODE = "000.00.00.H29"
 AGENCY_NAME = "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh"
-SECRET_DISTRICT = "khoa-bi-mat-cua-phong-gddt"
-SECRET_AGENCY = "khoa-bi-mat-cua-so-gddt-tphcm"
 HANDLER = edxml.StaffInfo("Văn phòng Sở", "Võ Thị Văn Thư Sở", email="vanthu@hcm.edu.vn")
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(app):
-    timeutil.set_clock(lambda: NOW)
-    yield
-    timeutil.set_clock(None)
-
-
-@pytest.fixture(autouse=True)
-def empty_queues(app):
-    runner().connection.flushall()
+pytestmark = pytest.mark.usefixtures("exchange_clock", "empty_queues")
 
 
 @pytest.fixture
-def hub(tmp_path, office):
-    world, _ = office
-    store = HubStore(tmp_path / "hub.db")
-    store.add_agency(world.district.org.agency_code, world.district.org.name, SECRET_DISTRICT)
-    store.add_agency(AGENCY_CODE, AGENCY_NAME, SECRET_AGENCY)
-    port = _free_port()
-    process = _start(tmp_path / "hub.db", port)
-    save_organisation(
-        OrganisationData(
-            name=AGENCY_NAME, kind=OrgKind.EXTERNAL, agency_code=AGENCY_CODE, is_member=False
-        )
-    )
-    db.session.commit()
-    save_settings(
-        world.district.admin,
-        SettingsInput(hub_url=f"http://127.0.0.1:{port}", secret=SECRET_DISTRICT, enabled=True),
-    )
-    yield HubClient(f"http://127.0.0.1:{port}", AGENCY_CODE, SECRET_AGENCY)
-    process.kill()
-    process.wait(timeout=10)
+def hub(agency_listed, hub) -> HubClient:
+    """The Sở's client on conftest's running hub (the Sở in the directory to issue to)."""
+    return hub.client(AGENCY_CODE)
 
 
 def _sign_to_agency(world, **overrides) -> OutgoingDocument:
-    district = world.district
-    plan = factories.outgoing_plan(
-        world, recipients=[RecipientInput("external", agency_code=AGENCY_CODE)], **overrides
-    )
-    doc = drafting.create_draft(district.staff, plan)
-    review.submit(district.staff, doc.id)
-    review.approve(district.clerk, doc.id)
-    return issuing.sign(district.leader, doc.id)
+    return signed_to_outside(world, [AGENCY_CODE], **overrides)
 
 
 def _sent_to_agency(world) -> OutgoingDocument:

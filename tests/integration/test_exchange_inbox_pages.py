@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from eoffice.exchange import receiving
 from eoffice.extensions import db
 from eoffice.incoming.models import IncomingDocument
 from tests import factories
-from tests.integration import test_exchange_receiving as shared
 from tests.integration.test_exchange_receiving import (
     DOC_ID,
     _document,
@@ -20,10 +21,9 @@ from tests.integration.test_exchange_receiving import (
     _statuses,
 )
 
-# The real hub process, the fixed clock and the empty job queues of the receiving tests.
-hub = shared.hub
-fixed_clock = shared.fixed_clock
-empty_queues = shared.empty_queues
+# The real hub process (conftest's `hub`), the fixed clock and the empty job queues of
+# the receiving tests.
+pytestmark = pytest.mark.usefixtures("exchange_clock", "empty_queues")
 
 
 def _client(app, user):

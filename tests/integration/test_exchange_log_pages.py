@@ -13,80 +13,33 @@ from sqlalchemy import select
 from eoffice.core import timeutil
 from eoffice.exchange import edxml, forwarding, outbox, packet_log
 from eoffice.exchange.forwarding import document_id
-from eoffice.exchange.hubstore import HubStore
 from eoffice.exchange.models import ExchangePacket, PacketKind
-from eoffice.exchange.settings import SettingsInput, save_settings
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
 from eoffice.jobs.connection import runner
-from eoffice.orgs.models import OrgKind
-from eoffice.orgs.services import OrganisationData, save_organisation
-from eoffice.outgoing import drafting, issuing, review
-from eoffice.outgoing.drafting import RecipientInput
+from eoffice.outgoing import issuing
 from eoffice.outgoing.models import OutgoingDocument
 from tests import factories
-from tests.exchange_support import _free_port, _start
+from tests.exchange_support import RunningHub, signed_to_outside
 from tests.integration.test_outgoing_flow import NOW
 
 AGENCY_CODE = "000.00.00.H29"
 AGENCY_NAME = "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh"
-SECRET_DISTRICT = "khoa-bi-mat-cua-phong-gddt"
-SECRET_AGENCY = "khoa-bi-mat-cua-so-gddt-tphcm"
 BASE = "/admin/exchange/packets"
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(app):
-    timeutil.set_clock(lambda: NOW)
-    yield
-    timeutil.set_clock(None)
-
-
-@pytest.fixture(autouse=True)
-def empty_queues(app):
-    runner().connection.flushall()
+pytestmark = pytest.mark.usefixtures("exchange_clock", "empty_queues")
 
 
 @pytest.fixture
-def hub(tmp_path, office):
-    """A hub that is DOWN at first: `hub["up"]()` starts it."""
-    world, _ = office
-    store = HubStore(tmp_path / "hub.db")
-    store.add_agency(world.district.org.agency_code, world.district.org.name, SECRET_DISTRICT)
-    store.add_agency(AGENCY_CODE, AGENCY_NAME, SECRET_AGENCY)
-    port = _free_port()
-    save_organisation(
-        OrganisationData(
-            name=AGENCY_NAME, kind=OrgKind.EXTERNAL, agency_code=AGENCY_CODE, is_member=False
-        )
-    )
-    db.session.commit()
-    save_settings(
-        world.district.admin,
-        SettingsInput(hub_url=f"http://127.0.0.1:{port}", secret=SECRET_DISTRICT, enabled=True),
-    )
-    state: dict = {"process": None}
-
-    def up():
-        state["process"] = _start(tmp_path / "hub.db", port)
-
-    state["up"] = up
-    yield state
-    if state["process"] is not None:
-        state["process"].kill()
-        state["process"].wait(timeout=10)
+def hub(agency_listed, idle_hub) -> RunningHub:
+    """A hub that is DOWN at first: `hub.start()` starts it (the Sở in the directory)."""
+    return idle_hub
 
 
 def _failed_delivery(world) -> OutgoingDocument:
     """Issued to the agency while the hub is down: forwarding gave up."""
-    district = world.district
-    plan = factories.outgoing_plan(
-        world, recipients=[RecipientInput("external", agency_code=AGENCY_CODE)]
-    )
-    doc = drafting.create_draft(district.staff, plan)
-    review.submit(district.staff, doc.id)
-    review.approve(district.clerk, doc.id)
-    doc = issuing.sign(district.leader, doc.id)
+    doc = signed_to_outside(world, [AGENCY_CODE])
     issuing.publish(doc.id)
     delivery_id = doc.deliveries[0].id
     runner().connection.flushall()  # the forwarding job: run by hand, as its last try
@@ -155,7 +108,7 @@ def test_the_queue_shows_failures_and_send_again_delivers_them(app, office, hub)
     assert "Trạng thái 03 Đã tiếp nhận" in page and doc.symbol in page
     assert page.count("Gửi lại") == 2
 
-    hub["up"]()
+    hub.start()
     delivery_id = doc.deliveries[0].id
     answer = client.post(f"{BASE}/deliveries/{delivery_id}/send-again")
     assert answer.status_code == 302 and answer.location.endswith(f"{BASE}/queue")

@@ -12,61 +12,31 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from eoffice.core import timeutil
 from eoffice.core.aftercommit import run_pending
 from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.exchange import edxml, inbox, receiving
 from eoffice.exchange.client import HubClient, HubRefused, HubUnavailable
 from eoffice.exchange.hubstore import HubStore
 from eoffice.exchange.models import ExchangePacket, PacketDirection, PacketState
-from eoffice.exchange.settings import SettingsInput, save_settings
 from eoffice.extensions import db
 from eoffice.incoming import processing
 from eoffice.incoming.models import IncomingDocument, Source
 from eoffice.incoming.processing import Party
 from eoffice.jobs.connection import runner
 from tests import factories
-from tests.exchange_support import _free_port, _start, a_document
+from tests.exchange_support import RunningHub, a_document
 from tests.integration.test_outgoing_flow import NOW
 
 AGENCY = edxml.Organisation("000.00.00.H29", "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh")
-SECRET_AGENCY = "khoa-bi-mat-cua-so-gddt-tphcm"
-SECRET_OURS = "khoa-bi-mat-cua-phong-gddt"
 DOC_ID = "000.00.00.H29,2026/09/24,3337/SGDĐT-VP"
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(app):
-    timeutil.set_clock(lambda: NOW)
-    yield
-    timeutil.set_clock(None)
+# The hub is conftest's: ours and the Sở registered, our exchange settings saved.
+pytestmark = pytest.mark.usefixtures("exchange_clock", "empty_queues")
 
 
-@pytest.fixture(autouse=True)
-def empty_queues(app):
-    runner().connection.flushall()
-
-
-@pytest.fixture
-def hub(tmp_path, world):
-    ours = world.district.org
-    store = HubStore(tmp_path / "hub.db")
-    store.add_agency(ours.agency_code, ours.name, SECRET_OURS)
-    store.add_agency(AGENCY.organ_id, AGENCY.organ_name, SECRET_AGENCY)
-    port = _free_port()
-    process = _start(tmp_path / "hub.db", port)
-    save_settings(
-        world.district.admin,
-        SettingsInput(hub_url=f"http://127.0.0.1:{port}", secret=SECRET_OURS, enabled=True),
-    )
-    state = {"process": process, "port": port, "db": tmp_path / "hub.db", "store": store}
-    yield state
-    state["process"].kill()
-    state["process"].wait(timeout=10)
-
-
-def _agency(hub) -> HubClient:
-    return HubClient(f"http://127.0.0.1:{hub['port']}", AGENCY.organ_id, SECRET_AGENCY)
+def _agency(hub: RunningHub) -> HubClient:
+    return hub.client(AGENCY)
 
 
 def _ours(world) -> edxml.Organisation:
@@ -156,7 +126,7 @@ def test_a_document_arrives_once_and_01_goes_back(world, hub):
 
     assert receiving.fetch(world.district.org).total == 0  # acknowledged: nothing new
     # A crash between our commit and the acknowledgement: the hub lists it again.
-    with sqlite3.connect(hub["db"]) as hub_db:
+    with sqlite3.connect(hub.db) as hub_db:
         hub_db.execute("UPDATE packets SET acknowledged_at = NULL WHERE kind = 'document'")
     again = receiving.fetch(world.district.org)
     assert (again.total, again.skipped) == (0, 1)
@@ -165,7 +135,7 @@ def test_a_document_arrives_once_and_01_goes_back(world, hub):
 
 def test_a_concurrent_check_storing_the_same_packet_first_is_skipped(world, hub):
     _send(hub, _document(world))
-    ours = HubClient(f"http://127.0.0.1:{hub['port']}", world.district.org.agency_code, SECRET_OURS)
+    ours = hub.client(world.district.org.agency_code)
     [pending] = ours.pending()
     data = ours.fetch(pending.id)
     assert receiving._store(world.district.org, pending, data) == "documents"
@@ -250,7 +220,7 @@ def test_reject_sends_02_with_the_reason(world, hub):
 
 def test_broken_packets_are_refused_and_the_others_still_stored(world, hub):
     ours = world.district.org.agency_code
-    store: HubStore = hub["store"]
+    store: HubStore = hub.store
     store.put(
         kind="document",
         document_id="000.00.00.H29,2026/09/24,1/X",
@@ -289,7 +259,7 @@ def test_broken_packets_are_refused_and_the_others_still_stored(world, hub):
         (DOC_ID, "01"),
     }
     assert "không phải XML hợp lệ" in back[("000.00.00.H29,2026/09/24,1/X", "02")].description
-    ours_client = HubClient(f"http://127.0.0.1:{hub['port']}", ours, SECRET_OURS)
+    ours_client = hub.client(ours)
     assert ours_client.pending() == []  # all acknowledged: nothing refused comes back
 
 
@@ -375,8 +345,7 @@ def test_a_status_packet_goes_to_feedback(world, hub):
 
 
 def test_an_unreachable_or_unconfigured_hub_is_the_callers_to_record(world, hub):
-    hub["process"].kill()
-    hub["process"].wait(timeout=10)
+    hub.kill()
     with pytest.raises(HubUnavailable):
         receiving.fetch(world.district.org)
     with pytest.raises(HubRefused):

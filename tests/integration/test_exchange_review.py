@@ -25,7 +25,6 @@ from eoffice.incoming.models import IncomingDocument
 from eoffice.incoming.processing import Party
 from eoffice.orgs.models import OrgKind
 from tests import factories
-from tests.integration import test_exchange_receiving as shared
 from tests.integration.test_exchange_receiving import (
     DOC_ID,
     _document,
@@ -36,19 +35,16 @@ from tests.integration.test_exchange_receiving import (
     _statuses,
 )
 
-hub = shared.hub
-fixed_clock = shared.fixed_clock
-empty_queues = shared.empty_queues
+pytestmark = pytest.mark.usefixtures("exchange_clock", "empty_queues")  # conftest's
 
 SCHOOL_SECRET = "khoa-bi-mat-cua-truong-le-loi"
 
 
 def _school_on_the_hub(world, hub) -> HubClient:
     school = world.school_a
-    hub["store"].add_agency(school.org.agency_code, school.org.name, SCHOOL_SECRET)
-    url = f"http://127.0.0.1:{hub['port']}"
-    save_settings(school.admin, SettingsInput(hub_url=url, secret=SCHOOL_SECRET, enabled=True))
-    return HubClient(url, school.org.agency_code, SCHOOL_SECRET)
+    hub.add_agency(school.org.agency_code, school.org.name, SCHOOL_SECRET)
+    save_settings(school.admin, SettingsInput(hub_url=hub.url, secret=SCHOOL_SECRET, enabled=True))
+    return hub.client(school.org.agency_code)
 
 
 def _school_packets(world) -> list[ExchangePacket]:

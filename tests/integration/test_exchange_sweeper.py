@@ -8,36 +8,22 @@ from datetime import timedelta
 
 import pytest
 
-from eoffice.core import timeutil
 from eoffice.exchange import forwarding, outbox
 from eoffice.exchange.edxml import build_document
 from eoffice.exchange.models import PacketKind
 from eoffice.exchange.sweeper import THRESHOLD, requeue_stuck
 from eoffice.extensions import db
 from eoffice.jobs.connection import runner
-from eoffice.orgs.models import OrgKind
-from eoffice.orgs.services import OrganisationData, save_organisation
-from eoffice.outgoing import drafting, issuing, review
-from eoffice.outgoing.drafting import RecipientInput
+from eoffice.outgoing import issuing
 from eoffice.outgoing.models import OutgoingDocument
-from tests import factories
-from tests.exchange_support import a_document
+from tests.exchange_support import a_document, signed_to_outside
 from tests.integration.test_outgoing_flow import NOW
 
 AGENCY_CODE = "000.00.00.H29"
 LATER = NOW + THRESHOLD + timedelta(minutes=1)
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(app):
-    timeutil.set_clock(lambda: NOW)
-    yield
-    timeutil.set_clock(None)
-
-
-@pytest.fixture(autouse=True)
-def empty_queues(app):
-    runner().connection.flushall()
+pytestmark = pytest.mark.usefixtures("exchange_clock", "empty_queues")  # conftest's
 
 
 def _queued_jobs() -> list[tuple[str, tuple]]:
@@ -45,24 +31,8 @@ def _queued_jobs() -> list[tuple[str, tuple]]:
 
 
 def _published_delivery(world) -> int:
-    """A document issued to an outside agency and published: its delivery is queued."""
-    save_organisation(
-        OrganisationData(
-            name="Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh",
-            kind=OrgKind.EXTERNAL,
-            agency_code=AGENCY_CODE,
-            is_member=False,
-        )
-    )
-    db.session.commit()
-    district = world.district
-    plan = factories.outgoing_plan(
-        world, recipients=[RecipientInput("external", agency_code=AGENCY_CODE)]
-    )
-    doc = drafting.create_draft(district.staff, plan)
-    review.submit(district.staff, doc.id)
-    review.approve(district.clerk, doc.id)
-    issuing.sign(district.leader, doc.id)
+    """A document issued to the Sở (listed: `agency_listed`) and published: queued."""
+    doc = signed_to_outside(world, [AGENCY_CODE])
     runner().connection.flushall()  # publishing here, not by its job
     issuing.publish(doc.id)
     [delivery] = db.session.get(OutgoingDocument, doc.id).deliveries
@@ -70,7 +40,7 @@ def _published_delivery(world) -> int:
     return delivery.id
 
 
-def test_a_delivery_whose_job_was_lost_is_queued_again_once(office):
+def test_a_delivery_whose_job_was_lost_is_queued_again_once(office, agency_listed):
     world, _ = office
     delivery_id = _published_delivery(world)
     job = (forwarding.TASK, (delivery_id,))
