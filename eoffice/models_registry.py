@@ -3,6 +3,7 @@
 from eoffice.auth import models as auth_models  # noqa: F401
 from eoffice.catalog import models as catalog_models  # noqa: F401
 from eoffice.core import models as core_models  # noqa: F401
+from eoffice.directives import models as directives_models  # noqa: F401
 from eoffice.exchange import checks_models  # noqa: F401
 from eoffice.exchange import models as exchange_models  # noqa: F401
 from eoffice.incoming import models as incoming_models  # noqa: F401

@@ -31,6 +31,10 @@ class NotificationKind(StrEnum):
     DELIVERY_REJECTED = "delivery_rejected"
     CHECK_REMINDER = "check_reminder"
     RECALL_REFUSED = "recall_refused"
+    REPORT_REMINDER = "report_reminder"
+    REPORT_RETURNED = "report_returned"
+    REPORT_ANSWERED = "report_answered"
+    REPORT_DEADLINE_EXTENDED = "report_deadline_extended"
 
 
 # In the order the preferences form lists them.
@@ -51,6 +55,10 @@ KIND_LABELS = {
     NotificationKind.DELIVERY_REJECTED: "Nơi nhận từ chối tiếp nhận văn bản bạn soạn",
     NotificationKind.CHECK_REMINDER: "Nhắc giờ kiểm tra văn bản đến (văn thư)",
     NotificationKind.RECALL_REFUSED: "Nơi nhận từ chối thu hồi văn bản bạn soạn",
+    NotificationKind.REPORT_REMINDER: "Nhắc hạn trả lời yêu cầu báo cáo",
+    NotificationKind.REPORT_RETURNED: "Báo cáo của đơn vị được trả lại để bổ sung",
+    NotificationKind.REPORT_ANSWERED: "Đơn vị trả lời yêu cầu báo cáo văn bản bạn soạn",
+    NotificationKind.REPORT_DEADLINE_EXTENDED: "Gia hạn trả lời yêu cầu báo cáo",
 }
 
 # Kinds nobody may switch off: an urgent document must reach the leaders at once.

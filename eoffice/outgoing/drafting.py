@@ -16,6 +16,7 @@ from eoffice.catalog.models import ConfidentialityLevel, DocumentType, UrgencyLe
 from eoffice.core import audit
 from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.core.text import clean, clean_multiline, vn_fold
+from eoffice.directives.inputs import RequestInput
 from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload, store_blobs, stored_file_for, validate_uploads
 from eoffice.incoming.models import IncomingDocument
@@ -76,6 +77,8 @@ class DraftInput:
     reply_to_id: int | None = None
     completes_reply: bool = False
     replaces_id: int | None = None
+    # What the document asks its recipient schools for, by when (eoffice.directives).
+    requests: list[RequestInput] = field(default_factory=list)
 
 
 def _fail(errors: dict[str, str]) -> None:

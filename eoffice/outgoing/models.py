@@ -363,6 +363,13 @@ class Delivery(db.Model):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The recipient office: the first time one of its users opened the document, and
+    # its acknowledgement ("đã nhận, đã triển khai") with a note (district directives).
+    first_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_read_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledgement_note: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     outgoing: Mapped[OutgoingDocument] = relationship(back_populates="deliveries")

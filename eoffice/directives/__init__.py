@@ -1,0 +1,1 @@
+"""District directives: recipient groups, report requests, the tracking board (issue 6)."""
