@@ -196,6 +196,9 @@ def _register_blueprints(app: Flask) -> None:
     from eoffice.api.views import bp as api_bp
     from eoffice.auth.views import bp as auth_bp
     from eoffice.catalog.views import bp as catalog_bp
+    from eoffice.directives.board_views import bp as directive_board_bp
+    from eoffice.directives.group_views import bp as directive_groups_bp
+    from eoffice.directives.task_views import bp as directive_tasks_bp
     from eoffice.exchange.checks_views import bp as exchange_checks_bp
     from eoffice.exchange.inbox_views import bp as exchange_inbox_bp
     from eoffice.exchange.log_views import bp as exchange_log_bp
@@ -218,12 +221,15 @@ def _register_blueprints(app: Flask) -> None:
         outgoing_bp,
         outgoing_register_bp,
         outgoing_admin_bp,
+        directive_groups_bp,
+        directive_tasks_bp,
         exchange_admin_bp,
         exchange_inbox_bp,
         exchange_log_bp,
         exchange_checks_bp,
         signing_bp,
         reports_bp,
+        directive_board_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

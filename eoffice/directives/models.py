@@ -129,6 +129,8 @@ class ReportTask(db.Model):
     __table_args__ = (
         UniqueConstraint("request_id", "recipient_org_id"),
         Index("ix_report_tasks_recipient_state", "recipient_org_id", "state", "deadline"),
+        # The scheduler's reminders look for open tasks around a date, across offices.
+        Index("ix_report_tasks_state_deadline", "state", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,6 +21,7 @@ from flask_login import current_user
 from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, ServiceError, ValidationFailed
 from eoffice.core.timeutil import format_date, now_utc, to_local
+from eoffice.directives.answers import mark_read_incoming
 from eoffice.incoming import processing, services
 from eoffice.incoming.access import can_register, can_see_register, get_visible
 from eoffice.incoming.attachments import Upload, file_store, get_attachment
@@ -144,7 +145,9 @@ def _warn_files_lost(form: IncomingForm) -> None:
 
 @bp.get("/<int:doc_id>")
 def detail(doc_id: int):
-    return render_detail(get_visible(current_user, doc_id))
+    doc = get_visible(current_user, doc_id)
+    mark_read_incoming(current_user, doc)  # a directive's first reading at the school
+    return render_detail(doc)
 
 
 def render_detail(doc, *, failed=None, status: int = 200):

@@ -5,6 +5,8 @@ Every minute it runs, each part on its own so that one failing does not stop the
 - exchange sends whose job died with its worker or was lost with Redis
   (eoffice.exchange.sweeper.requeue_stuck);
 - the daily digests whose time has come (eoffice.notifications.digest.send_due_digests);
+- the directives' report reminders before and after each deadline
+  (eoffice.directives.tracking.send_due_reminders);
 - once per office day, from DEADLINE_REMINDERS_AT (office time), the deadline reminders
   (eoffice.notifications.reminders.send_deadline_reminders).
 Every part claims its work in the database, so a tick repeated, a second process, or a
@@ -71,6 +73,7 @@ class Clock:
         return self.reminders_done_on != local.date() and local.time() >= at
 
     def tick(self, now: datetime) -> MinuteResult:
+        from eoffice.directives.tracking import send_due_reminders
         from eoffice.exchange.scheduler import tick as check_tick
         from eoffice.exchange.sweeper import requeue_stuck
         from eoffice.notifications.digest import send_due_digests
@@ -81,6 +84,7 @@ class Clock:
             ("checks", check_tick),
             ("sweeper", requeue_stuck),
             ("digests", send_due_digests),
+            ("report_reminders", send_due_reminders),
         ]
         if self.reminders_due(now):
             parts.append(("reminders", send_deadline_reminders))

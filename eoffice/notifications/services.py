@@ -130,14 +130,16 @@ def tell(
     """
     try:
         created = _create(kind, users, message, link, actor, document_id, reminder_day)
+        # The ids before the commit expires the rows: read afterwards, each would be one
+        # query (thousands when a directive reaches every school's clerk).
+        emails = [notification.id for notification, wants_email in created if wants_email]
         db.session.commit()
     except Exception:
         db.session.rollback()
         log.exception("notifying %s (%s) failed", kind, link)
         return []
-    for notification, wants_email in created:
-        if wants_email:
-            _enqueue_email(notification.id)
+    for notification_id in emails:
+        _enqueue_email(notification_id)
     return [notification for notification, _ in created]
 
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, literal, select
 
 from eoffice.core import audit
 from eoffice.core.aftercommit import run_pending
+from eoffice.core.dbtypes import UTCDateTime
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.text import clean_multiline
 from eoffice.core.timeutil import now_utc
+from eoffice.directives.models import ReportRequest, ReportTask, TaskState
 from eoffice.extensions import db
 from eoffice.orgs.models import Role, User
 from eoffice.outgoing.models import (
@@ -26,6 +28,7 @@ from eoffice.outgoing.models import (
     DeliveryEvent,
     DeliveryStatus,
     OutgoingDocument,
+    OutgoingRecipient,
     RecipientKind,
 )
 from workflows.incoming import EXCHANGE_STATUS
@@ -60,30 +63,149 @@ def _set_status(
 
 
 def deliver(doc: OutgoingDocument) -> list[Delivery]:
-    """One delivery per member or outside recipient; created once, whatever the retries."""
-    existing = {d.recipient_org_id for d in doc.deliveries}
-    created: list[Delivery] = []
-    for recipient in doc.recipients:
-        if recipient.kind == RecipientKind.TEXT or recipient.org_id in existing:
+    """One delivery per member or outside recipient; created once, whatever the retries.
+
+    A directive goes to hundreds of schools, so the member copies are written by a
+    fixed number of statements whatever their number: one INSERT … SELECT of the
+    deliveries from the document's recipients, one of their first events (01), one of
+    the report tasks (each request × each member delivery, with the request's deadline).
+    Each skips what a previous attempt already wrote, so a retried publish creates
+    nothing twice. Outside agencies (a handful, sent one by one through the exchange)
+    are added as before, after the members. Returns what was created, members first.
+    """
+    existing = set(
+        db.session.scalars(select(Delivery.recipient_org_id).where(Delivery.outgoing_id == doc.id))
+    )
+    ids = _deliver_to_members(doc.id)  # first: members come first in the list, too
+    created: list[Delivery] = _loaded(doc.id, ids) if ids else []
+    outside = db.session.scalars(  # not the thousands of member lines: those stay in SQL
+        select(OutgoingRecipient)
+        .where(
+            OutgoingRecipient.document_id == doc.id,
+            OutgoingRecipient.kind == RecipientKind.EXTERNAL,
+        )
+        .order_by(OutgoingRecipient.position, OutgoingRecipient.id)
+    ).all()
+    for recipient in outside:
+        if recipient.org_id in existing:
             continue
-        internal = recipient.kind == RecipientKind.MEMBER
         delivery = Delivery(
-            outgoing=doc,
+            outgoing_id=doc.id,  # not through doc.deliveries: that would load them all
             recipient_org_id=recipient.org_id,
             agency_code=recipient.agency_code,
             recipient_name=recipient.name,
-            channel="internal" if internal else "exchange",
+            channel="exchange",
             status="",
         )
-        _set_status(
-            delivery,
-            DeliveryStatus.ARRIVED if internal else DeliveryStatus.QUEUED,
-            actor_id=None,
-        )
+        _set_status(delivery, DeliveryStatus.QUEUED, actor_id=None)
         db.session.add(delivery)
         existing.add(recipient.org_id)
         created.append(delivery)
+    db.session.expire(doc, ["deliveries"])
     return created
+
+
+def _deliver_to_members(doc_id: int) -> set[int]:
+    """The member copies, their first events and their report tasks, in three statements;
+    the ids of the deliveries this call created."""
+    moment = now_utc()
+    first = (
+        select(func.min(OutgoingRecipient.id))
+        .where(
+            OutgoingRecipient.document_id == doc_id,
+            OutgoingRecipient.kind == RecipientKind.MEMBER,
+            OutgoingRecipient.org_id.is_not(None),
+        )
+        .group_by(OutgoingRecipient.org_id)
+    )
+    already = select(Delivery.id).where(
+        Delivery.outgoing_id == doc_id, Delivery.recipient_org_id == OutgoingRecipient.org_id
+    )
+    new_rows = select(
+        literal(doc_id),
+        OutgoingRecipient.org_id,
+        OutgoingRecipient.name,
+        literal("internal"),
+        literal(DeliveryStatus.ARRIVED.value),
+        literal(moment, UTCDateTime),
+        literal(0),
+        literal(moment, UTCDateTime),
+    ).where(OutgoingRecipient.id.in_(first), ~already.exists())
+    # In the order of the recipients' list: the ids follow it, and so does every list
+    # of the deliveries (the document page, the API).
+    new_rows = new_rows.order_by(OutgoingRecipient.position, OutgoingRecipient.id)
+    inserted = db.session.execute(
+        insert(Delivery)
+        .from_select(
+            [
+                "outgoing_id",
+                "recipient_org_id",
+                "recipient_name",
+                "channel",
+                "status",
+                "status_at",
+                "attempts",
+                "created_at",
+            ],
+            new_rows,
+            include_defaults=False,
+        )
+        .returning(Delivery.id)
+    )
+    ids = set(inserted.scalars())
+    if not ids:
+        return ids
+    internal = (Delivery.outgoing_id == doc_id, Delivery.channel == "internal")
+    has_event = select(DeliveryEvent.id).where(DeliveryEvent.delivery_id == Delivery.id)
+    db.session.execute(
+        insert(DeliveryEvent).from_select(
+            ["delivery_id", "status", "at"],
+            select(
+                Delivery.id, literal(DeliveryStatus.ARRIVED.value), literal(moment, UTCDateTime)
+            ).where(*internal, ~has_event.exists()),
+            include_defaults=False,
+        )
+    )
+    has_task = select(ReportTask.id).where(
+        ReportTask.request_id == ReportRequest.id,
+        ReportTask.recipient_org_id == Delivery.recipient_org_id,
+    )
+    db.session.execute(
+        insert(ReportTask).from_select(
+            [
+                "request_id",
+                "recipient_org_id",
+                "delivery_id",
+                "deadline",
+                "state",
+                "late",
+                "reminders_sent",
+            ],
+            select(
+                ReportRequest.id,
+                Delivery.recipient_org_id,
+                Delivery.id,
+                ReportRequest.deadline,
+                literal(TaskState.OPEN.value),
+                literal(False),
+                literal(0),
+            )
+            .join(Delivery, Delivery.outgoing_id == ReportRequest.outgoing_id)
+            .where(ReportRequest.outgoing_id == doc_id, *internal, ~has_task.exists()),
+            include_defaults=False,
+        )
+    )
+    return ids
+
+
+def _loaded(doc_id: int, ids: set[int]) -> list[Delivery]:
+    """The member deliveries just written, as rows (one query, by name)."""
+    rows = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.outgoing_id == doc_id, Delivery.channel == "internal")
+        .order_by(Delivery.id)
+    )
+    return [row for row in rows if row.id in ids]
 
 
 def report(incoming_document_id: int, state: str, actor: User, note: str | None = None) -> None:

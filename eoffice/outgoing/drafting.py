@@ -17,6 +17,7 @@ from eoffice.core import audit
 from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.core.text import clean, clean_multiline, vn_fold
 from eoffice.directives.inputs import RequestInput
+from eoffice.directives.requests import check_requests, request_inputs, store_requests
 from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload, store_blobs, stored_file_for, validate_uploads
 from eoffice.incoming.models import IncomingDocument
@@ -151,6 +152,7 @@ def _check_fields(actor: User, data: DraftInput) -> dict[str, Any]:
     values["completes_reply"] = bool(data.completes_reply and values["reply_to_id"])
     values["replaces_id"] = _check_replaces(actor, data.replaces_id, errors)
     values["recipients"] = _check_recipients(actor, data.recipients, errors)
+    values["requests"] = check_requests(data.requests, errors)
     _fail(errors)
     return values
 
@@ -359,6 +361,7 @@ def create_draft(
     """
     try:
         values = _check_fields(actor, data)
+        requests = values.pop("requests")
         doc = OutgoingDocument(
             org_id=actor.org_id,
             drafter_id=actor.id,
@@ -369,6 +372,7 @@ def create_draft(
         _apply(doc, values)
         db.session.add(doc)
         db.session.flush()
+        store_requests(doc.id, requests)
         files = _attach(actor, doc, uploads, appendix=False)
         files += _attach(actor, doc, appendices, appendix=True)
         _add_version(actor, doc, source="form", note=None)
@@ -378,7 +382,11 @@ def create_draft(
             subject_type=SUBJECT,
             subject_id=doc.id,
             action="drafted",
-            changes={"subject": doc.subject, "files": files} if files else {"subject": doc.subject},
+            changes={
+                "subject": doc.subject,
+                **({"files": files} if files else {}),
+                **({"requests": len(requests)} if requests else {}),
+            },
         )
         db.session.commit()
     except Exception:
@@ -420,6 +428,8 @@ def update_draft(
     try:
         doc = load_own_draft(actor, doc_id)
         values = _check_fields(actor, data)
+        requests = values.pop("requests")
+        requests_changed = store_requests(doc.id, requests)
         _apply(doc, values)
         doc.version += 1
         files = _attach(actor, doc, uploads, appendix=False)
@@ -428,6 +438,8 @@ def update_draft(
         changes: dict[str, Any] = {"version": doc.version}
         if files:
             changes["files"] = files
+        if requests_changed:
+            changes["requests"] = len(requests)
         audit.record(
             actor_id=actor.id,
             org_id=actor.org_id,
@@ -467,6 +479,7 @@ def draft_input_from(doc: OutgoingDocument) -> DraftInput:
         reply_to_id=doc.reply_to_id,
         completes_reply=doc.completes_reply,
         replaces_id=doc.replaces_id,
+        requests=request_inputs(doc.id),
     )
 
 
@@ -516,6 +529,7 @@ def replacement_input(actor: User, doc_id: int) -> DraftInput:
         raise Conflict("Chỉ soạn văn bản thay thế cho văn bản đã ban hành.")
     data = draft_input_from(old)
     data.replaces_id = old.id
+    data.requests = []  # a replacement asks nothing again: the schools' answers stand
     data.reply_to_id = None
     data.completes_reply = False
     return data

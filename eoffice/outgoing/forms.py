@@ -1,9 +1,11 @@
 """Forms of the outgoing pages: the draft, one per review step, the inbox's refusal.
 
 Field names are the service's (`DraftInput`, the workflow's inputs) wherever one exists,
-so a refusal's `field_errors` land on the right field. The recipients are three fields
-here (members, outside agencies by code, free lines) and one list for the service; its
-"recipients" errors are shown over the three (`apply_refusal`).
+so a refusal's `field_errors` land on the right field. The recipients are four fields
+here (whole groups, members, outside agencies by code, free lines) and one list for the
+service; its "recipients" errors are shown over them (`apply_refusal`). The report
+requests are up to five rows (what, deadline, answer form); blank rows are dropped and
+the service's "requests" errors are shown over the rows.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from lxml import html as lxml_html
 from sqlalchemy import or_, select
 from wtforms import (
     BooleanField,
+    FieldList,
+    FormField,
     IntegerField,
     MultipleFileField,
     SelectField,
@@ -20,19 +24,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from eoffice.catalog.models import ConfidentialityLevel, DocumentType, UrgencyLevel
 from eoffice.core.errors import ServiceError
 from eoffice.core.text import clean, clean_multiline, vn_fold
+from eoffice.directives import groups as recipient_groups
+from eoffice.directives.inputs import RequestInput
+from eoffice.directives.models import ANSWER_FORM_LABELS, AnswerForm
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, OrgKind, Role, User, UserRole
 from eoffice.outgoing.drafting import DraftInput, RecipientInput, signature_defaults
 from eoffice.outgoing.models import CAPACITY_LABELS, Capacity, OutgoingDocument, RecipientKind
 from eoffice.outgoing.richtext import plain_to_html
-from eoffice.web.fields import CheckboxesField
-from eoffice.web.forms import Form, optional_int, show_refusal
+from eoffice.web.fields import CheckboxesField, VnDateField
+from eoffice.web.forms import Form, VietnameseTranslations, optional_int, show_refusal
 
 RETIRED = " (đã ngừng sử dụng)"
 
@@ -49,15 +57,11 @@ MEMBER_GROUPS = (
     (OrgKind.LOWER_SECONDARY, "Trung học cơ sở"),
 )
 OTHER_GROUP = "Đơn vị khác"
-# Whole groups a drafter can tick at once (every school of a level of the deployment).
-GROUP_CHOICES = (
-    (OrgKind.KINDERGARTEN, "Trường mầm non"),
-    (OrgKind.PRIMARY, "Trường tiểu học"),
-    (OrgKind.LOWER_SECONDARY, "Trường trung học cơ sở"),
-)
+# Rows of report requests the form offers (the service takes at most this many).
+REQUEST_ROWS = 5
 
 # Service field names that have no field of their own on the draft form.
-RECIPIENT_FIELDS = ("member_org_ids", "agency_codes", "text_recipients")
+RECIPIENT_FIELDS = ("member_groups", "member_org_ids", "agency_codes", "text_recipients")
 FIELD_ALIASES = {"body_html": "body_text"}
 HIDDEN_LINKS = ("reply_to_id", "replaces_id")
 
@@ -197,22 +201,47 @@ def member_choices(org_id: int) -> dict[str, list[tuple[int, str]]]:
     return {label: items for label, items in groups.items() if items}
 
 
-def group_members(org_id: int, kinds: list[str]) -> list[int]:
-    """The active member organisations of the ticked kinds, other than the drafter's."""
-    if not kinds:
-        return []
-    return list(
-        db.session.scalars(
-            select(Organisation.id)
-            .where(
-                Organisation.is_member.is_(True),
-                Organisation.is_active.is_(True),
-                Organisation.kind.in_(kinds),
-                Organisation.id != org_id,
-            )
-            .order_by(Organisation.name_folded, Organisation.id)
+class GroupKeysField(CheckboxesField):
+    """The recipient groups ticked, by key ("all", "level:primary", "ward:…", "custom:12").
+
+    A bare level ("primary") is what the form sent before groups existed; a page left
+    open across the upgrade still posts it, so it is read as that level's group.
+    """
+
+    def process_formdata(self, valuelist) -> None:
+        levels = {kind.value for kind, _ in recipient_groups.LEVELS}
+        super().process_formdata(
+            [recipient_groups.level_key(v) if v in levels else v for v in valuelist]
         )
+
+
+class RequestRowForm(PlainForm):
+    """One report request row of the draft form (no CSRF of its own: part of the draft)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return VietnameseTranslations()
+
+    what = TextAreaField(
+        "Nội dung yêu cầu", validators=[Optional(), Length(max=1000)], render_kw={"rows": 2}
     )
+    deadline = VnDateField("Hạn trả lời", validators=[Optional()])
+    answer_form = SelectField(
+        "Hình thức trả lời",
+        choices=[(form.value, label) for form, label in ANSWER_FORM_LABELS.items()],
+        default=AnswerForm.DOCUMENT.value,
+    )
+
+    def to_input(self) -> RequestInput | None:
+        """The row as the service's input; None for a row left blank."""
+        what = clean_multiline(self.what.data)
+        if not what and self.deadline.data is None:
+            return None
+        return RequestInput(
+            what=what,
+            deadline=self.deadline.data,
+            answer_form=self.answer_form.data or AnswerForm.DOCUMENT.value,
+        )
 
 
 # The draft ----------------------------------------------------------------------------
@@ -255,9 +284,9 @@ class DraftForm(Form):
         "Số lượng bản",
         validators=[Optional(), NumberRange(1, 10_000, "Số lượng bản phải từ 1 đến 10.000.")],
     )
-    member_groups = CheckboxesField(
+    member_groups = GroupKeysField(
         "Gửi cả nhóm",
-        choices=[(kind.value, f"Tất cả {label.lower()}") for kind, label in GROUP_CHOICES],
+        invalid_choice_message="Có nhóm không còn trong danh sách, vui lòng chọn lại.",
         validators=[Optional()],
     )
     member_org_ids = SelectMultipleField(
@@ -277,20 +306,45 @@ class DraftForm(Form):
     reply_to_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     replaces_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     completes_reply = BooleanField("Hoàn thành phân công khi ban hành văn bản trả lời")
+    requests = FieldList(
+        FormField(RequestRowForm), min_entries=REQUEST_ROWS, max_entries=REQUEST_ROWS
+    )
     note = TextAreaField("Ghi chú cho phiên bản này", validators=[Optional(), Length(max=500)])
 
     def __init__(self, user: User, *args, current: OutgoingDocument | None = None, **kwargs):
         """`current` is the draft being edited: its type stays selectable if retired."""
         super().__init__(*args, **kwargs)
         self.recipient_errors: list[str] = []
+        self.request_errors: list[str] = []
+        self._group_choices = recipient_groups.choices_for(user.organisation)
+        self.member_groups.choices = [
+            (c.key, f"{c.label} ({c.count})") for c in self._group_choices
+        ]
+        self._organisation = user.organisation
         self.document_type_id.choices = [(0, "— Chọn tên loại —"), *_type_choices(current)]
         self.signer_id.choices = [(0, "— Chưa chọn người ký —"), *signer_choices(user.org_id)]
         self.urgency_code.choices = _level_choices(UrgencyLevel)
         self.confidentiality_code.choices = _level_choices(ConfidentialityLevel)
         self.member_org_ids.choices = member_choices(user.org_id)
-        self._user_org_id = user.org_id
         if current is None:
             del self.note  # a new draft's first version needs no note
+
+    def _guard(self, name: str, field) -> None:
+        """The request rows are guarded by their own fields: the dates refuse years out
+        of range themselves and the service cleans the text; a FieldList's data cannot
+        be replaced as a whole."""
+        if not isinstance(field, FieldList):
+            super()._guard(name, field)
+
+    def group_sections(self) -> list[tuple[str, list]]:
+        """The group check boxes by section (all, levels, wards, custom), for the page."""
+        sections: dict[str, list] = {}
+        by_key = {c.key: c for c in self._group_choices}
+        for option in self.member_groups:
+            choice = by_key.get(option.data)
+            if choice is not None:
+                sections.setdefault(choice.section, []).append(option)
+        return list(sections.items())
 
     def validate_body_text(self, field) -> None:
         """Replacing a rich body with nothing would empty the letter: say so instead."""
@@ -343,6 +397,10 @@ class DraftForm(Form):
             "reply_to_id": data.reply_to_id,
             "replaces_id": data.replaces_id,
             "completes_reply": data.completes_reply,
+            "requests": [
+                {"what": r.what, "deadline": r.deadline, "answer_form": r.answer_form}
+                for r in data.requests
+            ],
         }
 
     def recipients(self, addressed: set[tuple[str, object]]) -> list[RecipientInput]:
@@ -352,8 +410,10 @@ class DraftForm(Form):
         is addressed to its sender); the form itself edits the "Kính gửi" lines instead.
         """
         chosen = list(self.member_org_ids.data or [])
-        chosen += group_members(self._user_org_id, self.member_groups.data or [])
-        items = [RecipientInput(RecipientKind.MEMBER, org_id=org_id) for org_id in chosen]
+        chosen += recipient_groups.members_of(self._organisation, self.member_groups.data or [])
+        items = [
+            RecipientInput(RecipientKind.MEMBER, org_id=org_id) for org_id in dict.fromkeys(chosen)
+        ]
         items += [
             RecipientInput(RecipientKind.EXTERNAL, agency_code=code.upper())
             for code in _lines(self.agency_codes.data)
@@ -391,7 +451,13 @@ class DraftForm(Form):
             reply_to_id=self.reply_to_id.data,
             completes_reply=bool(self.completes_reply.data and self.reply_to_id.data),
             replaces_id=self.replaces_id.data,
+            requests=self.request_inputs(),
         )
+
+    def request_inputs(self) -> list[RequestInput]:
+        """The rows filled in, in order; blank rows are not requests."""
+        rows = (entry.form.to_input() for entry in self.requests.entries)
+        return [row for row in rows if row is not None]
 
 
 def addressed_keys(recipients) -> set[tuple[str, object]]:
@@ -408,16 +474,19 @@ def apply_refusal(form: DraftForm, exc: ServiceError) -> None:
     the body's errors on the textarea, links kept in hidden fields (the answered incoming
     document, the replaced one) as a message at the top, the rest on their own fields."""
     errors = dict(exc.field_errors)
-    recipients = errors.pop("recipients", None)
+    recipients = errors.pop("recipients", None) or errors.pop("groups", None)
     if recipients:
         form.recipient_errors.append(recipients)
+    requests = errors.pop("requests", None)
+    if requests:
+        form.request_errors.append(requests)
     for service_name, form_name in FIELD_ALIASES.items():
         if service_name in errors:
             errors[form_name] = errors.pop(service_name)
     for hidden in HIDDEN_LINKS:
         if hidden in errors:
             flash(errors.pop(hidden), "danger")
-    if errors or not (recipients or set(HIDDEN_LINKS) & set(exc.field_errors)):
+    if errors or not (recipients or requests or set(HIDDEN_LINKS) & set(exc.field_errors)):
         show_refusal(form, type(exc)(exc.message, field_errors=errors))
 
 

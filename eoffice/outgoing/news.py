@@ -149,13 +149,46 @@ def after_issue(actor: User, doc: OutgoingDocument) -> None:
 
 
 def after_delivery(doc: OutgoingDocument, deliveries: list[Delivery]) -> None:
-    """Each receiving office's clerks: a copy waits for them in the inbox."""
+    """Each receiving office's clerks: a copy waits for them in the inbox.
+
+    The same words for all, so the clerks of every office are found by one query and
+    told in one go (one transaction), however many schools a directive reaches. They
+    are looked up after the commit, so the thousands of rows `tell` reads are fresh
+    ones, not rows the commit expired (which would be read back one by one).
+    """
+    org_ids = sorted(
+        {
+            d.recipient_org_id
+            for d in deliveries
+            if d.channel == "internal" and d.recipient_org_id is not None
+        }
+    )
+    if not org_ids:
+        return
     message = _message(NotificationKind.DELIVERY_ARRIVED, _words(doc, None))
-    for delivery in deliveries:
-        if delivery.channel != "internal" or delivery.recipient_org_id is None:
-            continue
-        clerks = _with_role(delivery.recipient_org_id, Role.CLERK)
-        _later(NotificationKind.DELIVERY_ARRIVED, clerks, message, "/outgoing/inbox", None)
+
+    def tell_clerks() -> None:
+        clerks = _clerks_of(org_ids)
+        if clerks:
+            tell(NotificationKind.DELIVERY_ARRIVED, clerks, message, "/outgoing/inbox")
+
+    after_commit(tell_clerks)
+
+
+def _clerks_of(org_ids: list[int]) -> list[User]:
+    """The active clerks of these offices, in one query."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.org_id.in_(org_ids),
+                User.is_active_account.is_(True),
+                UserRole.role == Role.CLERK,
+            )
+            .order_by(User.id)
+        ).unique()
+    )
 
 
 def after_refusal(

@@ -23,6 +23,8 @@ from eoffice.catalog.models import DocumentType
 from eoffice.core.audit import history
 from eoffice.core.errors import Conflict, NotFound, ValidationFailed
 from eoffice.core.timeutil import format_date
+from eoffice.directives.answers import mark_read
+from eoffice.directives.requests import requests_of
 from eoffice.exchange import forwarding
 from eoffice.extensions import db
 from eoffice.incoming import access as incoming_access
@@ -81,6 +83,7 @@ CHANGE_LABELS = {
     "files": "Tệp",
     "withdrawn": "Số bản đã thu hồi tại nơi nhận",
     "recipient": "Nơi nhận",
+    "requests": "Số yêu cầu báo cáo",
 }
 
 
@@ -410,6 +413,7 @@ def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = No
         events=history(drafting.SUBJECT, doc.id),
         change_labels=CHANGE_LABELS,
         inline_kinds=INLINE_KINDS,
+        report_requests=requests_of(doc.id),
     ), status
 
 
@@ -546,6 +550,7 @@ def inbox():
 def inbox_document(delivery_id: int):
     """The signed PDF as it arrived, to read before registering or refusing it."""
     data, name = delivery.signed_copy(current_user, delivery_id)
+    mark_read(current_user, delivery.get_for_recipient(current_user, delivery_id))
     return attachment_response(io.BytesIO(data), name, PDF, inline=True)
 
 

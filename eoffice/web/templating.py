@@ -22,6 +22,7 @@ ADMIN_MENU = [
     ("catalog.workflows", "Quy trình xử lý"),
     ("outgoing_admin.chain", "Quy trình duyệt văn bản đi"),
     ("outgoing_admin.delegations", "Ủy quyền ký"),
+    ("directive_groups.index", "Nhóm nơi nhận"),
     ("signing.certificates", "Chứng thư số"),
     ("signing.trust_anchors", "Tổ chức cấp chứng thư tin cậy"),
     ("exchange_admin.page", "Liên thông văn bản"),

@@ -87,6 +87,7 @@ def upgrade():
     with op.batch_alter_table('report_tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_tasks_delivery_id'), ['delivery_id'], unique=False)
         batch_op.create_index('ix_report_tasks_recipient_state', ['recipient_org_id', 'state', 'deadline'], unique=False)
+        batch_op.create_index('ix_report_tasks_state_deadline', ['state', 'deadline'], unique=False)
         batch_op.create_index(batch_op.f('ix_report_tasks_request_id'), ['request_id'], unique=False)
 
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
@@ -114,6 +115,7 @@ def downgrade():
 
     with op.batch_alter_table('report_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_tasks_request_id'))
+        batch_op.drop_index('ix_report_tasks_state_deadline')
         batch_op.drop_index('ix_report_tasks_recipient_state')
         batch_op.drop_index(batch_op.f('ix_report_tasks_delivery_id'))
 

@@ -1,0 +1,220 @@
+"""Pages of the district's side of directives: the list of documents with requests, the
+tracking board of one document (filters, sorting, reminders, extensions, returns,
+exports) and the leader's roll-up.
+
+Thin: parse, call eoffice.directives.board / tracking / exports / rollup, render. The
+small forms of the board (extend, return, remind) post back and redirect to the board
+with the same filters (post/redirect/get); a refusal is flashed there in Vietnamese.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from eoffice.core.errors import Forbidden, NotFound, ServiceError
+from eoffice.core.text import clean
+from eoffice.directives import board as board_queries
+from eoffice.directives import exports, rollup, tracking
+from eoffice.directives.board import (
+    ANSWER_FILTERS,
+    ANSWER_STATUS_COLOURS,
+    ANSWER_STATUS_LABELS,
+    DELIVERY_FILTERS,
+    SORTS,
+    BoardFilters,
+)
+from eoffice.orgs.models import OrgKind
+from eoffice.web.fields import parse_vn_date
+from eoffice.web.http import attachment_response, int_arg
+
+bp = Blueprint("directive_board", __name__, url_prefix="/directives")
+
+FILTER_KEYS = ("status", "answer", "request", "level", "ward", "q", "sort", "desc")
+
+
+def _district_only() -> None:
+    if current_user.organisation.kind != OrgKind.DISTRICT_OFFICE:
+        abort(403)
+
+
+def _filters() -> BoardFilters:
+    args = request.args
+    status = args.get("status") or None
+    answer = args.get("answer") or None
+    sort = args.get("sort") or "name"
+    level = args.get("level") or None
+    request_id = int_arg("request", 0, min=1) or None
+    return BoardFilters(
+        status=status if status in DELIVERY_FILTERS else None,
+        answer=answer if answer in ANSWER_FILTERS else None,
+        request_id=request_id,
+        level=level if level in {k.value for k in board_queries.SCHOOL_KINDS} else None,
+        ward=clean(args.get("ward"))[:80] or None,
+        text=clean(args.get("q"))[:200] or None,
+        sort=sort if sort in SORTS else "name",
+        descending=args.get("desc") == "1",
+    )
+
+
+def _kept_args(source: Any) -> dict[str, str]:
+    """The board's filters, carried from a form back to the board's address."""
+    return {k: source.get(k) for k in FILTER_KEYS if source.get(k)}
+
+
+def _back(doc_id: int) -> Response:
+    return redirect(url_for(".board", doc_id=doc_id, **_kept_args(request.form)))
+
+
+@bp.get("/")
+def index():
+    _district_only()
+    return render_template(
+        "directives/board_index.html",
+        documents=board_queries.followed_documents(current_user),
+        can_rollup=rollup.may_see_rollup(current_user),
+    )
+
+
+@bp.get("/<int:doc_id>")
+def board(doc_id: int):
+    _district_only()
+    try:
+        data = board_queries.build_board(current_user, doc_id, _filters())
+    except NotFound:
+        abort(404)
+    return render_template(
+        "directives/board.html",
+        board=data,
+        delivery_filters=DELIVERY_FILTERS,
+        answer_filters=ANSWER_FILTERS,
+        sorts=SORTS,
+        status_labels=ANSWER_STATUS_LABELS,
+        status_colours=ANSWER_STATUS_COLOURS,
+        kept=_kept_args(request.args),
+    )
+
+
+@bp.post("/<int:doc_id>/remind")
+def remind(doc_id: int):
+    _district_only()
+    request_id = int_arg_form("request_id")
+    school_ids = [int(v) for v in request.form.getlist("school_id") if v.isdigit()]
+    try:
+        count = tracking.remind(
+            current_user, doc_id, request_id=request_id, school_ids=school_ids or None
+        )
+    except NotFound:
+        abort(404)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"Đã nhắc {count} trường chưa trả lời.", "success")
+    return _back(doc_id)
+
+
+def int_arg_form(name: str) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+@bp.post("/<int:doc_id>/extend")
+def extend(doc_id: int):
+    _district_only()
+    request_id = int_arg_form("request_id")
+    if request_id is None:
+        abort(404)
+    raw = (request.form.get("deadline") or "").strip()
+    try:
+        deadline = parse_vn_date(raw) if raw else None
+    except ValueError:
+        flash("Hạn mới không đúng dạng ngày/tháng/năm (dd/mm/yyyy).", "danger")
+        return _back(doc_id)
+    try:
+        moved = tracking.extend_deadline(
+            current_user,
+            doc_id,
+            request_id,
+            deadline,
+            request.form.get("reason"),
+            school_id=int_arg_form("school_id"),
+        )
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"Đã gia hạn cho {len(moved)} trường.", "success")
+    return _back(doc_id)
+
+
+@bp.post("/<int:doc_id>/tasks/<int:task_id>/return")
+def return_answer(doc_id: int, task_id: int):
+    _district_only()
+    try:
+        tracking.return_answer(current_user, doc_id, task_id, request.form.get("comment"))
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash("Đã trả lại câu trả lời để trường bổ sung.", "success")
+    return _back(doc_id)
+
+
+@bp.get("/<int:doc_id>/board.xlsx")
+def board_xlsx(doc_id: int):
+    _district_only()
+    try:
+        data = board_queries.build_board(current_user, doc_id, _filters())
+    except NotFound:
+        abort(404)
+    import io
+
+    return attachment_response(
+        io.BytesIO(exports.board_xlsx(data)),
+        exports.board_xlsx_name(data.doc),
+        exports.XLSX_MIME,
+        inline=False,
+    )
+
+
+@bp.get("/<int:doc_id>/answers.zip")
+def answers_zip(doc_id: int):
+    _district_only()
+    try:
+        doc = board_queries.followed_document(current_user, doc_id)
+    except NotFound:
+        abort(404)
+    try:
+        archive = exports.answers_zip(doc, len(board_queries.requests_of(doc.id)))
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for(".board", doc_id=doc_id))
+    return attachment_response(
+        archive, exports.answers_zip_name(doc), "application/zip", inline=False
+    )
+
+
+@bp.get("/rollup")
+def rollup_page():
+    _district_only()
+    try:
+        data = rollup.build_rollup(current_user)
+    except Forbidden:
+        abort(403)
+    return render_template("directives/rollup.html", rollup=data)
+
+
+@bp.app_context_processor
+def _board_helpers() -> dict[str, Any]:
+    """`directive_has_requests(doc_id)` for the outgoing document page's link to the board
+    (one small query, only where the template asks)."""
+    return {"directive_has_requests": board_queries.has_requests}
