@@ -42,6 +42,15 @@ hoặc từ chối tiếp nhận kèm lý do (02); yêu cầu thu hồi được
 `POST /exchange/check` là nút “Kiểm tra ngay” của văn thư, `POST /exchange/checks/confirm`
 là “Đã kiểm tra”. Nhật ký gói tin của cơ quan: `/exchange/packets` (văn thư, quản trị).
 
+**Chỉ đạo, yêu cầu báo cáo.** Nhóm nơi nhận ở `/directives/groups` (nhóm có sẵn: tất cả
+các trường, theo cấp học, theo phường; nhóm riêng do quản trị lập). Dự thảo nhận `groups`
+(mã nhóm, mở rộng thành các trường nhận) và `requests` (nội dung, hạn YYYY-MM-DD, hình thức
+trả lời). Khi văn bản được ban hành, mỗi trường có một nhiệm vụ cho mỗi yêu cầu:
+`/directives/tasks` (trả lời bằng văn bản đã ban hành, tệp, số liệu hoặc nội dung ngắn; trả
+lời sau hạn vẫn được nhận và ghi trễ hạn); xác nhận đã triển khai ở
+`/inbox/{delivery_id}/acknowledge`. Nơi gửi theo dõi ở `/outgoing/{doc_id}/board` (gia hạn,
+trả lại, nhắc) và `/directives/rollup` (lãnh đạo Phòng).
+
 **Xác thực.** Mọi yêu cầu (trừ tài liệu này) phải gửi tiêu đề
 `Authorization: Bearer <mã API>`. Mã API do người dùng tạo ở trang “Tài khoản của tôi”
 và có thể thu hồi bất cứ lúc nào. API không dùng cookie đăng nhập. Mỗi mã chỉ thấy dữ liệu
@@ -348,6 +357,9 @@ def build_spec(*, max_limit: int) -> Json:
             {"name": OUTGOING_STEPS_TAG},
             {"name": INBOX_TAG},
             {"name": EXCHANGE_TAG},
+            {"name": GROUPS_TAG},
+            {"name": TASKS_TAG},
+            {"name": BOARD_TAG},
             {"name": "Danh mục"},
             {"name": "Tài khoản"},
             {"name": "Tài liệu"},
@@ -356,6 +368,7 @@ def build_spec(*, max_limit: int) -> Json:
             **_paths(max_limit),
             **_outgoing_paths(max_limit),
             **_exchange_paths(max_limit),
+            **_directive_paths(),
         },
         "components": {
             "securitySchemes": {
@@ -365,7 +378,12 @@ def build_spec(*, max_limit: int) -> Json:
                     "description": "Mã API tạo ở trang “Tài khoản của tôi” (bắt đầu bằng eo_).",
                 }
             },
-            "schemas": {**s.schemas(), **s.outgoing_schemas(), **s.exchange_schemas()},
+            "schemas": {
+                **s.schemas(),
+                **s.outgoing_schemas(),
+                **s.exchange_schemas(),
+                **s.directive_schemas(),
+            },
             "responses": s.error_responses(),
         },
     }
@@ -828,5 +846,307 @@ def _exchange_paths(max_limit: int) -> Json:
                     **_errors(401, 403, 422),
                 },
             }
+        },
+    }
+
+
+# District directives -----------------------------------------------------------------------
+
+GROUPS_TAG = "Nhóm nơi nhận"
+TASKS_TAG = "Yêu cầu báo cáo (trường)"
+BOARD_TAG = "Theo dõi báo cáo (nơi gửi)"
+
+
+def _operation(
+    operation: str,
+    summary: str,
+    description: str,
+    tag: str,
+    ok: Json,
+    errors: Json,
+    *,
+    body: Json | None = None,
+    parameters: list[Json] | None = None,
+) -> Json:
+    found: Json = {
+        "operationId": operation,
+        "summary": summary,
+        "description": description,
+        "tags": [tag],
+        "responses": {**ok, **errors},
+    }
+    if body is not None:
+        found["requestBody"] = body
+    if parameters:
+        found["parameters"] = parameters
+    return found
+
+
+def _body(name: str, *, required: bool = True, description: str | None = None) -> Json:
+    found: Json = {"required": required, "content": _json(s.ref(name))}
+    if description:
+        found["description"] = description
+    return found
+
+
+def _board_parameters() -> list[Json]:
+    from eoffice.directives.board import ANSWER_FILTERS, DELIVERY_FILTERS, SCHOOL_KINDS, SORTS
+
+    def listed(labels: dict[str, str]) -> str:
+        return "; ".join(f"{key}: {label}" for key, label in labels.items())
+
+    flag: Json = {"type": "integer", "enum": [0, 1], "default": 0}
+    return [
+        _query(
+            "status",
+            f"Lọc theo tình trạng văn bản ở trường ({listed(DELIVERY_FILTERS)}).",
+            {**s.STRING, "enum": list(DELIVERY_FILTERS)},
+        ),
+        _query(
+            "answer",
+            f"Lọc theo trả lời ({listed(ANSWER_FILTERS)}); xét yêu cầu request_id, hoặc mọi "
+            "yêu cầu.",
+            {**s.STRING, "enum": list(ANSWER_FILTERS)},
+        ),
+        _query("request_id", "Yêu cầu mà bộ lọc trả lời và cách sắp xếp xét đến.", s.ID),
+        _query(
+            "level",
+            "Cấp học của trường.",
+            {**s.STRING, "enum": [k.value for k in SCHOOL_KINDS]},
+        ),
+        _query("ward", "Phường, xã (đúng tên, xem wards).", {**s.STRING, "maxLength": 80}),
+        _query("q", "Một phần tên trường, không phân biệt dấu.", {**s.STRING, "maxLength": 200}),
+        _query(
+            "sort",
+            f"Sắp xếp ({listed(SORTS)}); trường không có giá trị ở cuối.",
+            {**s.STRING, "enum": list(SORTS), "default": "name"},
+        ),
+        _query("desc", "1: giảm dần.", flag),
+    ]
+
+
+def _directive_paths() -> Json:
+    group_id = _path_id("group_id", "Mã nhóm riêng (id trong /directives/groups).")
+    task_id = _path_id("task_id", "Mã nhiệm vụ báo cáo của một trường.")
+    doc_id = _path_id("doc_id", "Mã văn bản đi.")
+    delivery_id = _path_id("delivery_id", "Mã bản gửi đến của trường (id trong /inbox).")
+    request_id = _path_id("request_id", "Mã yêu cầu báo cáo (requests của văn bản đi).")
+    group_ok = _ok("Nhóm riêng.", s.ref("RecipientGroup"))
+    task_ok = _ok("Nhiệm vụ báo cáo.", s.ref("DirectiveTask"))
+    conflict = "DirectiveConflict"
+    return {
+        "/directives/groups": {
+            "get": _operation(
+                "directive_groups",
+                "Các nhóm nơi nhận của cơ quan",
+                "Nhóm có sẵn (tất cả các trường, theo cấp học, theo phường, xã) và nhóm riêng, "
+                "mỗi nhóm với số trường và mã các trường sẽ nhận. Mọi người dùng của cơ quan "
+                "(người soạn thảo chọn nhóm từ đây).",
+                GROUPS_TAG,
+                {"200": _ok("Các nhóm.", s.ref("RecipientGroupList"))},
+                _errors(401),
+            ),
+            "post": _operation(
+                "create_directive_group",
+                "Tạo nhóm riêng",
+                "Chỉ quản trị của cơ quan. Tên không trùng (không phân biệt dấu), ít nhất một "
+                "trường đang hoạt động trong hệ thống.",
+                GROUPS_TAG,
+                {
+                    "201": {
+                        "description": "Đã tạo nhóm.",
+                        "headers": {
+                            "Location": {
+                                "description": "Địa chỉ của nhóm.",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                        "content": _json(s.ref("RecipientGroup")),
+                    }
+                },
+                _errors(401, 403, 409, 415, 422, s409="GroupNameTaken"),
+                body=_body("RecipientGroupInput"),
+            ),
+        },
+        "/directives/groups/{group_id}": {
+            "parameters": [group_id],
+            "get": _operation(
+                "get_directive_group",
+                "Một nhóm riêng",
+                "Chỉ quản trị; nhóm của cơ quan khác: 404.",
+                GROUPS_TAG,
+                {"200": group_ok},
+                _errors(401, 403, 404),
+            ),
+            "put": _operation(
+                "replace_directive_group",
+                "Sửa nhóm riêng (thay toàn bộ)",
+                "Chỉ quản trị. Trường không gửi nhận giá trị rỗng (tên và các trường là bắt "
+                "buộc). Văn bản đã gửi giữ nguyên nơi nhận.",
+                GROUPS_TAG,
+                {"200": group_ok},
+                _errors(401, 403, 404, 409, 415, 422, s409="GroupNameTaken"),
+                body=_body("RecipientGroupInput"),
+            ),
+            "patch": _operation(
+                "update_directive_group",
+                "Sửa một phần nhóm riêng",
+                "Chỉ quản trị. Chỉ các trường gửi lên thay đổi.",
+                GROUPS_TAG,
+                {"200": group_ok},
+                _errors(401, 403, 404, 409, 415, 422, s409="GroupNameTaken"),
+                body=_body("RecipientGroupInput"),
+            ),
+            "delete": _operation(
+                "delete_directive_group",
+                "Xóa nhóm riêng",
+                "Chỉ quản trị. Văn bản đã gửi giữ nguyên nơi nhận.",
+                GROUPS_TAG,
+                {"200": _ok("Đã xóa.", s.ref("RecipientGroupDeleted"))},
+                _errors(401, 403, 404),
+            ),
+        },
+        "/directives/tasks": {
+            "get": _operation(
+                "directive_tasks",
+                "Các yêu cầu báo cáo trường phải trả lời",
+                "Văn thư, lãnh đạo thấy mọi nhiệm vụ của trường; người khác chỉ nhiệm vụ của "
+                "văn bản mình được phân công. Mặc định: chưa trả lời và bị trả lại, hạn gần "
+                "nhất trước; answered=1: đã trả lời, mới nhất trước.",
+                TASKS_TAG,
+                {"200": _ok("Các nhiệm vụ.", s.ref("DirectiveTaskList"))},
+                _errors(401, 422),
+                parameters=[
+                    _query(
+                        "answered",
+                        "1: các nhiệm vụ đã trả lời.",
+                        {"type": "integer", "enum": [0, 1], "default": 0},
+                    )
+                ],
+            ),
+        },
+        "/directives/tasks/{task_id}": {
+            "parameters": [task_id],
+            "get": _operation(
+                "get_directive_task",
+                "Một nhiệm vụ báo cáo của trường",
+                "Mở nhiệm vụ được ghi là trường đã đọc văn bản (lần đầu). Nhiệm vụ của trường "
+                "khác: 404.",
+                TASKS_TAG,
+                {"200": task_ok},
+                _errors(401, 404),
+            ),
+        },
+        "/directives/tasks/{task_id}/answer": {
+            "parameters": [task_id],
+            "post": _operation(
+                "answer_directive_task",
+                "Trả lời yêu cầu báo cáo",
+                "Theo hình thức của yêu cầu: document cần reply_outgoing_id (văn bản đi đã ban "
+                "hành của trường), file cần file, figure cần figure, text cần text (các hình "
+                "thức khác nhận text làm ghi chú). Trả lời sau hạn vẫn được nhận và ghi trễ "
+                "hạn; câu trả lời được sửa đến hết hạn. Nơi gửi nhận thông báo.",
+                TASKS_TAG,
+                {"200": _ok("Nhiệm vụ sau khi trả lời.", s.ref("DirectiveTask"))},
+                _errors(401, 404, 409, 413, 415, 422, s409=conflict),
+                body=_body("DirectiveAnswer"),
+            ),
+        },
+        "/directives/tasks/{task_id}/file": {
+            "parameters": [task_id],
+            "get": _operation(
+                "directive_task_file",
+                "Tải tệp trả lời",
+                "Cho trường đã trả lời và cho nơi gửi theo dõi văn bản; tên gốc trong "
+                "Content-Disposition.",
+                TASKS_TAG,
+                {
+                    "200": {
+                        "description": "Nội dung tệp.",
+                        "content": {"*/*": {"schema": {"type": "string"}}},
+                    }
+                },
+                _errors(401, 404),
+            ),
+        },
+        "/directives/tasks/{task_id}/return": {
+            "parameters": [task_id],
+            "post": _operation(
+                "return_directive_task",
+                "Trả lại câu trả lời để trường bổ sung",
+                "Nơi gửi: người soạn, người ký, lãnh đạo (người khác: 403). Trường nhận thông "
+                "báo kèm nội dung cần bổ sung và trả lời lại.",
+                BOARD_TAG,
+                {"200": _ok("Nhiệm vụ sau khi trả lại.", s.ref("DirectiveTask"))},
+                _errors(401, 403, 404, 409, 415, 422, s409=conflict),
+                body=_body("ReturnInput"),
+            ),
+        },
+        "/inbox/{delivery_id}/acknowledge": {
+            "parameters": [delivery_id],
+            "post": _operation(
+                "acknowledge_delivery",
+                "Xác nhận đã nhận, đã triển khai",
+                "Văn thư hoặc lãnh đạo của trường nhận; một lần (ghi chú sửa được sau). Nơi "
+                "gửi thấy trên bảng theo dõi.",
+                TASKS_TAG,
+                {"200": _ok("Văn bản đã xác nhận.", s.ref("DirectiveDelivery"))},
+                _errors(401, 403, 404, 409, 415, 422, s409=conflict),
+                body=_body("Acknowledgement", required=False),
+            ),
+        },
+        "/outgoing/{doc_id}/board": {
+            "parameters": [doc_id],
+            "get": _operation(
+                "directive_board",
+                "Bảng theo dõi trả lời của các trường",
+                "Mỗi trường nhận một dòng: đã đến, vào sổ, đã đọc, phân công, xác nhận triển "
+                "khai, và từng yêu cầu (đúng hạn, trễ hạn, quá hạn chưa nộp, chưa đến hạn, trả "
+                "lại). Người soạn, người ký, văn thư và lãnh đạo của nơi gửi; văn bản đã ban "
+                "hành hoặc thu hồi. Người khác: 404.",
+                BOARD_TAG,
+                {"200": _ok("Bảng theo dõi.", s.ref("DirectiveBoard"))},
+                _errors(401, 404, 422),
+                parameters=_board_parameters(),
+            ),
+        },
+        "/outgoing/{doc_id}/requests/{request_id}/extend": {
+            "parameters": [doc_id, request_id],
+            "post": _operation(
+                "extend_directive_request",
+                "Gia hạn yêu cầu báo cáo",
+                "Cho một trường (school_id: chỉ trạng thái của trường đó đổi) hoặc mọi trường "
+                "chưa trả lời. Người soạn, người ký, lãnh đạo. Các trường được gia hạn nhận "
+                "thông báo.",
+                BOARD_TAG,
+                {"200": _ok("Đã gia hạn.", s.ref("ExtendResult"))},
+                _errors(401, 403, 404, 409, 415, 422, s409=conflict),
+                body=_body("ExtendInput"),
+            ),
+        },
+        "/outgoing/{doc_id}/remind": {
+            "parameters": [doc_id],
+            "post": _operation(
+                "remind_directive",
+                "Nhắc các trường chưa trả lời",
+                "Gửi thông báo (và thư điện tử) ngay tới văn thư, lãnh đạo của các trường chưa "
+                "trả lời; trường đã trả lời không bao giờ bị nhắc. Không có trường nào để "
+                "nhắc: 409.",
+                BOARD_TAG,
+                {"200": _ok("Đã nhắc.", s.ref("RemindResult"))},
+                _errors(401, 404, 409, 415, 422, s409=conflict),
+                body=_body("RemindInput", required=False),
+            ),
+        },
+        "/directives/rollup": {
+            "get": _operation(
+                "directive_rollup",
+                "Tổng hợp báo cáo của Phòng",
+                "Trên mọi yêu cầu còn mở: các trường trễ nhiều nhất, các yêu cầu quá hạn nhiều "
+                "nhất. Chỉ lãnh đạo Phòng.",
+                BOARD_TAG,
+                {"200": _ok("Tổng hợp.", s.ref("DirectiveRollup"))},
+                _errors(401, 403),
+            ),
         },
     }

@@ -77,8 +77,11 @@ def outgoing_choices():
 def create_outgoing():
     if request.mimetype not in JSON_TYPES:
         return _json_only()
-    body = parsing.draft_from_json(request.get_json(silent=True), with_note=False)
-    doc = drafting.create_draft(api_user(), body.data, body.uploads)
+    user = api_user()
+    body = parsing.draft_from_json(
+        request.get_json(silent=True), with_note=False, org=user.organisation
+    )
+    doc = drafting.create_draft(user, body.data, body.uploads)
     response = _detail(doc, 201)
     response.headers["Location"] = url_for("api.get_outgoing", doc_id=doc.id)
     return response
@@ -97,7 +100,9 @@ def update_outgoing(doc_id: int):
     get_visible(user, doc_id)  # someone else's draft: 404 before anything
     if request.mimetype not in JSON_TYPES:
         return _json_only()
-    body = parsing.draft_from_json(request.get_json(silent=True), with_note=True)
+    body = parsing.draft_from_json(
+        request.get_json(silent=True), with_note=True, org=user.organisation
+    )
     doc = drafting.update_draft(user, doc_id, body.data, body.uploads, note=body.note)
     return _detail(doc)
 

@@ -20,6 +20,7 @@ from eoffice.api.parsing import (
     MAX_ID,
     MSG_BOOLEAN,
     MSG_CURSOR,
+    MSG_DATE,
     MSG_ID,
     MSG_INTEGER,
     MSG_STRING,
@@ -27,14 +28,18 @@ from eoffice.api.parsing import (
     SUMMARY,
     decode_cursor,
     json_files,
+    parse_date,
 )
 from eoffice.api.queries import Keyset, is_known_book_code
 from eoffice.api.steps import FIELDS, Step
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.limits import int_in_range
 from eoffice.core.text import clean
+from eoffice.directives import groups as recipient_groups
+from eoffice.directives.inputs import RequestInput
+from eoffice.directives.models import AnswerForm
 from eoffice.incoming.attachments import Upload
-from eoffice.orgs.models import User
+from eoffice.orgs.models import Organisation, User
 from eoffice.outgoing import delivery, issuing, recall, review
 from eoffice.outgoing.drafting import DraftInput, RecipientInput
 from eoffice.outgoing.models import OutgoingDocument
@@ -70,11 +75,16 @@ DRAFT_FIELDS = (
     *BOOLEAN_FIELDS,
     "recipients",
     "files",
+    "groups",
+    "requests",
 )
 NOTE_MAX = 500  # the version's note (OutgoingVersion.note)
 RECIPIENT_NAME_MAX = 300
 RECIPIENT_KEYS = ("kind", "org_id", "agency_code", "name", "addressed")
 RECIPIENT_KINDS = ("member", "external", "text")
+GROUPS_MAX = 200  # group keys in one draft (an office has at most 200 custom groups)
+GROUP_KEY_MAX = 100
+REQUEST_KEYS = ("what", "deadline", "answer_form")
 
 _INTEGER = re.compile(r"[+-]?\d{1,12}")
 
@@ -159,10 +169,73 @@ def _recipients(value: Any, errors: dict[str, str]) -> list[RecipientInput]:
     return [item for item in read if isinstance(item, RecipientInput)]
 
 
-def draft_from_json(body: Any, *, with_note: bool) -> DraftBody:
+def _group_keys(value: Any, errors: dict[str, str]) -> list[str]:
+    if (
+        not isinstance(value, list)
+        or len(value) > GROUPS_MAX
+        or any(not isinstance(k, str) or len(k) > GROUP_KEY_MAX for k in value)
+    ):
+        errors["groups"] = (
+            f"Nhóm nơi nhận phải là một mảng tối đa {GROUPS_MAX} mã nhóm (chuỗi ký tự, "
+            "ví dụ all, level:primary, ward:Phường 5, custom:12; xem /directives/groups)."
+        )
+        return []
+    return [clean(k) for k in value]
+
+
+def _request(number: int, item: Any) -> RequestInput | str:
+    """One report request, or the Vietnamese problem with it (types only: what is asked,
+    how far the deadline is and the answer form are the requests service's rules)."""
+    where = f"Yêu cầu thứ {number}"
+    if not isinstance(item, dict):
+        return f"{where}: phải là một đối tượng {{what, deadline, answer_form}}."
+    unknown = sorted(set(item) - set(REQUEST_KEYS))
+    if unknown:
+        return f"{where}: không hỗ trợ trường {', '.join(unknown)}."
+    what, deadline, form = item.get("what"), item.get("deadline"), item.get("answer_form")
+    if what is not None and not isinstance(what, str):
+        return f"{where}: what phải là chuỗi ký tự."
+    day = None
+    if deadline is not None:
+        try:
+            if not isinstance(deadline, str):
+                raise ValueError(deadline)
+            day = parse_date(deadline.strip())
+        except ValueError:
+            return f"{where}: deadline sai định dạng. {MSG_DATE}"
+    forms = [f.value for f in AnswerForm]
+    if form is not None and form not in forms:
+        return f"{where}: answer_form chỉ nhận {', '.join(forms)}."
+    return RequestInput(what=what or "", deadline=day, answer_form=form or AnswerForm.DOCUMENT)
+
+
+def _requests(value: Any, errors: dict[str, str]) -> list[RequestInput]:
+    if not isinstance(value, list):
+        errors["requests"] = "Danh sách yêu cầu báo cáo phải là một mảng JSON."
+        return []
+    read = [_request(number, item) for number, item in enumerate(value, start=1)]
+    problems = [item for item in read if isinstance(item, str)]
+    if problems:
+        errors["requests"] = " ".join(problems)
+    return [item for item in read if isinstance(item, RequestInput)]
+
+
+def _with_groups(recipients: list[RecipientInput], org_ids: list[int]) -> list[RecipientInput]:
+    """The groups' schools added as member recipients, each once: after the recipients
+    named one by one and before the first free line ("Lưu: VT" ends the list)."""
+    named = {r.org_id for r in recipients if r.kind == "member" and r.org_id is not None}
+    added = [RecipientInput("member", org_id=i) for i in org_ids if i not in named]
+    at = next((n for n, r in enumerate(recipients) if r.kind == "text"), len(recipients))
+    return [*recipients[:at], *added, *recipients[at:]]
+
+
+def draft_from_json(body: Any, *, with_note: bool, org: Organisation | None = None) -> DraftBody:
     """A JSON object of DraftInput fields; absent or null means the default (full replacement).
 
-    `with_note`: PUT also takes the new version's note.
+    `with_note`: PUT also takes the new version's note. `groups` (keys of
+    /directives/groups) are expanded here to the member recipients they stand for, with
+    `org`'s groups (eoffice.directives.groups.members_of): a group is a way of choosing
+    recipients, never stored on the document.
     """
     values = dict(_object(body))
     errors: dict[str, str] = {}
@@ -171,6 +244,7 @@ def draft_from_json(body: Any, *, with_note: bool) -> DraftBody:
     note = values.pop("note", None) if with_note else None
     if note is not None:
         note = _string("note", note, NOTE_MAX, errors)
+    keys: list[str] = []
     for name, raw in values.items():
         if name not in DRAFT_FIELDS:
             errors[name] = MSG_UNKNOWN
@@ -187,8 +261,19 @@ def draft_from_json(body: Any, *, with_note: bool) -> DraftBody:
                 setattr(data, name, raw)
             else:
                 errors[name] = MSG_BOOLEAN
+        elif name == "groups":
+            keys = _group_keys(raw, errors)
+        elif name == "requests":
+            data.requests = _requests(raw, errors)
         else:
             data.recipients = _recipients(raw, errors)
+    if keys and "groups" not in errors:
+        if org is None:
+            raise RuntimeError("groups need the drafter's organisation")
+        try:
+            data.recipients = _with_groups(data.recipients, recipient_groups.members_of(org, keys))
+        except ValidationFailed as exc:
+            errors["groups"] = (exc.field_errors or {}).get("groups", exc.message)
     _fail(errors)
     return DraftBody(data, uploads, note)
 

@@ -11,11 +11,13 @@ from typing import Any
 
 from flask import url_for
 
+from eoffice.api.directives_schemas import report_request_json
 from eoffice.api.outgoing_parsing import STEPS
 from eoffice.api.outgoing_queries import versions_of
 from eoffice.api.schemas import _person, _unit, event_json, iso_date, iso_datetime
 from eoffice.api.steps import Step
 from eoffice.core.audit import history
+from eoffice.directives.requests import requests_of
 from eoffice.orgs.models import Organisation, User
 from eoffice.outgoing.drafting import signature_defaults
 from eoffice.outgoing.involvement import current_stage
@@ -30,6 +32,7 @@ from eoffice.outgoing.models import (
     OutgoingVersion,
 )
 from eoffice.outgoing.review import available_steps
+from workflows import outgoing as outgoing_flow
 
 Json = dict[str, Any]
 
@@ -214,6 +217,8 @@ def outgoing_detail_json(doc: OutgoingDocument, user: User) -> Json:
     """The document with its text, review rounds, deliveries, versions, history and what
     `user` may do with it now."""
     names = {transition.name for transition in available_steps(user, doc)}
+    requests = requests_of(doc.id)
+    followed = doc.state in (outgoing_flow.ISSUED, outgoing_flow.RECALLED)
     return {
         **outgoing_json(doc),
         "body_html": doc.body_html,
@@ -224,6 +229,12 @@ def outgoing_detail_json(doc: OutgoingDocument, user: User) -> Json:
         "deliveries": [delivery_json(d) for d in doc.deliveries],
         "versions": [version_json(v) for v in versions_of(doc)],
         "history": [event_json(e) for e in history("outgoing", doc.id)],
+        # What the document asks its recipient schools for (eoffice.directives), and
+        # where the issuing office follows their answers once it is issued.
+        "requests": [report_request_json(r) for r in requests],
+        "board_url": url_for("api.directive_board", doc_id=doc.id)
+        if requests and followed
+        else None,
     }
 
 

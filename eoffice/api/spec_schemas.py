@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from eoffice.api.outgoing_parsing import (
+    GROUP_KEY_MAX,
+    GROUPS_MAX,
     NOTE_MAX,
     RECIPIENT_KINDS,
     RECIPIENT_NAME_MAX,
@@ -17,6 +19,14 @@ from eoffice.api.outgoing_parsing import (
 from eoffice.api.outgoing_parsing import STEPS as OUTGOING_STEPS
 from eoffice.api.parsing import MAX_ID, MAX_NOTES
 from eoffice.api.steps import STEPS
+from eoffice.directives.answers import MAX_NOTE as MAX_NOTE_ACK
+from eoffice.directives.answers import MAX_TEXT as MAX_ANSWER_TEXT
+from eoffice.directives.board import AnswerStatus
+from eoffice.directives.groups import MAX_DESCRIPTION as MAX_GROUP_DESCRIPTION
+from eoffice.directives.groups import MAX_NAME as MAX_GROUP_NAME
+from eoffice.directives.models import AnswerForm, TaskState
+from eoffice.directives.requests import MAX_WHAT
+from eoffice.directives.tracking import MAX_REASON
 from eoffice.exchange.packet_log import STATE_LABELS as PACKET_LOG_STATES
 from eoffice.incoming.models import IncomingState, Source
 from eoffice.outgoing.models import DeliveryStatus
@@ -87,6 +97,11 @@ EXTRA_ERROR_RESPONSES: dict[str, str] = {
     "hồi…) (code: conflict); error.message nói rõ. Không có gì thay đổi.",
     "DeliveryHandled": "Văn bản gửi đến này đã được vào sổ, đã bị từ chối hoặc thu hồi, hoặc "
     "đang được ký số (code: conflict); error.message nói rõ. Không có gì thay đổi.",
+    "GroupNameTaken": "Cơ quan đã có nhóm cùng tên (code: conflict). Không có gì thay đổi.",
+    "DirectiveConflict": "Thao tác không hợp với tình trạng hiện tại (code: conflict): văn bản "
+    "đã bị thu hồi, đã quá hạn nên không sửa được câu trả lời, trường đã trả lời nên không "
+    "cần gia hạn, câu trả lời chưa nộp nên không trả lại được, không còn trường nào chưa trả "
+    "lời để nhắc…; error.message nói rõ. Không có gì thay đổi.",
 }
 
 
@@ -555,6 +570,24 @@ def _draft_properties() -> Json:
             "files": nullable(
                 {**array(ref("FileUpload")), "description": "Tệp đính kèm, thêm vào văn bản."}
             ),
+            "groups": nullable(
+                {
+                    **array({**STRING, "maxLength": GROUP_KEY_MAX}),
+                    "maxItems": GROUPS_MAX,
+                    "description": "Nhóm nơi nhận (key trong /directives/groups: all, "
+                    "level:primary, ward:Phường 5, custom:12): các trường của nhóm được thêm "
+                    "vào nơi nhận (mỗi trường một lần), sau các nơi nhận ghi từng nơi và trước "
+                    "dòng ghi thêm đầu tiên. Nhóm không được lưu trên văn bản.",
+                }
+            ),
+            "requests": nullable(
+                {
+                    **array(ref("ReportRequestInput")),
+                    "description": "Yêu cầu báo cáo (tối đa 5): mỗi trường nhận được thấy "
+                    "một nhiệm vụ với hạn riêng khi văn bản được ban hành. Thay toàn bộ khi "
+                    "sửa dự thảo.",
+                }
+            ),
         }
     )
     return properties
@@ -807,6 +840,17 @@ def outgoing_schemas() -> Json:
                 },
                 "versions": array(ref("OutgoingVersion")),
                 "history": array(ref("HistoryEvent")),
+                "requests": {
+                    **array(ref("ReportRequest")),
+                    "description": "Yêu cầu báo cáo của văn bản, theo thứ tự.",
+                },
+                "board_url": nullable(
+                    {
+                        **STRING,
+                        "description": "Bảng theo dõi trả lời của các trường (văn bản đã ban "
+                        "hành có yêu cầu báo cáo); null khi không có.",
+                    }
+                ),
             }
         ),
         "OutgoingCreate": closed(_draft_properties(), required=["document_type_id", "subject"]),
@@ -1097,6 +1141,406 @@ def exchange_schemas() -> Json:
                 "items": array(ref("PacketLogEntry")),
                 "limit": INTEGER,
                 "next_cursor": nullable(_CURSOR),
+            }
+        ),
+    }
+
+
+# District directives (api.directives_schemas) ----------------------------------------------
+
+GROUP_KIND: Json = {
+    "type": "string",
+    "enum": ["all", "level", "ward", "custom"],
+    "description": "all: tất cả các trường, level: theo cấp học, ward: theo phường, xã, "
+    "custom: nhóm riêng do quản trị lập.",
+}
+ANSWER_FORM: Json = {
+    "type": "string",
+    "enum": [f.value for f in AnswerForm],
+    "description": "document: văn bản trả lời đã ban hành, file: tệp, figure: số liệu, "
+    "text: nội dung ngắn.",
+}
+TASK_STATE: Json = {
+    "type": "string",
+    "enum": [s.value for s in TaskState],
+    "description": "open: chưa trả lời, answered: đã trả lời, returned: bị trả lại để bổ sung.",
+}
+ANSWER_STATUS: Json = {
+    "type": "string",
+    "enum": [s.value for s in AnswerStatus],
+    "description": "on_time: đúng hạn, late: trễ hạn, missing: quá hạn chưa nộp, open: chưa "
+    "đến hạn, returned: trả lại bổ sung (theo ngày giờ văn phòng).",
+}
+FIGURE: Json = {
+    "type": "string",
+    "pattern": r"^-?\d+\.\d{2}$",
+    "description": "Số liệu dạng thập phân, ví dụ 1250.00.",
+}
+_SCHOOL: Json = closed({"org_id": ID, "name": STRING})
+_ALL_STATUSES = [s.value for s in AnswerStatus]
+
+
+def _task_properties() -> Json:
+    return {
+        "id": ID,
+        "url": STRING,
+        "state": TASK_STATE,
+        "state_label": STRING,
+        "status": ANSWER_STATUS,
+        "status_label": STRING,
+        "deadline": {**DATE, "description": "Hạn của trường (có thể đã được gia hạn riêng)."},
+        "late": {**BOOLEAN, "description": "Câu trả lời nộp sau hạn (ghi khi nộp)."},
+        "request": ref("ReportRequest"),
+        "document": closed(
+            {
+                "id": {**ID, "description": "Mã văn bản đi của nơi gửi."},
+                "symbol": nullable(STRING),
+                "document_date": nullable(DATE),
+                "subject": STRING,
+                "sender": _SCHOOL,
+            }
+        ),
+        "school": _SCHOOL,
+        "delivery_id": nullable({**ID, "description": "Mã bản gửi đến của trường (/inbox)."}),
+        "answered_at": nullable(DATETIME),
+        "answered_by": nullable(ref("PersonRef")),
+        "answer": nullable(
+            closed(
+                {
+                    "text": nullable(STRING),
+                    "figure": nullable(FIGURE),
+                    "figure_text": nullable(
+                        {**STRING, "description": "Số liệu viết kiểu Việt Nam: 1.250 hoặc 12,5."}
+                    ),
+                    "file": nullable(
+                        closed(
+                            {
+                                "name": STRING,
+                                "size": INTEGER,
+                                "mime_type": STRING,
+                                "download_url": STRING,
+                            }
+                        )
+                    ),
+                    "reply_outgoing": nullable(
+                        closed(
+                            {
+                                "id": ID,
+                                "symbol": nullable(STRING),
+                                "document_date": nullable(DATE),
+                                "subject": STRING,
+                            }
+                        )
+                    ),
+                },
+                description="Câu trả lời đã nộp (vẫn hiện khi bị trả lại, đến khi nộp lại).",
+            )
+        ),
+        "returned_at": nullable(DATETIME),
+        "return_comment": nullable({**STRING, "description": "Nội dung cần bổ sung."}),
+        "reminders_sent": INTEGER,
+        "last_reminded_at": nullable(DATETIME),
+        "can_answer": {
+            **BOOLEAN,
+            "description": "Người dùng của mã API được trả lời (hoặc sửa câu trả lời) lúc này.",
+        },
+        "answer_url": nullable({**STRING, "description": "Địa chỉ gửi câu trả lời (trường)."}),
+    }
+
+
+def _board_properties() -> Json:
+    cell = closed(
+        {
+            "task_id": ID,
+            "request_id": ID,
+            "deadline": DATE,
+            "status": ANSWER_STATUS,
+            "status_label": STRING,
+            "answered_at": nullable(DATETIME),
+            "returned_at": nullable(DATETIME),
+            "return_comment": nullable(STRING),
+            "reminders_sent": INTEGER,
+            "last_reminded_at": nullable(DATETIME),
+            "answer_text": nullable(STRING),
+            "answer_figure": nullable(FIGURE),
+            "answer_file_name": nullable(STRING),
+            "answer_file_url": nullable(STRING),
+            "answer_outgoing_id": nullable(ID),
+        }
+    )
+    row = closed(
+        {
+            "org_id": ID,
+            "name": STRING,
+            "kind": STRING,
+            "kind_label": STRING,
+            "ward": nullable(STRING),
+            "delivery_id": ID,
+            "delivery_status": DELIVERY_STATUS,
+            "delivery_status_label": STRING,
+            "delivered_at": nullable(DATETIME),
+            "rejected_reason": nullable(STRING),
+            "registered_at": nullable({**DATETIME, "description": "Vào sổ (03) lần đầu."}),
+            "assigned_at": nullable({**DATETIME, "description": "Phân công (04) lần đầu."}),
+            "first_read_at": nullable(
+                {**DATETIME, "description": "Lần đầu một người của trường mở văn bản."}
+            ),
+            "acknowledged_at": nullable(DATETIME),
+            "acknowledgement_note": nullable(STRING),
+            "tasks": {
+                **array({"anyOf": [cell, {"type": "null"}]}),
+                "description": "Một ô mỗi yêu cầu, theo thứ tự của requests.",
+            },
+        }
+    )
+    counts = closed({name: INTEGER for name in _ALL_STATUSES})
+    return {
+        "document": closed(
+            {
+                "id": ID,
+                "url": STRING,
+                "symbol": nullable(STRING),
+                "document_date": nullable(DATE),
+                "subject": STRING,
+                "state": OUTGOING_STATE,
+                "state_label": STRING,
+            }
+        ),
+        "today": {**DATE, "description": "Ngày (giờ văn phòng) các trạng thái được tính."},
+        "can_manage": {
+            **BOOLEAN,
+            "description": "Người dùng được gia hạn và trả lại câu trả lời.",
+        },
+        "requests": array(
+            closed(
+                {
+                    **_request_properties(),
+                    "counts": {**counts, "description": "Số trường theo trạng thái trả lời."},
+                }
+            )
+        ),
+        "counts": closed(
+            {
+                name: INTEGER
+                for name in (
+                    "schools",
+                    "delivered",
+                    "rejected",
+                    "registered",
+                    "read",
+                    "assigned",
+                    "acknowledged",
+                )
+            },
+            description="Trên mọi trường của bảng (trước khi lọc).",
+        ),
+        "total": {**INTEGER, "description": "Số trường nhận văn bản."},
+        "shown": {**INTEGER, "description": "Số dòng sau khi lọc."},
+        "filters": closed(
+            {
+                "status": nullable(STRING),
+                "answer": nullable(STRING),
+                "request_id": nullable(ID),
+                "level": nullable(STRING),
+                "ward": nullable(STRING),
+                "q": nullable(STRING),
+                "sort": STRING,
+                "desc": BOOLEAN,
+            },
+            description="Bộ lọc đã áp dụng (request_id không thuộc văn bản bị bỏ qua).",
+        ),
+        "wards": array(STRING),
+        "levels": array(closed({"code": STRING, "label": STRING})),
+        "rows": array(row),
+    }
+
+
+def _request_properties() -> Json:
+    return {
+        "id": ID,
+        "position": INTEGER,
+        "what": {**STRING, "description": "Nội dung yêu cầu."},
+        "deadline": {**DATE, "description": "Hạn trả lời chung (sau gia hạn cho tất cả)."},
+        "answer_form": ANSWER_FORM,
+        "answer_form_label": STRING,
+    }
+
+
+def directive_schemas() -> Json:
+    """Component schemas of the directive routes, merged into the document's components."""
+    group_properties = {
+        "id": ID,
+        "key": {**STRING, "description": "custom:<id>, dùng trong groups của dự thảo."},
+        "url": STRING,
+        "name": STRING,
+        "description": nullable(STRING),
+        "member_org_ids": {
+            **array(ID),
+            "description": "Các đơn vị trong nhóm (kể cả đơn vị đã ngừng hoạt động).",
+        },
+        "count": {**INTEGER, "description": "Số trường đang hoạt động sẽ nhận khi chọn nhóm."},
+        "created_at": DATETIME,
+        "updated_at": DATETIME,
+    }
+    return {
+        "ReportRequest": closed(_request_properties()),
+        "ReportRequestInput": closed(
+            {
+                "what": {**STRING, "maxLength": MAX_WHAT, "description": "Nội dung yêu cầu."},
+                "deadline": {**DATE, "description": "Hạn trả lời, YYYY-MM-DD, từ hôm nay."},
+                "answer_form": nullable({**ANSWER_FORM, "default": "document"}),
+            },
+            required=["what", "deadline"],
+        ),
+        "RecipientGroupChoice": closed(
+            {
+                "key": {**STRING, "description": "Mã nhóm, dùng trong groups của dự thảo."},
+                "kind": GROUP_KIND,
+                "id": nullable({**ID, "description": "Mã nhóm riêng; null với nhóm có sẵn."}),
+                "label": STRING,
+                "section": STRING,
+                "description": nullable(STRING),
+                "count": {**INTEGER, "description": "Số trường sẽ nhận."},
+                "member_org_ids": {**array(ID), "description": "Các trường sẽ nhận."},
+                "url": nullable(STRING),
+            }
+        ),
+        "RecipientGroupList": closed(
+            {
+                "items": array(ref("RecipientGroupChoice")),
+                "can_manage": {
+                    **BOOLEAN,
+                    "description": "Người dùng (quản trị) được tạo, sửa, xóa nhóm riêng.",
+                },
+            }
+        ),
+        "RecipientGroup": closed(group_properties),
+        "RecipientGroupInput": closed(
+            {
+                "name": nullable({**STRING, "maxLength": MAX_GROUP_NAME}),
+                "description": nullable({**STRING, "maxLength": MAX_GROUP_DESCRIPTION}),
+                "member_org_ids": nullable(
+                    {**array(ID), "description": "Các trường trong nhóm (ít nhất một)."}
+                ),
+            },
+            required=[],
+        ),
+        "RecipientGroupDeleted": closed({"id": ID, "name": STRING, "message": STRING}),
+        "DirectiveTask": closed(_task_properties()),
+        "DirectiveTaskList": closed({"items": array(ref("DirectiveTask"))}),
+        "DirectiveAnswer": closed(
+            {
+                "text": nullable(
+                    {
+                        **STRING,
+                        "maxLength": MAX_ANSWER_TEXT,
+                        "description": "Nội dung (text), hoặc ghi chú kèm theo.",
+                    }
+                ),
+                "figure": {
+                    "type": ["number", "string", "null"],
+                    "description": "Số liệu (figure): số, hoặc chuỗi như 1.250 hay 12,5.",
+                },
+                "reply_outgoing_id": nullable(
+                    {**ID, "description": "Văn bản đi đã ban hành của trường (document)."}
+                ),
+                "file": nullable({**ref("FileUpload"), "description": "Tệp trả lời (file)."}),
+            },
+            required=[],
+        ),
+        "Acknowledgement": closed(
+            {"note": nullable({**STRING, "maxLength": MAX_NOTE_ACK})}, required=[]
+        ),
+        "DirectiveDelivery": closed(
+            {
+                "id": ID,
+                "outgoing_id": ID,
+                "symbol": nullable(STRING),
+                "subject": STRING,
+                "sender": _SCHOOL,
+                "status": DELIVERY_STATUS,
+                "status_label": STRING,
+                "first_read_at": nullable(DATETIME),
+                "acknowledged_at": nullable(DATETIME),
+                "acknowledged_by": nullable(ref("PersonRef")),
+                "acknowledgement_note": nullable(STRING),
+                "tasks": array(ref("DirectiveTask")),
+            }
+        ),
+        "DirectiveBoard": closed(_board_properties()),
+        "ExtendInput": closed(
+            {
+                "deadline": {**DATE, "description": "Hạn mới, sau hạn hiện tại."},
+                "reason": {**STRING, "maxLength": MAX_REASON, "description": "Lý do gia hạn."},
+                "school_id": nullable(
+                    {**ID, "description": "Chỉ gia hạn cho trường này; bỏ trống: mọi trường."}
+                ),
+            },
+            required=["deadline", "reason"],
+        ),
+        "ExtendResult": closed(
+            {
+                "request": ref("ReportRequest"),
+                "count": {**INTEGER, "description": "Số trường được gia hạn."},
+                "school_ids": array(ID),
+                "message": STRING,
+            }
+        ),
+        "ReturnInput": closed(
+            {"comment": {**STRING, "maxLength": MAX_REASON, "description": "Nội dung cần bổ sung."}}
+        ),
+        "RemindInput": closed(
+            {
+                "request_id": nullable(
+                    {**ID, "description": "Một yêu cầu; bỏ trống: mọi yêu cầu của văn bản."}
+                ),
+                "school_ids": nullable(
+                    {**array(ID), "description": "Chỉ các trường này; bỏ trống: mọi trường."}
+                ),
+            },
+            required=[],
+        ),
+        "RemindResult": closed(
+            {"reminded": {**INTEGER, "description": "Số trường được nhắc."}, "message": STRING}
+        ),
+        "DirectiveRollup": closed(
+            {
+                "today": DATE,
+                "open_requests": {**INTEGER, "description": "Yêu cầu còn trường chưa trả lời."},
+                "schools": array(
+                    closed(
+                        {
+                            "org_id": ID,
+                            "name": STRING,
+                            "late": {**INTEGER, "description": "Số lần trả lời trễ."},
+                            "missing": {**INTEGER, "description": "Số yêu cầu quá hạn chưa nộp."},
+                            "total": INTEGER,
+                        }
+                    )
+                ),
+                "requests": array(
+                    closed(
+                        {
+                            "request_id": ID,
+                            "document": closed(
+                                {
+                                    "id": ID,
+                                    "url": STRING,
+                                    "symbol": nullable(STRING),
+                                    "subject": STRING,
+                                }
+                            ),
+                            "what": STRING,
+                            "deadline": DATE,
+                            "missing": INTEGER,
+                            "overdue_days": {
+                                **INTEGER,
+                                "description": "Tổng số ngày quá hạn của các trường chưa nộp.",
+                            },
+                            "max_days": INTEGER,
+                        }
+                    )
+                ),
             }
         ),
     }
