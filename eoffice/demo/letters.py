@@ -409,3 +409,68 @@ SEND_BACK_REASONS = (
     "Đề nghị ghi rõ căn cứ pháp lý và điều chỉnh thể thức phần nơi nhận theo Nghị định "
     "30/2020/NĐ-CP.",
 )
+
+
+# --- The district's directives (report requests: eoffice.demo.directives) ---------------
+
+CONG_VAN_SO_LIEU_DAU_NAM = Letter(
+    "Công văn",
+    "báo cáo số liệu học sinh đầu năm học {nam_hoc}",
+    """
+<p>Để có số liệu phục vụ công tác tổng hợp, báo cáo Ủy ban nhân dân Quận 3 và Sở Giáo dục
+và Đào tạo về quy mô trường, lớp, học sinh đầu năm học {nam_hoc}, Phòng Giáo dục và Đào tạo
+đề nghị Hiệu trưởng các trường thực hiện các nội dung sau:</p>
+<p>1. Rà soát, chốt số liệu lớp, học sinh (trẻ) của đơn vị tại thời điểm đầu năm học; bảo
+đảm số liệu khớp với Cơ sở dữ liệu ngành và hồ sơ quản lý của nhà trường.</p>
+<p>2. Báo cáo tổng số học sinh (trẻ) của đơn vị và gửi biểu thống kê số lớp, số học sinh
+theo khối lớp (độ tuổi), giới tính, dân tộc qua hệ thống quản lý văn bản và điều hành,
+mục «Yêu cầu báo cáo», trước ngày {han}.</p>
+<p>3. Trường hợp có khó khăn trong việc chốt số liệu, đơn vị báo cáo về Phòng Giáo dục và
+Đào tạo (Tổ Kế hoạch - Tài chính) trước thời hạn để được xem xét gia hạn.</p>
+<p>Phòng Giáo dục và Đào tạo đề nghị Hiệu trưởng các trường triển khai thực hiện nghiêm
+túc, đúng thời hạn./.</p>
+""",
+    "Hiệu trưởng các trường mầm non, tiểu học, trung học cơ sở.",
+)
+
+CONG_VAN_HOI_KHOE = Letter(
+    "Công văn",
+    "tổ chức Hội khỏe Phù Đổng cấp trường năm học {nam_hoc}",
+    """
+<p>Thực hiện kế hoạch tổ chức Hội khỏe Phù Đổng các cấp năm học {nam_hoc}, nhằm đẩy mạnh
+phong trào rèn luyện thân thể, phát hiện và bồi dưỡng học sinh có năng khiếu thể dục thể
+thao, Phòng Giáo dục và Đào tạo đề nghị Hiệu trưởng các trường tiểu học, trung học cơ sở
+thực hiện các nội dung sau:</p>
+<p>1. Xây dựng kế hoạch và tổ chức Hội khỏe Phù Đổng cấp trường, hoàn thành trước ngày
+{hoi_khoe}; thành lập Ban tổ chức, phân công giáo viên thể dục và giáo viên chủ nhiệm phụ
+trách từng nội dung thi đấu.</p>
+<p>2. Các môn thi đấu: điền kinh, bơi lội, cờ vua, bóng đá mini, kéo co; nhà trường lựa
+chọn môn phù hợp với điều kiện cơ sở vật chất của đơn vị.</p>
+<p>3. Gửi kế hoạch tổ chức Hội khỏe Phù Đổng cấp trường và thông tin cán bộ phụ trách về
+Phòng Giáo dục và Đào tạo (Tổ Phổ thông) qua hệ thống quản lý văn bản và điều hành trước
+ngày {han}.</p>
+<p>Kết quả Hội khỏe Phù Đổng cấp trường là căn cứ để các trường chọn vận động viên tham
+dự Hội khỏe Phù Đổng cấp quận./.</p>
+""",
+    "Hiệu trưởng các trường tiểu học, trung học cơ sở.",
+)
+
+CONG_VAN_CHUYEN_DOI_SO = Letter(
+    "Công văn",
+    "triển khai thí điểm chuyển đổi số tại các trường Cụm phía Bắc năm học {nam_hoc}",
+    """
+<p>Thực hiện kế hoạch chuyển đổi số của ngành Giáo dục và Đào tạo Quận 3, Phòng Giáo dục
+và Đào tạo chọn các trường thuộc Cụm trường phía Bắc (Phường 9, Phường 12) triển khai thí
+điểm học bạ số, sổ điểm điện tử và hồ sơ chuyên môn điện tử trong năm học {nam_hoc}. Phòng
+Giáo dục và Đào tạo đề nghị Hiệu trưởng các trường trong cụm:</p>
+<p>1. Xây dựng kế hoạch chuyển đổi số của đơn vị, nêu rõ mục tiêu, lộ trình, phân công
+nhiệm vụ và điều kiện bảo đảm (hạ tầng, thiết bị, chữ ký số, bồi dưỡng giáo viên).</p>
+<p>2. Gửi kế hoạch về Phòng Giáo dục và Đào tạo (Tổ Công nghệ thông tin) qua hệ thống quản
+lý văn bản và điều hành trước ngày {han}.</p>
+<p>3. Cử cán bộ quản lý phụ trách công nghệ thông tin dự sinh hoạt chuyên đề chuyển đổi số
+của cụm vào tuần kế tiếp.</p>
+<p>Phòng Giáo dục và Đào tạo đề nghị Hiệu trưởng các trường quan tâm, triển khai thực
+hiện./.</p>
+""",
+    "Hiệu trưởng các trường thuộc Cụm trường phía Bắc.",
+)

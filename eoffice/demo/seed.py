@@ -8,7 +8,8 @@ time exactly as if a clerk had registered them on those days. Then lifecycle.wal
 them through the processing steps, so every role finds work waiting for them.
 eoffice.demo.outgoing adds a test CA, certificates and a few weeks of outgoing
 documents, drafted, signed and delivered between the members, their steps interleaved
-with the arrivals in time order.
+with the arrivals in time order; eoffice.demo.directives adds, on the same timeline, the
+district's directives with report requests and the schools' answers, late or not.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from eoffice.core import security
 from eoffice.core.errors import ServiceError
 from eoffice.core.timeutil import local_tz, now_utc, set_clock, to_local
 from eoffice.demo import DEFAULT_DOCUMENTS, DEFAULT_PASSWORD, data, lifecycle
+from eoffice.demo import directives as directives_demo
 from eoffice.demo import exchange as exchange_demo
 from eoffice.demo import outgoing as outgoing_demo
 from eoffice.demo.pdf import render_demo_pdf
@@ -57,6 +59,7 @@ class SeedResult:
     seconds: float = 0.0
     outgoing: outgoing_demo.OutgoingSummary | None = None
     exchange: exchange_demo.ExchangeSummary | None = None
+    directives: directives_demo.DirectivesSummary | None = None
 
     def report(self) -> str:
         """The table printed at the end: who can log in where, with which password."""
@@ -81,6 +84,8 @@ class SeedResult:
         lines += [f"{o:<{width_org}}  {r:<{width_role}}  {e}".rstrip() for o, r, e in rows]
         if self.outgoing is not None:
             lines += ["", *self.outgoing.report()]
+        if self.directives is not None:
+            lines += self.directives.report()
         if self.exchange is not None:
             lines += ["", *self.exchange.report()]
         lines += ["", f"Mật khẩu chung của mọi tài khoản mẫu: {self.password}"]
@@ -145,7 +150,7 @@ def seed_demo(
         datetime.min.time().replace(hour=7, minute=30),
         tzinfo=local_tz(),
     )
-    summary = None
+    summary = directives = None
     try:
         stack.enter_context(fast_commits())
         set_clock(lambda: setup_moment)
@@ -157,6 +162,7 @@ def seed_demo(
             outgoing_demo.install_certificates(members, password)
             full = documents >= outgoing_demo.FULL_FROM
             timeline = outgoing_demo.plan_history(Random(RANDOM_SEED + 4), members, now, full=full)
+            directives_demo.plan(timeline, members, now)
         planner = Planner(docs_rng, members, senders, _document_types(), today=now.date())
         plan = [
             Arrival(m, r) for m, r in zip(moments, planner.receivers(len(moments)), strict=True)
@@ -178,12 +184,19 @@ def seed_demo(
         _read_old_news(now)
         if outgoing:
             summary = outgoing_demo.summary()
+            directives = directives_demo.summary()
         exchange_summary = exchange_demo.summary(story)
     finally:
         set_clock(None)
         stack.close()
     result = SeedResult(
-        password, members, len(senders), len(plan), outgoing=summary, exchange=exchange_summary
+        password,
+        members,
+        len(senders),
+        len(plan),
+        outgoing=summary,
+        exchange=exchange_summary,
+        directives=directives,
     )
     result.seconds = time.perf_counter() - started
     return result

@@ -16,9 +16,13 @@ from eoffice.core.models import AuditEvent
 from eoffice.core.security import verify_password
 from eoffice.core.timeutil import now_utc, to_local
 from eoffice.demo import DEFAULT_PASSWORD
+from eoffice.demo.directives import GROUP_MEMBERS, GROUP_NAME
 from eoffice.demo.exchange import REFERENCE_HUB_URL
 from eoffice.demo.outgoing import CA_NAME, plan_day
 from eoffice.demo.seed import UNREAD_DAYS, seed_demo
+from eoffice.directives import answers, board, rollup
+from eoffice.directives.board import AnswerStatus
+from eoffice.directives.models import RecipientGroup, ReportRequest, TaskState
 from eoffice.exchange import checks, inbox
 from eoffice.exchange.checks_models import CheckRun, CheckTrigger, RunState
 from eoffice.exchange.models import (
@@ -491,7 +495,9 @@ def test_cli_seeds_an_empty_database_once(app):
     assert "vanthu@pgdq3.hcm.edu.vn" in first.output
     assert "hieutruong@thcsbachdang.hcm.edu.vn" in first.output
     assert "Mat-khau-demo-7" in first.output
-    assert "Văn bản đi: 5 văn bản đã ký số và ban hành" in first.output
+    assert "Văn bản đi: 8 văn bản đã ký số và ban hành" in first.output
+    assert "Chỉ đạo và yêu cầu báo cáo: 3 văn bản của Phòng GDĐT với 5 yêu cầu" in first.output
+    assert f"1 nhóm nơi nhận riêng «{GROUP_NAME}»" in first.output
     assert f"«{CA_NAME}» đã được đăng ký là chứng thư gốc tin cậy" in first.output
     counts = _counts()
     copies = db.session.scalar(
@@ -650,3 +656,105 @@ def test_the_exchange_inbox_waits_for_the_district_clerk(demo):
     settings = db.session.get(ExchangeSettings, _district().id)
     assert not settings.enabled and settings.hub_url == REFERENCE_HUB_URL
     assert client_for(_district()) is None
+
+
+# --- Directives and report requests -------------------------------------------------------
+
+
+def _directive(subject_start: str) -> OutgoingDocument:
+    return db.session.scalars(
+        select(OutgoingDocument).where(OutgoingDocument.subject.startswith(subject_start))
+    ).one()
+
+
+def _row(found: board.Board, name: str) -> board.BoardRow:
+    return next(row for row in found.rows if row.name == name)
+
+
+def test_the_directives_boards_and_roll_up_tell_a_story(demo_with_outgoing):
+    head = _user("truongphong@pgdq3.hcm.edu.vn")
+    today = timeutil.local_today()
+    now = now_utc()
+
+    # The past directive, to every school: each fate of an answer is on its board.
+    past = _directive("báo cáo số liệu học sinh đầu năm học")
+    found = board.build_board(head, past.id)
+    figure, spreadsheet = found.requests
+    assert (figure.answer_form, spreadsheet.answer_form) == ("figure", "file")
+    assert figure.deadline < today and found.total == 10
+    assert found.answer_counts[figure.id] == {
+        AnswerStatus.ON_TIME: 7,
+        AnswerStatus.LATE: 1,
+        AnswerStatus.MISSING: 1,
+        AnswerStatus.RETURNED: 1,
+    }
+    assert found.answer_counts[spreadsheet.id] == {
+        AnswerStatus.ON_TIME: 7,
+        AnswerStatus.LATE: 2,
+        AnswerStatus.MISSING: 1,
+    }
+    worst = _row(found, "Trường Tiểu học Lương Định Của")
+    assert [c.status for c in worst.cells] == [AnswerStatus.MISSING] * 2
+    assert not worst.read and not worst.registered  # it has not even opened it
+    assert all(c.reminders_sent == 1 for c in worst.cells)  # the morning after the deadline
+    late = _row(found, "Trường Mầm non 7A")
+    assert [c.status for c in late.cells] == [AnswerStatus.LATE] * 2
+    assert all(to_local(c.answered_at).date() > c.deadline for c in late.cells)
+    on_time = _row(found, "Trường THCS Bạch Đằng")
+    assert [c.status for c in on_time.cells] == [AnswerStatus.ON_TIME] * 2
+    assert on_time.cells[0].answer_figure == 1032  # as in its BÁO CÁO on the CSDL ngành
+    assert on_time.cells[1].answer_file_name.endswith(".xlsx") and on_time.cells[1].has_file
+    assert on_time.acknowledged and on_time.acknowledgement_note
+    # One kindergarten was given more time for its spreadsheet, and made it.
+    extended = _row(found, "Trường Mầm non Họa Mi").cells[1]
+    answered_on = to_local(extended.answered_at).date()
+    assert spreadsheet.deadline < answered_on <= extended.deadline
+    assert extended.status == AnswerStatus.ON_TIME
+    # One figure returned for correction, with the district's comment; the school sees it.
+    returned = _row(found, "Trường THCS Colette").cells[0]
+    assert returned.status == AnswerStatus.RETURNED and "chưa khớp" in returned.return_comment
+    clerk = _user("vanthu@thcscolette.hcm.edu.vn")
+    [task] = [t for t in answers.tasks_for(clerk) if t.request_id == figure.id]
+    assert task.state == TaskState.RETURNED and task.return_comment == returned.return_comment
+    assert {"registered", "read", "acknowledged"} <= {k for k, n in found.counts.items() if n}
+    assert found.counts["read"] == 9 and found.counts["acknowledged"] == 3
+
+    # Due in a few days, to two levels: some answered, the others reminded yesterday.
+    due = _directive("tổ chức Hội khỏe Phù Đổng cấp trường")
+    found = board.build_board(head, due.id)
+    assert found.total == 7 and {r.kind for r in found.rows} == {"primary", "lower_secondary"}
+    assert all(r.deadline > today for r in found.requests)
+    cells = [c for row in found.rows for c in row.cells]
+    assert {c.status for c in cells} == {AnswerStatus.ON_TIME, AnswerStatus.OPEN}
+    waiting = [c for c in cells if c.status == AnswerStatus.OPEN]
+    assert len(waiting) >= 5 and all(c.reminders_sent == 1 for c in waiting)
+    assert all(to_local(c.last_reminded_at).date() < today for c in waiting)
+    assert found.counts["acknowledged"] == 2
+
+    # The custom group the district's admin made, and the directive sent to it.
+    group = db.session.scalars(select(RecipientGroup)).one()
+    maker = db.session.get(User, group.created_by_id)
+    assert group.name == GROUP_NAME and maker.has_role(Role.ADMIN) and maker.org_id == head.org_id
+    pilot = _directive("triển khai thí điểm chuyển đổi số")
+    members = {m.member_org_id for m in group.members}
+    assert {d.recipient_org_id for d in pilot.deliveries} == members
+    assert len(members) == len(GROUP_MEMBERS)
+
+    # Every answer was given by the school's clerk after the document arrived, in the past.
+    for doc in (past, due, pilot):
+        for request in db.session.scalars(
+            select(ReportRequest).where(ReportRequest.outgoing_id == doc.id)
+        ):
+            for t in request.tasks:
+                if t.answered_at is not None:
+                    assert doc.issued_at < t.answered_at <= now
+                    assert t.answered_by.org_id == t.recipient_org_id
+
+    # The roll-up: the school that never answered first, the past requests overdue.
+    summary = rollup.build_rollup(head)
+    assert summary.open_requests == 5
+    first = summary.schools[0]
+    assert (first.name, first.late, first.missing) == ("Trường Tiểu học Lương Định Của", 0, 2)
+    assert {s.name for s in summary.schools} >= {"Trường Mầm non 7A", "Trường THCS Colette"}
+    assert {line.request_id for line in summary.requests} == {figure.id, spreadsheet.id}
+    assert demo_with_outgoing.directives.late == 3
