@@ -1,46 +1,47 @@
 """Test data for the district's side of directives (the tracking board, reminders,
-exports, roll-up), until dispatching and answering land as services.
+exports, roll-up), made through the real services at the moments they happen.
 
-TEMPORARY: `directive()` issues the document as the signing step leaves it and delivers
-it with the real `eoffice.outgoing.delivery.deliver`, then inserts the ReportRequest and
-one ReportTask per member school directly; `answer_directly`, `register_directly`,
-`read_directly` and `acknowledge_directly` write what the school's services will write.
-The lead switches these to eoffice.directives (dispatch, answers) once they are in.
+`directive()` drafts a KẾ HOẠCH with its report requests and member recipients, has it
+reviewed, approved and signed, and publishes it (the publishing job's service, called
+directly): delivery creates the schools' tasks. The schools' side goes through
+eoffice.directives.answers (`answer_on`, `read_on`, `acknowledge_on`) and the inbox's
+registration (`register`), each at the office date the test names: the clock
+(eoffice.core.timeutil.set_clock) is moved there for the step and put back after.
+
+The district office must be able to sign (the `office` fixture equips it). The e-mails
+these set-up steps queue (arrival, issue and answer notices) are dropped from the queue:
+the tests count the e-mails of the district's steps only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
 
-from eoffice.catalog.numbering import get_or_create_book
-from eoffice.core.models import StoredFile
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from eoffice.core import timeutil
 from eoffice.core.timeutil import local_tz
-from eoffice.directives.models import ReportRequest, ReportTask, TaskState
+from eoffice.directives import answers
+from eoffice.directives.inputs import RequestInput
+from eoffice.directives.models import ReportRequest, ReportTask
 from eoffice.extensions import db
-from eoffice.incoming.attachments import file_store
-from eoffice.orgs.models import Organisation, OrgKind
+from eoffice.incoming import processing
+from eoffice.incoming.attachments import Upload
+from eoffice.incoming.processing import Party
+from eoffice.jobs.connection import runner
+from eoffice.orgs.models import Organisation, OrgKind, Role, User, UserRole
 from eoffice.outgoing import delivery as delivery_service
-from eoffice.outgoing.models import (
-    Delivery,
-    DeliveryStatus,
-    OutgoingDocument,
-    OutgoingRecipient,
-    RecipientKind,
-)
+from eoffice.outgoing import drafting, issuing, review
+from eoffice.outgoing.drafting import RecipientInput
+from eoffice.outgoing.models import Delivery, OutgoingDocument
 from tests import factories
-from workflows import outgoing as outgoing_flow
 
 KINDS = (OrgKind.KINDERGARTEN, OrgKind.PRIMARY, OrgKind.LOWER_SECONDARY)
 WARDS = ("Phường 1", "Phường 2", "Phường 3")
-
-
-@dataclass
-class Schools:
-    """The schools a directive goes to: Organisation rows plus their people."""
-
-    orgs: list[Organisation]
-    people: dict[int, factories.School | None]
 
 
 def many_schools(world, count: int) -> list[Organisation]:
@@ -63,6 +64,27 @@ def many_schools(world, count: int) -> list[Organisation]:
     return orgs[:count]
 
 
+def local_moment(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour, 0), tzinfo=local_tz())
+
+
+@contextmanager
+def moment(day: date, hour: int = 9) -> Iterator[None]:
+    """The application's clock at `day`, `hour` (office time) for one step, then back to
+    whatever the test had set (a fixture's clock, or none)."""
+    previous = timeutil._clock
+    at = local_moment(day, hour)
+    timeutil.set_clock(lambda: at)
+    try:
+        yield
+    finally:
+        timeutil.set_clock(previous)
+
+
+def _drop_setup_mail() -> None:
+    runner().connection.flushall()
+
+
 def directive(
     world,
     schools: list[Organisation],
@@ -71,58 +93,39 @@ def directive(
     number: int = 1,
     day: date = date(2026, 9, 21),
 ) -> tuple[OutgoingDocument, list[ReportRequest]]:
-    """An issued KẾ HOẠCH of the district to `schools`, delivered, with one request per
-    deadline and a task per school and request (TEMPORARY direct inserts)."""
+    """The district's KẾ HOẠCH to `schools`, drafted, approved, signed and published on
+    `day`, with one file request per deadline: every school gets its delivery and one
+    task per request. `number` is the number the signing must take (a check that the
+    test's documents are issued in order)."""
     office = world.district
-    book = get_or_create_book(office.org.id, "outgoing", "general", day.year)
-    doc = OutgoingDocument(
-        org_id=office.org.id,
-        drafter_id=office.staff.id,
-        drafting_unit_id=office.unit.id,
-        document_type_id=factories.type_id("Kế hoạch"),
-        subject=f"Kế hoạch số {number} về ứng dụng công nghệ thông tin",
-        signer_id=office.leader.id,
-        urgency_code="normal",
-        confidentiality_code="normal",
-        state=outgoing_flow.ISSUED,
-        register_book_id=book.id,
-        number=number,
-        symbol=f"{number:02d}/KH-GDĐT",
-        document_date=day,
-        issued_at=datetime.combine(day, time(2, 0), tzinfo=UTC),
-    )
-    doc.recipients = [
-        OutgoingRecipient(position=i, kind=RecipientKind.MEMBER, org_id=o.id, name=o.name)
-        for i, o in enumerate(schools)
+    requests = [
+        RequestInput(f"Gửi kế hoạch của đơn vị (yêu cầu {n})", deadline, "file")
+        for n, deadline in enumerate(deadlines, start=1)
     ]
-    db.session.add(doc)
-    db.session.flush()
-    created = delivery_service.deliver(doc)
-    db.session.flush()
-    requests = []
-    for position, deadline in enumerate(deadlines, start=1):
-        request = ReportRequest(
-            outgoing_id=doc.id,
-            position=position,
-            what=f"Gửi kế hoạch của đơn vị (yêu cầu {position})",
-            deadline=deadline,
-            answer_form="file",
+    plan = factories.outgoing_plan(
+        world,
+        subject=f"Kế hoạch số {number} về ứng dụng công nghệ thông tin",
+        requests=requests,
+    )
+    plan.recipients = [RecipientInput("member", org_id=o.id) for o in schools] + plan.recipients
+    with moment(day):
+        doc = drafting.create_draft(office.staff, plan)
+        review.submit(office.staff, doc.id)
+        review.approve(office.clerk, doc.id)
+        issuing.sign(office.leader, doc.id)
+        issuing.publish(doc.id)  # the queued job's work, done here
+    _drop_setup_mail()
+    db.session.expire_all()
+    doc = db.session.get(OutgoingDocument, doc.id)
+    assert doc is not None and doc.number == number, "directives are issued in order"
+    made = list(
+        db.session.scalars(
+            select(ReportRequest)
+            .where(ReportRequest.outgoing_id == doc.id)
+            .order_by(ReportRequest.position)
         )
-        db.session.add(request)
-        db.session.flush()
-        db.session.add_all(
-            ReportTask(
-                request_id=request.id,
-                recipient_org_id=d.recipient_org_id,
-                delivery_id=d.id,
-                deadline=deadline,
-                state=TaskState.OPEN,
-            )
-            for d in created
-        )
-        requests.append(request)
-    db.session.commit()
-    return doc, requests
+    )
+    return doc, made
 
 
 def task_of(request: ReportRequest, org: Organisation) -> ReportTask:
@@ -131,59 +134,68 @@ def task_of(request: ReportRequest, org: Organisation) -> ReportTask:
     )
 
 
-def local_moment(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour, 0), tzinfo=local_tz())
+def person(org: Organisation, role: Role) -> User:
+    """The school's first active user with `role`."""
+    return db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.org_id == org.id, UserRole.role == role, User.is_active_account.is_(True))
+        .order_by(User.id)
+    ).first()
 
 
-def answer_directly(
+def workbook(text: str) -> bytes:
+    """A small real XLSX (answers are checked by their bytes)."""
+    book = Workbook()
+    book.active["A1"] = text
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def answer_on(
     request: ReportRequest,
     org: Organisation,
     on: date,
     *,
-    data: bytes | None = None,
     file_name: str = "Báo cáo.xlsx",
     text: str | None = None,
 ) -> ReportTask:
-    """The school's answer on `on` (office date), late when after its task's deadline."""
+    """The school's clerk answers a file request on `on` (office date, 09:00): the
+    service marks it late when after the task's deadline."""
     task = task_of(request, org)
-    task.state = TaskState.ANSWERED
-    task.answered_at = local_moment(on)
-    task.late = on > task.deadline
-    task.answer_text = text
-    if data is not None:
-        digest = file_store().put(data)
-        stored = db.session.query(StoredFile).filter_by(sha256=digest).first()
-        if stored is None:
-            stored = StoredFile(
-                sha256=digest, size=len(data), mime_type="application/octet-stream", kind="other"
-            )
-            db.session.add(stored)
-            db.session.flush()
-        task.answer_file_id = stored.id
-        task.answer_file_name = file_name
-    db.session.commit()
-    return task
+    data = workbook(f"Báo cáo của {org.name}")
+    with moment(on):
+        answered = answers.answer(
+            person(org, Role.CLERK), task.id, upload=Upload(file_name, data), text=text
+        )
+    _drop_setup_mail()
+    return answered
 
 
 def delivery_of(doc: OutgoingDocument, org: Organisation) -> Delivery:
     return db.session.query(Delivery).filter_by(outgoing_id=doc.id, recipient_org_id=org.id).one()
 
 
-def register_directly(doc: OutgoingDocument, org: Organisation, *, assign: bool = False) -> None:
-    d = delivery_of(doc, org)
-    delivery_service._set_status(d, DeliveryStatus.REGISTERED, actor_id=None)
+def register(doc: OutgoingDocument, org: Organisation, *, assign: bool = False) -> None:
+    """The school's clerk registers the delivered copy (03); with `assign`, presents it
+    and the leader assigns it to a teacher (04)."""
+    clerk = person(org, Role.CLERK)
+    incoming = delivery_service.register_delivery(clerk, delivery_of(doc, org).id)
     if assign:
-        delivery_service._set_status(d, DeliveryStatus.ASSIGNED, actor_id=None)
-    db.session.commit()
+        leader = person(org, Role.LEADER)
+        processing.present(clerk, incoming.id, presented_to=leader.id)
+        processing.assign(leader, incoming.id, Party(user_id=person(org, Role.STAFF).id))
+    _drop_setup_mail()
 
 
-def read_directly(doc: OutgoingDocument, org: Organisation, on: date) -> None:
-    delivery_of(doc, org).first_read_at = local_moment(on, 8)
-    db.session.commit()
+def read_on(doc: OutgoingDocument, org: Organisation, on: date) -> None:
+    """The school's clerk opens the delivered directive on `on`, 08:00."""
+    with moment(on, 8):
+        assert answers.mark_read(person(org, Role.CLERK), delivery_of(doc, org))
 
 
-def acknowledge_directly(doc: OutgoingDocument, org: Organisation, on: date, note: str) -> None:
-    d = delivery_of(doc, org)
-    d.acknowledged_at = local_moment(on, 10)
-    d.acknowledgement_note = note
-    db.session.commit()
+def acknowledge_on(doc: OutgoingDocument, org: Organisation, on: date, note: str) -> None:
+    """The school's leader confirms "Đã nhận, đã triển khai" on `on`, 10:00."""
+    with moment(on, 10):
+        answers.acknowledge(person(org, Role.LEADER), delivery_of(doc, org).id, note)

@@ -78,9 +78,7 @@ def create_outgoing():
     if request.mimetype not in JSON_TYPES:
         return _json_only()
     user = api_user()
-    body = parsing.draft_from_json(
-        request.get_json(silent=True), with_note=False, org=user.organisation
-    )
+    body = parsing.draft_from_json(request.get_json(silent=True), with_note=False)
     doc = drafting.create_draft(user, body.data, body.uploads)
     response = _detail(doc, 201)
     response.headers["Location"] = url_for("api.get_outgoing", doc_id=doc.id)
@@ -100,9 +98,7 @@ def update_outgoing(doc_id: int):
     get_visible(user, doc_id)  # someone else's draft: 404 before anything
     if request.mimetype not in JSON_TYPES:
         return _json_only()
-    body = parsing.draft_from_json(
-        request.get_json(silent=True), with_note=True, org=user.organisation
-    )
+    body = parsing.draft_from_json(request.get_json(silent=True), with_note=True)
     doc = drafting.update_draft(user, doc_id, body.data, body.uploads, note=body.note)
     return _detail(doc)
 

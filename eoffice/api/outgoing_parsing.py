@@ -35,11 +35,10 @@ from eoffice.api.steps import FIELDS, Step
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.limits import int_in_range
 from eoffice.core.text import clean
-from eoffice.directives import groups as recipient_groups
 from eoffice.directives.inputs import RequestInput
 from eoffice.directives.models import AnswerForm
 from eoffice.incoming.attachments import Upload
-from eoffice.orgs.models import Organisation, User
+from eoffice.orgs.models import User
 from eoffice.outgoing import delivery, issuing, recall, review
 from eoffice.outgoing.drafting import DraftInput, RecipientInput
 from eoffice.outgoing.models import OutgoingDocument
@@ -220,22 +219,12 @@ def _requests(value: Any, errors: dict[str, str]) -> list[RequestInput]:
     return [item for item in read if isinstance(item, RequestInput)]
 
 
-def _with_groups(recipients: list[RecipientInput], org_ids: list[int]) -> list[RecipientInput]:
-    """The groups' schools added as member recipients, each once: after the recipients
-    named one by one and before the first free line ("Lưu: VT" ends the list)."""
-    named = {r.org_id for r in recipients if r.kind == "member" and r.org_id is not None}
-    added = [RecipientInput("member", org_id=i) for i in org_ids if i not in named]
-    at = next((n for n, r in enumerate(recipients) if r.kind == "text"), len(recipients))
-    return [*recipients[:at], *added, *recipients[at:]]
-
-
-def draft_from_json(body: Any, *, with_note: bool, org: Organisation | None = None) -> DraftBody:
+def draft_from_json(body: Any, *, with_note: bool) -> DraftBody:
     """A JSON object of DraftInput fields; absent or null means the default (full replacement).
 
     `with_note`: PUT also takes the new version's note. `groups` (keys of
-    /directives/groups) are expanded here to the member recipients they stand for, with
-    `org`'s groups (eoffice.directives.groups.members_of): a group is a way of choosing
-    recipients, never stored on the document.
+    /directives/groups) go to the drafting service as they are: it sends a copy to every
+    school of each group and prints the group's line once in "Nơi nhận".
     """
     values = dict(_object(body))
     errors: dict[str, str] = {}
@@ -244,7 +233,6 @@ def draft_from_json(body: Any, *, with_note: bool, org: Organisation | None = No
     note = values.pop("note", None) if with_note else None
     if note is not None:
         note = _string("note", note, NOTE_MAX, errors)
-    keys: list[str] = []
     for name, raw in values.items():
         if name not in DRAFT_FIELDS:
             errors[name] = MSG_UNKNOWN
@@ -262,18 +250,11 @@ def draft_from_json(body: Any, *, with_note: bool, org: Organisation | None = No
             else:
                 errors[name] = MSG_BOOLEAN
         elif name == "groups":
-            keys = _group_keys(raw, errors)
+            data.groups = _group_keys(raw, errors)
         elif name == "requests":
             data.requests = _requests(raw, errors)
         else:
             data.recipients = _recipients(raw, errors)
-    if keys and "groups" not in errors:
-        if org is None:
-            raise RuntimeError("groups need the drafter's organisation")
-        try:
-            data.recipients = _with_groups(data.recipients, recipient_groups.members_of(org, keys))
-        except ValidationFailed as exc:
-            errors["groups"] = (exc.field_errors or {}).get("groups", exc.message)
     _fail(errors)
     return DraftBody(data, uploads, note)
 

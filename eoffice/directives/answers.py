@@ -151,6 +151,23 @@ def tasks_for(user: User, *, answered: bool = False) -> list[ReportTask]:
     return list(db.session.scalars(stmt).unique())
 
 
+def open_task_count(user: User) -> int | None:
+    """How many of the school's tasks are still to answer (open or returned), for the
+    menu's badge of its clerks and leaders; None for anyone else. One COUNT query."""
+    if not user.has_role(*TASK_ROLES):
+        return None
+    return db.session.scalar(
+        select(func.count(ReportTask.id))
+        .select_from(ReportTask)
+        .join(Delivery, ReportTask.delivery_id == Delivery.id)
+        .where(
+            ReportTask.recipient_org_id == user.org_id,
+            ReportTask.state.in_(OPEN_STATES),
+            Delivery.status != DeliveryStatus.RECALLED,
+        )
+    )
+
+
 @dataclass
 class TaskCard:
     """The home page's card: how many tasks are open and the most urgent few."""

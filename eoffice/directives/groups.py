@@ -56,6 +56,16 @@ SECTION_LEVEL = "Theo cấp học"
 SECTION_WARD = "Theo phường, xã"
 SECTION_CUSTOM = "Nhóm riêng"
 
+# How a group is printed in "Nơi nhận" when picked as a whole (one line for all its
+# schools, as offices write it). A ward's and a custom group's lines are built from
+# their names (`printed_label`).
+PRINTED_ALL = "Các trường trên địa bàn"
+PRINTED_LEVELS = {
+    OrgKind.KINDERGARTEN: "Các trường mầm non trên địa bàn",
+    OrgKind.PRIMARY: "Các trường tiểu học trên địa bàn",
+    OrgKind.LOWER_SECONDARY: "Các trường trung học cơ sở trên địa bàn",
+}
+
 MSG_ADMIN_ONLY = "Chỉ quản trị của cơ quan được quản lý nhóm nơi nhận."
 MSG_NOT_FOUND = "Không tìm thấy nhóm nơi nhận này."
 MSG_UNKNOWN_GROUP = "Có nhóm nơi nhận không còn tồn tại, vui lòng chọn lại."
@@ -243,6 +253,77 @@ def members_of(org: Organisation, keys: list[str]) -> list[int]:
             raise ValidationFailed(MSG_UNKNOWN_GROUP, field_errors={"groups": MSG_UNKNOWN_GROUP})
         found.update((org_id, folded) for _, org_id, folded in rows)
     return [org_id for org_id, _ in sorted(found.items(), key=lambda item: (item[1], item[0]))]
+
+
+@dataclass(frozen=True)
+class GroupPick:
+    """One group picked as a whole on a draft: its key, its "Nơi nhận" line, its schools
+    (ids, by name)."""
+
+    key: str
+    printed: str
+    member_ids: list[int]
+
+
+def picks(org: Organisation, keys: list[str]) -> list[GroupPick]:
+    """Each group named by `keys` (in that order, each once) with its line and schools.
+
+    The same two queries as `members_of`, whatever the number of schools: the built-in
+    groups' schools with their level and ward, and the custom groups' members (and
+    names). Unknown keys and another office's groups are refused like `members_of`.
+    """
+    everyone, levels, wards, custom = _parse(keys)
+    builtin: list[tuple[int, str, str, str | None]] = []
+    if everyone or levels or wards:
+        conditions = []
+        if levels:
+            conditions.append(Organisation.kind.in_(levels))
+        if wards:
+            conditions.append(Organisation.ward.in_(wards))
+        query = select(
+            Organisation.id, Organisation.name_folded, Organisation.kind, Organisation.ward
+        ).where(*_schools(org.id))
+        if not everyone:
+            query = query.where(or_(*conditions))
+        builtin = [tuple(row) for row in db.session.execute(query)]
+    custom_names: dict[int, str] = {}
+    custom_members: dict[int, list[tuple[int, str]]] = {}
+    if custom:
+        groups = db.session.execute(
+            select(RecipientGroup.id, RecipientGroup.name).where(
+                RecipientGroup.id.in_(custom), RecipientGroup.org_id == org.id
+            )
+        ).all()
+        custom_names = dict(groups)
+        if custom - set(custom_names):
+            raise ValidationFailed(MSG_UNKNOWN_GROUP, field_errors={"groups": MSG_UNKNOWN_GROUP})
+        for group_id, org_id, folded in db.session.execute(
+            select(RecipientGroupMember.group_id, Organisation.id, Organisation.name_folded)
+            .join(Organisation, Organisation.id == RecipientGroupMember.member_org_id)
+            .where(RecipientGroupMember.group_id.in_(custom))
+            .where(*_active_member(), Organisation.id != org.id)
+        ):
+            custom_members.setdefault(group_id, []).append((org_id, folded))
+    result: list[GroupPick] = []
+    for key in dict.fromkeys(keys):
+        kind, _, value = key.partition(":")
+        if kind == ALL:
+            found = [(i, f) for i, f, _, _ in builtin]
+            printed = PRINTED_ALL
+        elif kind == LEVEL:
+            found = [(i, f) for i, f, k, _ in builtin if k == value]
+            printed = PRINTED_LEVELS[OrgKind(value)]
+        elif kind == WARD:
+            ward = clean(value)
+            found = [(i, f) for i, f, _, w in builtin if clean(w) == ward]
+            printed = f"{PRINTED_ALL} {ward}"
+        else:
+            group_id = int(value)
+            found = custom_members.get(group_id, [])
+            printed = custom_names[group_id]
+        ordered = [i for i, _ in sorted(found, key=lambda item: (item[1], item[0]))]
+        result.append(GroupPick(key, printed, ordered))
+    return result
 
 
 def _groups_missing(org_id: int, group_ids: set[int]) -> bool:
@@ -448,8 +529,9 @@ def update_group(actor: User, group_id: int, data: GroupInput) -> RecipientGroup
 
 
 def delete_group(actor: User, group_id: int) -> None:
-    """Remove a custom group. Documents already sent keep their recipients: a group is
-    only a way of choosing them, never stored on a document."""
+    """Remove a custom group. Documents keep their recipients and the group's line as it
+    was printed (OutgoingRecipient.group_key only remembers which group it was); a draft
+    that picked it is asked to pick again when next saved."""
     try:
         group = get_group(actor, group_id)
         count = len(member_ids(group))

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 
+from eoffice.core.errors import ValidationFailed
 from eoffice.core.text import clean_multiline
 from eoffice.core.timeutil import format_date, local_today
 from eoffice.directives.inputs import RequestInput
@@ -93,6 +94,26 @@ def requests_of(outgoing_id: int) -> list[ReportRequest]:
             .order_by(ReportRequest.position)
         )
     )
+
+
+def check_still_open(outgoing_id: int, today: date) -> None:
+    """At signing: no request may be issued with a deadline already past.
+
+    A draft's deadlines were checked when it was saved, but it may have waited in review
+    since; issued as it is, every school would be late the day it receives it. The
+    signer is asked to send the draft back so that the drafter fixes the date (the
+    signed document's text usually repeats it, so only the drafter can change both).
+    """
+    past = [r for r in requests_of(outgoing_id) if r.deadline < today]
+    if not past:
+        return
+    which = "; ".join(f"yêu cầu thứ {r.position} (hạn {format_date(r.deadline)})" for r in past)
+    message = (
+        f"Không ký ban hành được: hạn trả lời đã qua ({which}), hôm nay là "
+        f"{format_date(today)}. Vui lòng trả lại dự thảo để người soạn sửa hạn trả lời "
+        "(và nội dung văn bản nếu có nêu hạn), rồi trình lại."
+    )
+    raise ValidationFailed(message, field_errors={FIELD: message})
 
 
 def store_requests(outgoing_id: int, checked: list[CheckedRequest]) -> bool:

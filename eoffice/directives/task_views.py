@@ -19,6 +19,7 @@ from eoffice.core.timeutil import local_today, now_utc
 from eoffice.directives import answers
 from eoffice.directives.models import AnswerForm, ReportTask, TaskState
 from eoffice.incoming.attachments import Upload, file_store
+from eoffice.orgs.models import OrgKind
 from eoffice.outgoing import delivery as outgoing_delivery
 from eoffice.outgoing.models import Delivery
 from eoffice.web.forms import Form, optional_int, show_refusal
@@ -67,6 +68,15 @@ def due_badge(task: ReportTask) -> tuple[str, str] | None:
 def directive_task_card() -> answers.TaskCard | None:
     """The home page's card of the school's open tasks (clerks and leaders)."""
     return answers.dashboard_card(current_user)
+
+
+@bp.app_template_global()
+def directive_open_tasks() -> int | None:
+    """The menu's badge: the school's requests still to answer (clerks and leaders of a
+    school; None, and no menu item, for anyone else, the district office included)."""
+    if current_user.organisation.kind == OrgKind.DISTRICT_OFFICE:
+        return None
+    return answers.open_task_count(current_user)
 
 
 @bp.get("/")

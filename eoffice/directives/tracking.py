@@ -38,7 +38,7 @@ from eoffice.extensions import db
 from eoffice.notifications.models import NotificationKind
 from eoffice.notifications.services import tell
 from eoffice.orgs.models import Role, User, UserRole
-from eoffice.outgoing.models import Delivery, OutgoingDocument
+from eoffice.outgoing.models import OutgoingDocument
 from workflows import outgoing as outgoing_flow
 from workflows.calendar import WorkingCalendar
 
@@ -79,35 +79,38 @@ def school_people(org_ids: Iterable[int]) -> dict[int, list[User]]:
     return people
 
 
-def _school_links(doc_id: int, org_ids: Iterable[int]) -> dict[int, str]:
-    """Where a school's users land: their registered copy, else the inbox to register it."""
-    ids = sorted(set(org_ids))
-    links = {i: "/outgoing/inbox" for i in ids}
-    if not ids:
-        return links
+def _task_links(request_id: int, org_ids: Iterable[int]) -> dict[int, str]:
+    """Where a school's users land: the school's own task page of the request (its
+    deadline, the district's comment, the answer form), else the list of its tasks.
+
+    One query over the request's tasks (one per school), whatever the number of schools.
+    """
+    links = dict.fromkeys(org_ids, "/directives/tasks/")
     rows = db.session.execute(
-        select(Delivery.recipient_org_id, Delivery.incoming_document_id).where(
-            Delivery.outgoing_id == doc_id, Delivery.recipient_org_id.in_(ids)
+        select(ReportTask.recipient_org_id, ReportTask.id).where(
+            ReportTask.request_id == request_id
         )
     )
-    for org_id, incoming_id in rows:
-        if incoming_id is not None:
-            links[org_id] = f"/incoming/{incoming_id}"
+    for org_id, task_id in rows:
+        if org_id in links:
+            links[org_id] = f"/directives/tasks/{task_id}"
     return links
 
 
 def _tell_schools(
     kind: NotificationKind,
     doc: OutgoingDocument,
+    request: ReportRequest,
     words_by_org: dict[int, dict[str, str]],
     actor: User | None,
     extra_people: dict[int, list[User]] | None = None,
 ) -> None:
-    """Queue, for after the commit, one notification per school to its clerks and leaders."""
+    """Queue, for after the commit, one notification per school to its clerks and leaders,
+    each linking to the school's task of `request`."""
     if not words_by_org:
         return
     people = school_people(words_by_org)
-    links = _school_links(doc.id, words_by_org)
+    links = _task_links(request.id, words_by_org)
     ref = doc.symbol or doc.subject
     batches = []
     for org_id, words in words_by_org.items():
@@ -222,7 +225,7 @@ def extend_deadline(
         org_id=doc.org_id,
         subject_type="report_request",
         subject_id=request.id,
-        action="deadline_extended",
+        action="report_deadline_extended",
         changes={
             "deadline": [old.isoformat(), new_deadline.isoformat()],
             "schools": [t.recipient_org_id for t in moved] if school_id else "all",
@@ -234,6 +237,7 @@ def extend_deadline(
     _tell_schools(
         NotificationKind.REPORT_DEADLINE_EXTENDED,
         doc,
+        request,
         {t.recipient_org_id: words for t in moved},
         actor,
     )
@@ -263,7 +267,7 @@ def return_answer(actor: User, doc_id: int, task_id: int, comment: str | None) -
         org_id=doc.org_id,
         subject_type="report_task",
         subject_id=task.id,
-        action="sent_back",
+        action="report_returned",
         changes={"state": [TaskState.ANSWERED.value, TaskState.RETURNED.value]},
         note=why,
     )
@@ -271,6 +275,7 @@ def return_answer(actor: User, doc_id: int, task_id: int, comment: str | None) -
     _tell_schools(
         NotificationKind.REPORT_RETURNED,
         doc,
+        task.request,
         {
             task.recipient_org_id: {
                 "about": _about(task.request),
@@ -362,10 +367,10 @@ def remind(
         subject_type="outgoing",
         subject_id=doc.id,
         action="report_reminded",
-        changes={"schools": len(schools), "requests": [r.id for r, _ in notes]},
+        changes={"schools": len(schools), "requests": len(notes)},
     )
-    for _request, words in notes:
-        _tell_schools(NotificationKind.REPORT_REMINDER, doc, words, actor)
+    for request, words in notes:
+        _tell_schools(NotificationKind.REPORT_REMINDER, doc, request, words, actor)
     db.session.commit()
     run_pending()
     return len(schools)
@@ -459,6 +464,7 @@ def send_due_reminders(now: datetime) -> int:
         _tell_schools(
             NotificationKind.REPORT_REMINDER,
             doc,
+            request,
             _claimed_notes(doc, request, list(claimed), today),
             None,
         )

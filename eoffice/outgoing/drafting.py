@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 
 from eoffice.catalog.models import ConfidentialityLevel, DocumentType, UrgencyLevel
 from eoffice.core import audit
@@ -35,7 +35,9 @@ from workflows import outgoing as outgoing_flow
 
 SUBJECT = "outgoing"
 SIGNER_ROLES = (Role.LEADER, Role.DEPUTY)
-MAX_RECIPIENTS = 500  # a directive to every school of a district fits
+# A directive to every school of a city district (thousands of schools and centres),
+# counted after the groups are expanded: one row per school, one query to check them.
+MAX_RECIPIENTS = 5000
 MAX_BODY = 200_000  # characters of sanitised HTML
 # Free-text fields and their column sizes (models.OutgoingDocument).
 TEXT_LIMITS = (
@@ -80,6 +82,10 @@ class DraftInput:
     replaces_id: int | None = None
     # What the document asks its recipient schools for, by when (eoffice.directives).
     requests: list[RequestInput] = field(default_factory=list)
+    # Recipient groups picked as a whole ("all", "level:primary", "ward:…", "custom:12";
+    # eoffice.directives.groups): every school of the group gets its copy, and "Nơi nhận"
+    # prints the group's line once instead of one line per school.
+    groups: list[str] = field(default_factory=list)
 
 
 def _fail(errors: dict[str, str]) -> None:
@@ -151,7 +157,7 @@ def _check_fields(actor: User, data: DraftInput) -> dict[str, Any]:
     values["reply_to_id"] = _check_reply(actor, data.reply_to_id, errors)
     values["completes_reply"] = bool(data.completes_reply and values["reply_to_id"])
     values["replaces_id"] = _check_replaces(actor, data.replaces_id, errors)
-    values["recipients"] = _check_recipients(actor, data.recipients, errors)
+    values["recipients"] = _check_recipients(actor, data.recipients, data.groups, errors)
     values["requests"] = check_requests(data.requests, errors)
     _fail(errors)
     return values
@@ -217,19 +223,48 @@ def _check_replaces(actor: User, outgoing_id: int | None, errors: dict[str, str]
 
 
 def _check_recipients(
-    actor: User, items: list[RecipientInput], errors: dict[str, str]
+    actor: User, items: list[RecipientInput], group_keys: list[str], errors: dict[str, str]
 ) -> list[OutgoingRecipient]:
-    """Members by id, outside agencies by their code in the directory, free lines."""
-    if len(items) > MAX_RECIPIENTS:
-        errors["recipients"] = f"Tối đa {MAX_RECIPIENTS} nơi nhận."
+    """Groups (each a line of "Nơi nhận" and its schools), then members by id, outside
+    agencies by their code in the directory, free lines; in a fixed number of queries
+    whatever the number of recipients (two for the groups, one for the members named,
+    one for the codes).
+
+    A school both named and in a group picked is listed as named (it may be addressed
+    in "Kính gửi"); it still gets one copy only.
+    """
+    from eoffice.directives import groups as recipient_groups
+
+    picks: list[recipient_groups.GroupPick] = []
+    if group_keys:
+        try:
+            picks = recipient_groups.picks(actor.organisation, group_keys)
+        except ValidationFailed as exc:
+            errors["groups"] = exc.message  # the draft form shows it over the recipients
+            return []
+    total = len(items) + sum(len(p.member_ids) for p in picks)
+    if total > MAX_RECIPIENTS:
+        errors["recipients"] = f"Tối đa {MAX_RECIPIENTS:,} nơi nhận.".replace(",", ".")
         return []
-    rows: list[OutgoingRecipient] = []
+    members = _organisations_by(
+        Organisation.id,
+        {item.org_id for item in items if item.kind == RecipientKind.MEMBER and item.org_id},
+    )
+    codes = _organisations_by(
+        Organisation.agency_code,
+        {
+            clean(item.agency_code).upper()
+            for item in items
+            if item.kind == RecipientKind.EXTERNAL and clean(item.agency_code)
+        },
+    )
+    named: list[OutgoingRecipient] = []
     problems: list[str] = []
     seen: set[tuple[str, Any]] = set()
     for number, item in enumerate(items, start=1):
         name = clean(item.name)
         if item.kind == RecipientKind.MEMBER:
-            org = db.session.get(Organisation, item.org_id or 0)
+            org = members.get(item.org_id or 0)
             if org is None or not org.is_member or not org.is_active or org.id == actor.org_id:
                 problems.append(f"Nơi nhận thứ {number}: không phải đơn vị trong hệ thống.")
                 continue
@@ -237,9 +272,7 @@ def _check_recipients(
             row = OutgoingRecipient(kind=item.kind, org_id=org.id, name=name or org.name)
         elif item.kind == RecipientKind.EXTERNAL:
             code = clean(item.agency_code).upper()
-            org = db.session.scalars(
-                select(Organisation).where(Organisation.agency_code == code)
-            ).first()
+            org = codes.get(code)
             if not code or org is None:
                 problems.append(
                     f"Nơi nhận thứ {number}: không có cơ quan mang mã định danh «{code}» "
@@ -270,10 +303,68 @@ def _check_recipients(
             continue  # the same organisation twice: once is enough
         seen.add(key)
         row.addressed = bool(item.addressed)
-        row.position = len(rows)
-        rows.append(row)
+        named.append(row)
     if problems:
         errors["recipients"] = " ".join(problems)
+    grouped = _group_rows(picks, seen, errors)
+    lines = {vn_fold(r.name) for r in grouped if r.kind == RecipientKind.TEXT}
+    # A free line repeating a group's line ("Các trường tiểu học trên địa bàn" typed and
+    # the group ticked) is the group's line: printed once.
+    named = [r for r in named if not (r.kind == RecipientKind.TEXT and vn_fold(r.name) in lines)]
+    rows = grouped + named
+    for position, row in enumerate(rows):
+        row.position = position
+    return rows
+
+
+def _organisations_by(column, values: set) -> dict[Any, Organisation]:
+    """The organisations whose `column` is one of `values`, in one query."""
+    if not values:
+        return {}
+    found = db.session.scalars(select(Organisation).where(column.in_(values)))
+    return {getattr(org, column.key): org for org in found}
+
+
+def _group_rows(
+    picks: list, seen: set[tuple[str, Any]], errors: dict[str, str]
+) -> list[OutgoingRecipient]:
+    """Each group picked: its "Nơi nhận" line (a text row with the group's key) and a
+    member row per school not already named (marked with the key: not listed). The
+    schools' names come from one query."""
+    wanted = {org_id for pick in picks for org_id in pick.member_ids}
+    names = (
+        dict(
+            db.session.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
+            ).all()
+        )
+        if wanted
+        else {}
+    )
+    rows: list[OutgoingRecipient] = []
+    empty: list[str] = []
+    for pick in picks:
+        if not pick.member_ids:
+            empty.append(f"«{pick.printed}»")
+            continue
+        rows.append(
+            OutgoingRecipient(kind=RecipientKind.TEXT, name=pick.printed, group_key=pick.key)
+        )
+        seen.add(("text", vn_fold(pick.printed)))
+        for org_id in pick.member_ids:
+            if ("org", org_id) in seen:
+                continue  # named one by one, or in an earlier group
+            seen.add(("org", org_id))
+            rows.append(
+                OutgoingRecipient(
+                    kind=RecipientKind.MEMBER, org_id=org_id, name=names[org_id], group_key=pick.key
+                )
+            )
+    if empty:
+        problem = f"Nhóm {', '.join(empty)} hiện không có trường nào đang hoạt động."
+        errors["recipients"] = (
+            f"{errors['recipients']} {problem}" if "recipients" in errors else problem
+        )
     return rows
 
 
@@ -290,16 +381,54 @@ def _snapshot(doc: OutgoingDocument) -> dict[str, Any]:
         "confidentiality": doc.confidentiality_code,
         "circulation": doc.circulation,
         "copies": doc.copies,
-        "recipients": [r.name for r in doc.recipients],
+        # What "Nơi nhận" prints: a group is its line, not its thousands of schools.
+        "recipients": [r.name for r in doc.recipients if r.listed],
     }
 
 
-def _apply(doc: OutgoingDocument, values: dict[str, Any]) -> None:
+def _apply(doc: OutgoingDocument, values: dict[str, Any]) -> list[OutgoingRecipient]:
+    """The checked values on the document. The listed recipients go through the ORM; a
+    group's schools (thousands for a whole district) are returned, for `_store_grouped`
+    to write once the document has its id, in one statement instead of one per row."""
     recipients = values.pop("recipients")
     for name, value in values.items():
         setattr(doc, name, value)
-    doc.recipients = recipients
-    doc.search_text = vn_fold(f"{doc.subject} {' '.join(r.name for r in recipients)}")
+    if doc.id is not None:  # the previous save's group schools: removed in one statement
+        db.session.execute(
+            delete(OutgoingRecipient).where(
+                OutgoingRecipient.document_id == doc.id,
+                OutgoingRecipient.kind == RecipientKind.MEMBER,
+                OutgoingRecipient.group_key.is_not(None),
+            )
+        )
+        db.session.expire(doc, ["recipients"])
+    doc.recipients = [r for r in recipients if r.listed]
+    listed = " ".join(r.name for r in recipients if r.listed)  # a group by its line
+    doc.search_text = vn_fold(f"{doc.subject} {listed}")
+    return [r for r in recipients if not r.listed]
+
+
+def _store_grouped(doc: OutgoingDocument, grouped: list[OutgoingRecipient]) -> None:
+    """Insert the group schools `_apply` set aside (one executemany), then let the
+    document's recipients load again, all of them."""
+    if grouped:
+        db.session.flush()
+        db.session.execute(
+            insert(OutgoingRecipient),
+            [
+                {
+                    "document_id": doc.id,
+                    "position": r.position,
+                    "kind": r.kind,
+                    "org_id": r.org_id,
+                    "name": r.name,
+                    "addressed": False,
+                    "group_key": r.group_key,
+                }
+                for r in grouped
+            ],
+        )
+    db.session.expire(doc, ["recipients"])
 
 
 def _add_version(
@@ -369,9 +498,10 @@ def create_draft(
             state=outgoing_flow.DRAFT,
             version=1,
         )
-        _apply(doc, values)
+        grouped = _apply(doc, values)
         db.session.add(doc)
         db.session.flush()
+        _store_grouped(doc, grouped)
         store_requests(doc.id, requests)
         files = _attach(actor, doc, uploads, appendix=False)
         files += _attach(actor, doc, appendices, appendix=True)
@@ -430,7 +560,8 @@ def update_draft(
         values = _check_fields(actor, data)
         requests = values.pop("requests")
         requests_changed = store_requests(doc.id, requests)
-        _apply(doc, values)
+        grouped = _apply(doc, values)
+        _store_grouped(doc, grouped)
         doc.version += 1
         files = _attach(actor, doc, uploads, appendix=False)
         files += _attach(actor, doc, appendices, appendix=True)
@@ -475,7 +606,9 @@ def draft_input_from(doc: OutgoingDocument) -> DraftInput:
         recipients=[
             RecipientInput(r.kind, r.org_id, r.agency_code, r.name, r.addressed)
             for r in doc.recipients
+            if r.group_key is None
         ],
+        groups=list(dict.fromkeys(r.group_key for r in doc.recipients if r.is_group_line)),
         reply_to_id=doc.reply_to_id,
         completes_reply=doc.completes_reply,
         replaces_id=doc.replaces_id,

@@ -2,8 +2,9 @@
 
 Field names are the service's (`DraftInput`, the workflow's inputs) wherever one exists,
 so a refusal's `field_errors` land on the right field. The recipients are four fields
-here (whole groups, members, outside agencies by code, free lines) and one list for the
-service; its "recipients" errors are shown over them (`apply_refusal`). The report
+here (whole groups, members, outside agencies by code, free lines): the groups go to the
+service as keys (`DraftInput.groups`, expanded and printed as one line each there), the
+rest as one list; its "recipients" errors are shown over them (`apply_refusal`). The report
 requests are up to five rows (what, deadline, answer form); blank rows are dropped and
 the service's "requests" errors are shown over the rows.
 """
@@ -320,7 +321,6 @@ class DraftForm(Form):
         self.member_groups.choices = [
             (c.key, f"{c.label} ({c.count})") for c in self._group_choices
         ]
-        self._organisation = user.organisation
         self.document_type_id.choices = [(0, "— Chọn tên loại —"), *_type_choices(current)]
         self.signer_id.choices = [(0, "— Chưa chọn người ký —"), *signer_choices(user.org_id)]
         self.urgency_code.choices = _level_choices(UrgencyLevel)
@@ -391,6 +391,7 @@ class DraftForm(Form):
             "confidentiality_code": data.confidentiality_code,
             "circulation": data.circulation,
             "copies": data.copies,
+            "member_groups": list(data.groups),
             "member_org_ids": [r.org_id for r in by_kind[RecipientKind.MEMBER]],
             "agency_codes": "\n".join(r.agency_code or "" for r in by_kind[RecipientKind.EXTERNAL]),
             "text_recipients": "\n".join(r.name for r in by_kind[RecipientKind.TEXT]),
@@ -404,13 +405,14 @@ class DraftForm(Form):
         }
 
     def recipients(self, addressed: set[tuple[str, object]]) -> list[RecipientInput]:
-        """Members, then outside agencies, then free lines, in the order given.
+        """Members, then outside agencies, then free lines, in the order given. The groups
+        ticked go to the service as groups (`DraftInput.groups`): it expands them and
+        prints each as one line of "Nơi nhận".
 
         `addressed` keeps the "Kính gửi" mark of recipients that had it before (a reply
         is addressed to its sender); the form itself edits the "Kính gửi" lines instead.
         """
         chosen = list(self.member_org_ids.data or [])
-        chosen += recipient_groups.members_of(self._organisation, self.member_groups.data or [])
         items = [
             RecipientInput(RecipientKind.MEMBER, org_id=org_id) for org_id in dict.fromkeys(chosen)
         ]
@@ -448,6 +450,7 @@ class DraftForm(Form):
             circulation=self.circulation.data,
             copies=self.copies.data,
             recipients=self.recipients(addressed or set()),
+            groups=list(self.member_groups.data or []),
             reply_to_id=self.reply_to_id.data,
             completes_reply=bool(self.completes_reply.data and self.reply_to_id.data),
             replaces_id=self.replaces_id.data,

@@ -28,6 +28,7 @@ from eoffice.core.models import StoredFile
 from eoffice.core.steps import transaction
 from eoffice.core.text import clean_multiline, vn_fold
 from eoffice.core.timeutil import local_tz, now_utc, to_local
+from eoffice.directives.requests import check_still_open
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
 from eoffice.orgs.models import Organisation, Role, User
@@ -76,6 +77,7 @@ def sign(actor: User, doc_id: int, note: str | None = None) -> OutgoingDocument:
     _check_signing_keys(actor, doc)
     now = now_utc()
     today = to_local(now).date()
+    check_still_open(doc.id, today)  # a report deadline past while the draft was in review
     delegated = (
         delegation_for(doc.signer_id or 0, actor, today) if actor.id != doc.signer_id else None
     )
@@ -203,8 +205,13 @@ def _capacity_line(doc: OutgoingDocument) -> str | None:
 
 
 def recipient_lines(doc: OutgoingDocument) -> tuple[str, ...]:
-    """The "Nơi nhận" list: "- <name>;" each, then "- Lưu: VT, <drafting unit>."."""
-    lines = [f"- {r.name};" for r in doc.recipients]
+    """The "Nơi nhận" list: "- <name>;" each, then "- Lưu: VT, <drafting unit>.".
+
+    A group picked as a whole is its one line ("- Các trường tiểu học trên địa bàn;"),
+    not a line per school: its schools are delivered but not listed (OutgoingRecipient.
+    group_key), as offices write a directive to every school.
+    """
+    lines = [f"- {r.name};" for r in doc.recipients if r.listed]
     keeper = (
         doc.drafting_unit.short_name if doc.drafting_unit and doc.drafting_unit.short_name else None
     )

@@ -201,9 +201,24 @@ class OutgoingRecipient(db.Model):
     name: Mapped[str] = mapped_column(String(300))  # as printed in "Nơi nhận"
     # Also named after "Kính gửi:" (the main addressees), not only listed.
     addressed: Mapped[bool] = mapped_column(default=False)
+    # A recipient group picked as a whole ("level:primary", eoffice.directives.groups):
+    # on a text line, the line stands for the group ("Các trường tiểu học trên địa bàn");
+    # on a member, the member was chosen through that group, gets its copy like any
+    # member, but is not listed on its own in "Nơi nhận" (its group's line is). None: a
+    # recipient named one by one.
+    group_key: Mapped[str | None] = mapped_column(String(160))
 
     document: Mapped[OutgoingDocument] = relationship(back_populates="recipients")
     organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def listed(self) -> bool:
+        """Printed as a line of its own in "Nơi nhận" (not a member of a group's line)."""
+        return self.kind != RecipientKind.MEMBER or self.group_key is None
+
+    @property
+    def is_group_line(self) -> bool:
+        return self.kind == RecipientKind.TEXT and self.group_key is not None
 
 
 class OutgoingVersion(db.Model):

@@ -80,11 +80,13 @@ def recipient_lines(doc: OutgoingDocument) -> list[str]:
     """Column (5): where the copies went, one per line, as the "Nơi nhận" list names them.
 
     The list's own conventions are resolved for a reader of the register: "Như trên" is
-    replaced by the Kính gửi addressees it stands for, and the "Lưu: …" line is left to
-    column (6).
+    replaced by the Kính gửi addressees it stands for, the "Lưu: …" line is left to
+    column (6), and a group picked as a whole is its one line, not its schools.
     """
     lines: list[str] = []
     for recipient in doc.recipients:
+        if not recipient.listed:  # a school of a group: the group's line stands for it
+            continue
         name = _clean_line(recipient.name)
         if recipient.kind == RecipientKind.TEXT and _KEPT_COPY.match(name):
             continue

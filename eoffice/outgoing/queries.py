@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eoffice.catalog.models import UrgencyLevel
@@ -19,7 +19,7 @@ from eoffice.core.pagination import Page, paginate
 from eoffice.extensions import db
 from eoffice.orgs.models import User
 from eoffice.outgoing.involvement import current_stage, holds_stage, visible_filter
-from eoffice.outgoing.models import OutgoingDocument
+from eoffice.outgoing.models import OutgoingDocument, OutgoingRecipient, RecipientKind
 from workflows import outgoing as outgoing_flow
 
 # A draft still on its way (its drafter's work) versus one closed without being issued.
@@ -106,3 +106,44 @@ def tab_counts(user: User, waiting: int, *, include_closed: bool = False) -> Tab
         waiting=waiting,
         issued=_count(_issued(user)),
     )
+
+
+@dataclass(frozen=True)
+class RecipientSummary:
+    """The document page's "Nơi nhận": the lines as printed (a group picked as a whole is
+    its one line) and how many schools each group's line stands for."""
+
+    lines: list[OutgoingRecipient]
+    group_sizes: dict[str, int]
+
+
+def recipient_summary(doc: OutgoingDocument) -> RecipientSummary:
+    """Two queries whatever the number of schools: the listed rows, and the schools of
+    each group counted in SQL (a directive to 2,500 schools loads 2,500 rows nowhere)."""
+    listed = list(
+        db.session.scalars(
+            select(OutgoingRecipient)
+            .where(
+                OutgoingRecipient.document_id == doc.id,
+                or_(
+                    OutgoingRecipient.group_key.is_(None),
+                    OutgoingRecipient.kind != RecipientKind.MEMBER,
+                ),
+            )
+            .order_by(OutgoingRecipient.position, OutgoingRecipient.id)
+        )
+    )
+    sizes: dict[str, int] = {}
+    if any(r.is_group_line for r in listed):
+        sizes = dict(
+            db.session.execute(
+                select(OutgoingRecipient.group_key, func.count(OutgoingRecipient.id))
+                .where(
+                    OutgoingRecipient.document_id == doc.id,
+                    OutgoingRecipient.kind == RecipientKind.MEMBER,
+                    OutgoingRecipient.group_key.is_not(None),
+                )
+                .group_by(OutgoingRecipient.group_key)
+            ).all()
+        )
+    return RecipientSummary(listed, sizes)

@@ -18,6 +18,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eoffice.catalog.models import DocumentType
 from eoffice.core.audit import history
@@ -41,6 +43,7 @@ from eoffice.outgoing.involvement import current_stage, get_visible, holds_stage
 from eoffice.outgoing.layout import render_outgoing_pdf
 from eoffice.outgoing.models import (
     DELIVERY_STATUS_LABELS,
+    Delivery,
     OutgoingDocument,
     OutgoingReview,
     OutgoingVersion,
@@ -84,6 +87,7 @@ CHANGE_LABELS = {
     "withdrawn": "Số bản đã thu hồi tại nơi nhận",
     "recipient": "Nơi nhận",
     "requests": "Số yêu cầu báo cáo",
+    "schools": "Số trường",
 }
 
 
@@ -374,8 +378,22 @@ def _planned_symbol(doc: OutgoingDocument) -> tuple[str | None, str | None]:
         return None, exc.message
 
 
+def _load_deliveries(doc: OutgoingDocument) -> None:
+    """The deliveries with their events in two queries (a directive has thousands of
+    recipients: one query per delivery's events would be thousands)."""
+    rows = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.outgoing_id == doc.id)
+        .options(selectinload(Delivery.events))
+        .order_by(Delivery.id)
+    ).all()
+    set_committed_value(doc, "deliveries", list(rows))
+
+
 def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = None, status=200):
     """The document page; `failed` is a step's form to show open, with its errors."""
+    if doc.number is not None:
+        _load_deliveries(doc)
     names = step_names(current_user, doc)
     if failed and failed[0] not in names:  # its errors must still be seen
         names.append(failed[0])
@@ -414,6 +432,7 @@ def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = No
         change_labels=CHANGE_LABELS,
         inline_kinds=INLINE_KINDS,
         report_requests=requests_of(doc.id),
+        recipients=queries.recipient_summary(doc),
     ), status
 
 

@@ -177,9 +177,11 @@ def test_a_directive_to_groups_answered_tracked_extended_returned_and_reminded(
         },
     )
     fields = refused(bad, 422)["fields"]
-    assert set(fields) == {"groups", "requests"}
+    assert set(fields) == {"requests"}  # the body's shape first, then the service's rules
     assert "Yêu cầu thứ 1: deadline sai định dạng" in fields["requests"]
     assert "Yêu cầu thứ 2: không hỗ trợ trường x" in fields["requests"]
+    unknown = staff.post(f"{PREFIX}/outgoing", json={**body, "groups": ["custom:999999"]})
+    assert set(refused(unknown, 422)["fields"]) == {"groups"}
     past = staff.post(
         f"{PREFIX}/outgoing", json={**body, "requests": [{**REQUESTS[0], "deadline": "2026-09-01"}]}
     )

@@ -25,13 +25,14 @@ from eoffice.notifications.models import Notification, NotificationKind
 from eoffice.orgs.models import User
 from tests import factories
 from tests.directive_support import (
-    acknowledge_directly,
-    answer_directly,
+    acknowledge_on,
+    answer_on,
     directive,
     local_moment,
     many_schools,
-    read_directly,
-    register_directly,
+    moment,
+    read_on,
+    register,
     task_of,
 )
 
@@ -50,6 +51,14 @@ def empty_queues(app):
     runner().connection.flushall()
 
 
+@pytest.fixture(autouse=True)
+def signing_office(app, world, test_ca):
+    """The district can sign (its directives are issued through the real steps), with
+    certificates valid from before the test's first directive."""
+    with moment(date(2026, 9, 1)):
+        factories.equip_for_signing(world.district, test_ca)
+
+
 @pytest.fixture
 def on_today(app):
     timeutil.set_clock(lambda: local_moment(TODAY, 9))
@@ -63,9 +72,9 @@ def fifty(world):
     schools = many_schools(world, 50)
     doc, [request] = directive(world, schools, [DEADLINE])
     for org in schools[:20]:
-        answer_directly(request, org, date(2026, 10, 1), data=f"tệp {org.id}".encode())
+        answer_on(request, org, date(2026, 10, 1))
     for org in schools[20:30]:
-        answer_directly(request, org, date(2026, 10, 5), text="Báo cáo bổ sung")
+        answer_on(request, org, date(2026, 10, 5), text="Báo cáo bổ sung")
     return schools, doc, request
 
 
@@ -80,10 +89,10 @@ def _people(org_ids) -> set[str]:
 
 def test_the_board_shows_answers_on_time_late_and_missing(world, fifty, on_today):
     schools, doc, request = fifty
-    register_directly(doc, schools[0], assign=True)
-    register_directly(doc, schools[1])
-    read_directly(doc, schools[0], date(2026, 9, 22))
-    acknowledge_directly(doc, schools[0], date(2026, 9, 23), "Đã nhận, đã triển khai đến giáo viên")
+    register(doc, schools[0], assign=True)
+    register(doc, schools[1])
+    read_on(doc, schools[0], date(2026, 9, 22))
+    acknowledge_on(doc, schools[0], date(2026, 9, 23), "Đã nhận, đã triển khai đến giáo viên")
 
     board = build_board(world.district.leader, doc.id)
     assert board.total == 50 and len(board.rows) == 50
@@ -299,7 +308,7 @@ def test_exports_the_board_and_the_answers(client, world, fifty, on_today):
 def test_automatic_reminders_once_per_occasion(app, world, outbox):
     schools = many_schools(world, 4)
     doc, [request] = directive(world, schools, [DEADLINE])
-    answer_directly(request, schools[0], date(2026, 9, 29))
+    answer_on(request, schools[0], date(2026, 9, 29))
     clock = Clock()
 
     def tick(day: date, hour: int = 9) -> int:
@@ -343,12 +352,12 @@ def test_the_rollup_orders_schools_and_requests(world, on_today):
     _doc2, [r2] = directive(world, schools, [date(2026, 9, 30)], number=2)
     directive(world, schools, [date(2026, 10, 20)], number=3)  # not yet due
     # r1 (5 days overdue): a, b late; c on time; d, e missing -> 2 x 5 = 10
-    answer_directly(r1, a, date(2026, 10, 3))
-    answer_directly(r1, b, date(2026, 10, 2))
-    answer_directly(r1, c, date(2026, 9, 30))
+    answer_on(r1, a, date(2026, 10, 3))
+    answer_on(r1, b, date(2026, 10, 2))
+    answer_on(r1, c, date(2026, 9, 30))
     # r2 (6 days overdue): only e missing -> 6
     for org in (a, b, c, d):
-        answer_directly(r2, org, date(2026, 9, 29))
+        answer_on(r2, org, date(2026, 9, 29))
     rollup = build_rollup(world.district.leader)
     assert [(s.name, s.late, s.missing) for s in rollup.schools] == [
         (e.name, 0, 2),
@@ -397,21 +406,53 @@ def test_the_board_takes_the_same_queries_for_10_and_60_schools(world, on_today)
     few, _ = directive(world, schools[:10], [DEADLINE, date(2026, 10, 9)], number=1)
     many, _ = directive(world, schools, [DEADLINE, date(2026, 10, 9)], number=2)
     for org in schools[:5]:
-        register_directly(few, org, assign=True)
-        register_directly(many, org, assign=True)
+        register(few, org, assign=True)
+        register(many, org, assign=True)
     leader = world.district.leader
     assert _queries_for_board(leader, few.id) == _queries_for_board(leader, many.id)
 
 
-def test_notifications_are_in_app_too(world, fifty, on_today):
-    schools, doc, _request = fifty
+def _told(org, kind: NotificationKind) -> list[Notification]:
+    leader = db.session.scalars(
+        select(User).where(User.org_id == org.id, User.email.like("hieutruong@%"))
+    ).one()
+    return list(
+        db.session.scalars(
+            select(Notification).where(Notification.user_id == leader.id, Notification.kind == kind)
+        )
+    )
+
+
+def test_notifications_are_in_app_too_and_open_the_schools_task(client, world, fifty, on_today):
+    schools, doc, request = fifty
     tracking.remind(world.district.leader, doc.id)
+    [row] = _told(schools[45], NotificationKind.REPORT_REMINDER)
+    assert row.title == "Nhắc báo cáo: 01/KH-GDĐT" and "02/10/2026" in row.body
+    task = task_of(request, schools[45])
+    assert row.link == f"/directives/tasks/{task.id}"  # the task page, not the document
+    tracking.return_answer(world.district.leader, doc.id, task_of(request, schools[10]).id, "Sai")
+    [returned] = _told(schools[10], NotificationKind.REPORT_RETURNED)
+    assert returned.link == f"/directives/tasks/{task_of(request, schools[10]).id}"
+    tracking.extend_deadline(
+        world.district.leader,
+        doc.id,
+        request.id,
+        date(2026, 10, 9),
+        "Lùi hạn",
+        school_id=schools[45].id,
+    )
+    [extended] = _told(schools[45], NotificationKind.REPORT_DEADLINE_EXTENDED)
+    assert extended.link == row.link
+    # The school's leader lands on a page that is theirs.
     leader = db.session.scalars(
         select(User).where(User.org_id == schools[45].id, User.email.like("hieutruong@%"))
     ).one()
-    [row] = db.session.scalars(
-        select(Notification).where(
-            Notification.user_id == leader.id, Notification.kind == NotificationKind.REPORT_REMINDER
-        )
-    ).all()
-    assert row.title == "Nhắc báo cáo: 01/KH-GDĐT" and "02/10/2026" in row.body
+    factories.login(client, leader)
+    page = client.get(row.link)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "09/10/2026" in html
+    # Its menu leads to its requests, with the number still to answer.
+    assert 'id="nav-report-tasks"' in html and 'data-open-tasks="1"' in html
+    client.post("/logout")
+    factories.login(client, world.district.leader)
+    assert 'id="nav-report-tasks"' not in client.get("/").get_data(as_text=True)

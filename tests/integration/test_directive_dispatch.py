@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 
 import lxml.html
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 
 from eoffice.core import timeutil
+from eoffice.core.errors import ValidationFailed
 from eoffice.directives import groups
 from eoffice.directives.groups import GroupInput
 from eoffice.directives.inputs import RequestInput
@@ -22,7 +23,7 @@ from eoffice.notifications.models import Notification, NotificationKind
 from eoffice.orgs.models import Organisation, OrgKind, User
 from eoffice.outgoing import delivery, drafting, issuing, review
 from eoffice.outgoing.drafting import RecipientInput
-from eoffice.outgoing.models import Delivery, DeliveryEvent, OutgoingDocument
+from eoffice.outgoing.models import Delivery, DeliveryEvent, OutgoingDocument, OutgoingRecipient
 from tests import factories
 
 NOW = datetime(2026, 9, 25, 2, 0, tzinfo=UTC)  # Friday 25/09/2026, 09:00 office time
@@ -352,3 +353,147 @@ def test_a_group_removed_while_the_form_was_open_is_refused_in_place(app, office
     assert refused.status_code == 422
     assert "Có nhóm không còn trong danh sách, vui lòng chọn lại." in _text(refused)
     assert _count(OutgoingDocument) == 0
+
+
+# --- Groups in "Nơi nhận" ---------------------------------------------------------------
+
+
+def test_a_group_is_one_line_of_noi_nhan_and_every_school_gets_its_copy(office):
+    world, _school_c = office
+    schools = _schools(6)
+    primary = [s for s in schools if s.kind == OrgKind.PRIMARY]
+    primary_ids = {s.id for s in primary} | {
+        o.id for o in (world.school_a.org, world.school_b.org) if o.kind == OrgKind.PRIMARY
+    }
+    named = primary[0]  # named one by one as well as in the group: listed as named
+    data = factories.outgoing_plan(world, requests=_requests(date(2026, 10, 4)))
+    data.groups = ["level:primary"]
+    data.recipients = [RecipientInput("member", org_id=named.id), *data.recipients]
+    doc = drafting.create_draft(world.district.staff, data)
+
+    lines = issuing.recipient_lines(doc)
+    assert lines[:3] == (
+        "- Các trường tiểu học trên địa bàn;",
+        f"- {named.name};",
+        "- Lãnh đạo Phòng;",
+    )
+    assert len(lines) == 4 and lines[3].startswith("- Lưu: VT")
+    again = drafting.draft_input_from(doc)  # the edit form and the DOCX round trip
+    assert again.groups == ["level:primary"]
+    assert [(r.kind, r.org_id or r.name) for r in again.recipients] == [
+        ("member", named.id),
+        ("text", "Lãnh đạo Phòng"),
+    ]
+    drafting.update_draft(world.district.staff, doc.id, again)  # saved again: unchanged
+    db.session.expire_all()
+    doc = db.session.get(OutgoingDocument, doc.id)
+    assert issuing.recipient_lines(doc)[:3] == lines[:3]
+
+    review.submit(world.district.staff, doc.id)
+    review.approve(world.district.clerk, doc.id)
+    issuing.sign(world.district.leader, doc.id)
+    runner().work_burst()
+    db.session.expire_all()
+    delivered = set(
+        db.session.scalars(select(Delivery.recipient_org_id).where(Delivery.outgoing_id == doc.id))
+    )
+    assert delivered == primary_ids  # every school of the group, the named one once
+    assert _count(ReportTask) == len(primary_ids)
+    doc = db.session.get(OutgoingDocument, doc.id)
+    from eoffice.incoming.attachments import file_store
+    from eoffice.outgoing.outgoing_register import recipient_lines as register_lines
+    from tests.pdftext import pdf_text
+
+    assert register_lines(doc) == ["Các trường tiểu học trên địa bàn", named.name, "Lãnh đạo Phòng"]
+    printed = " ".join(pdf_text(file_store().read(doc.pdf_file.sha256)).split())
+    assert "Các trường tiểu học trên địa bàn;" in printed
+    assert all(s.name not in printed for s in primary[1:])
+
+
+def test_each_group_kind_has_its_line_and_an_empty_group_is_refused(office, monkeypatch):
+    world, _school_c = office
+    schools = _schools(4)
+    cluster = groups.create_group(
+        world.district.admin, GroupInput("Cụm thi đua số 1", member_org_ids=[schools[0].id])
+    )
+    data = factories.outgoing_plan(world)
+    data.groups = ["all", "ward:Phường 2", f"custom:{cluster.id}", "level:kindergarten"]
+    doc = drafting.create_draft(world.district.staff, data)
+    assert issuing.recipient_lines(doc)[:4] == (
+        "- Các trường trên địa bàn;",
+        "- Các trường trên địa bàn Phường 2;",
+        "- Cụm thi đua số 1;",
+        "- Các trường mầm non trên địa bàn;",
+    )
+    members = [r for r in doc.recipients if r.kind == "member"]
+    assert len(members) == len({r.org_id for r in members})  # each school once
+    assert {r.group_key for r in members} == {"all"}  # the first group picked claims it
+
+    groups.update_group(
+        world.district.admin,
+        cluster.id,
+        GroupInput("Cụm thi đua số 1", member_org_ids=[schools[1].id]),
+    )
+    schools[1].is_active = False  # closed: the group has no school left
+    db.session.commit()
+    data = factories.outgoing_plan(world)
+    data.groups = [f"custom:{cluster.id}"]
+    with pytest.raises(ValidationFailed) as caught:
+        drafting.create_draft(world.district.staff, data)
+    assert (
+        "Nhóm «Cụm thi đua số 1» hiện không có trường nào"
+        in caught.value.field_errors["recipients"]
+    )
+    monkeypatch.setattr(drafting, "MAX_RECIPIENTS", 3)
+    data.groups = ["all"]
+    with pytest.raises(ValidationFailed) as caught:
+        drafting.create_draft(world.district.staff, data)
+    assert caught.value.field_errors["recipients"] == "Tối đa 3 nơi nhận."
+
+
+def _bulk_schools(count: int) -> None:
+    """`count` member schools in one statement (the scale test needs no users)."""
+    db.session.execute(
+        insert(Organisation),
+        [
+            {
+                "name": f"Trường Quy Mô {n:04d}",
+                "name_folded": f"truong quy mo {n:04d}",
+                "kind": LEVELS[n % 3],
+                "is_member": True,
+                "is_active": True,
+                "ward": f"Phường {n % 20 + 1}",
+            }
+            for n in range(count)
+        ],
+    )
+    db.session.commit()
+
+
+def test_a_draft_to_2500_schools_keeps_its_pages_and_checks_in_a_few_queries(app, office):
+    world, _school_c = office
+    _bulk_schools(2500)
+    data = factories.outgoing_plan(world, requests=_requests(date(2026, 10, 4)))
+    data.groups = ["all"]
+    with Statements() as saving:
+        doc = drafting.create_draft(world.district.staff, data)
+    assert len(saving.seen) < 60  # not one query per school
+    total = _count(OutgoingRecipient, OutgoingRecipient.document_id == doc.id)
+    assert total == 2500 + 3 + 1 + 1  # the schools, A, B, C; the group's line; a free line
+    assert len(issuing.recipient_lines(doc)) == 3
+
+    client = _web(app, world.district.staff)
+    with Statements() as page_queries:
+        page = client.get(f"/outgoing/{doc.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "cả nhóm: 2503 đơn vị trong hệ thống" in html
+    assert "Trường Quy Mô 0001" not in html
+    assert len(page_queries.seen) < 60
+    with Statements() as form_queries:
+        edit = client.get(f"/outgoing/{doc.id}/edit")
+    assert edit.status_code == 200
+    form = _page(edit)
+    assert form.xpath('//input[@name="member_groups"][@checked]/@value') == ["all"]
+    assert form.xpath('//select[@name="member_org_ids"]/option[@selected]') == []
+    assert len(form_queries.seen) < 60

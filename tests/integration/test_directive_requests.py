@@ -183,3 +183,44 @@ def test_a_reply_draft_starts_without_requests(world):
     processing.present(school.clerk, incoming.id, presented_to=school.leader.id)
     processing.assign(school.leader, incoming.id, Party(user_id=school.staff.id))
     assert drafting.reply_input(school.staff, incoming.id).requests == []
+
+
+def test_signing_refuses_a_deadline_that_passed_while_the_draft_waited(office, client):
+    world, _ = office
+    district = world.district
+    doc = drafting.create_draft(
+        district.staff,
+        _plan(
+            world,
+            RequestInput("Gửi kế hoạch", date(2026, 9, 28), "document"),
+            RequestInput("Báo cáo số liệu", date(2026, 10, 30), "figure"),
+        ),
+    )
+    review.submit(district.staff, doc.id)
+    review.approve(district.clerk, doc.id)
+    state = doc.state
+    later = datetime(2026, 9, 29, 2, 0, tzinfo=UTC)  # Tuesday 29/09: the first date has passed
+    timeutil.set_clock(lambda: later)
+    with pytest.raises(ValidationFailed) as caught:
+        issuing.sign(district.leader, doc.id)
+    message = caught.value.message
+    assert "yêu cầu thứ 1 (hạn 28/09/2026)" in message and "trả lại dự thảo" in message
+    assert "yêu cầu thứ 2" not in message
+    db.session.expire_all()
+    refused = db.session.get(type(doc), doc.id)
+    assert (refused.number, refused.state) == (None, state)  # nothing numbered
+    # The signer sees why on the document page.
+    factories.login(client, district.leader)
+    page = client.post(f"/outgoing/{doc.id}/steps/sign", data={"sign-note": ""})
+    assert page.status_code == 422
+    assert "trả lại dự thảo để người soạn sửa hạn trả lời" in page.get_data(as_text=True)
+    # Sent back, the date fixed, approved again: it signs.
+    review.send_back(district.leader, doc.id, "Sửa hạn trả lời")
+    data = drafting.draft_input_from(db.session.get(type(doc), doc.id))
+    data.requests[0] = RequestInput("Gửi kế hoạch", date(2026, 10, 5), "document")
+    drafting.update_draft(district.staff, doc.id, data)
+    review.submit(district.staff, doc.id)
+    review.approve(district.clerk, doc.id)
+    signed = issuing.sign(district.leader, doc.id)
+    assert signed.number == 1
+    assert [r.deadline for r in requests_of(doc.id)] == [date(2026, 10, 5), date(2026, 10, 30)]
