@@ -55,6 +55,12 @@ class AcknowledgeForm(Form):
     )
 
 
+@bp.app_template_filter("figure")
+def figure_filter(number) -> str:
+    """{{ task.answer_figure|figure }}: 1.250 and 12,5, as the school typed them."""
+    return answers.format_figure(number)
+
+
 @bp.app_template_global()
 def due_badge(task: ReportTask) -> tuple[str, str] | None:
     """(css class, label) of an open task's deadline, or None when nothing is pressing."""

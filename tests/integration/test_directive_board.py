@@ -456,3 +456,15 @@ def test_notifications_are_in_app_too_and_open_the_schools_task(client, world, f
     client.post("/logout")
     factories.login(client, world.district.leader)
     assert 'id="nav-report-tasks"' not in client.get("/").get_data(as_text=True)
+
+
+def test_figures_show_the_vietnamese_way_on_the_pages(app):
+    from decimal import Decimal
+
+    from flask import render_template_string
+
+    with app.test_request_context():
+        shown = render_template_string(
+            "{{ a|figure }} {{ b|figure }}", a=Decimal("1185.50"), b=Decimal("298.00")
+        )
+    assert shown == "1.185,5 298"
