@@ -19,17 +19,14 @@ from eoffice.api import directives_queries as queries
 from eoffice.api import directives_schemas as shapes
 from eoffice.api.auth import api_user
 from eoffice.api.views import JSON_TYPES, _check_id, _step_body, bp
-from eoffice.core.errors import NotFound
 from eoffice.core.timeutil import local_today
-from eoffice.directives import answers, board, groups, rollup, tracking
-from eoffice.incoming.attachments import file_store
+from eoffice.directives import answers, board, groups, rollup, tasklists, tracking
+from eoffice.directives.task_views import answer_file_response
 from eoffice.orgs.models import Role
 from eoffice.outgoing import delivery as outgoing_delivery
 from eoffice.web.errors import api_error
-from eoffice.web.http import attachment_response
 
 MSG_JSON_ONLY = "Chỉ nhận nội dung application/json (tệp mã hóa base64)."
-MSG_NO_FILE = "Câu trả lời này không có tệp."
 
 
 def _json_only():
@@ -157,7 +154,7 @@ def directive_tasks():
     user = api_user()
     answered = parsing.parse_answered_flag(request.args)
     today = local_today()
-    tasks = answers.tasks_for(user, answered=answered)
+    tasks = tasklists.tasks_for(user, answered=answered)
     return jsonify({"items": [shapes.task_json(t, user, today) for t in tasks]})
 
 
@@ -166,7 +163,7 @@ def get_directive_task(task_id: int):
     """The school's task; opening it is the school's first reading of the directive."""
     _check_id(task_id)
     user = api_user()
-    task = answers.get_task(user, task_id)
+    task = tasklists.get_task(user, task_id)
     if task.delivery is not None:
         answers.mark_read(user, task.delivery)
     return jsonify(shapes.task_json(task, user, local_today()))
@@ -176,7 +173,7 @@ def get_directive_task(task_id: int):
 def answer_directive_task(task_id: int):
     _check_id(task_id)
     user = api_user()
-    answers.get_task(user, task_id)  # another school's task: 404 before anything
+    tasklists.get_task(user, task_id)  # another school's task: 404 before anything
     if _needs_json():
         return _json_only()
     body = parsing.answer_from_json(request.get_json(silent=True))
@@ -195,15 +192,7 @@ def answer_directive_task(task_id: int):
 def directive_task_file(task_id: int):
     """The answer's file: for the school that answered and for the issuing office."""
     _check_id(task_id)
-    task = queries.task_for_anyone(api_user(), task_id)
-    if task.answer_file is None:
-        raise NotFound(MSG_NO_FILE)
-    return attachment_response(
-        file_store().open(task.answer_file.sha256),
-        task.answer_file_name or "tep-tra-loi",
-        task.answer_file.mime_type,
-        inline=False,
-    )
+    return answer_file_response(queries.task_for_anyone(api_user(), task_id))
 
 
 @bp.post("/inbox/<int:delivery_id>/acknowledge")
@@ -217,7 +206,7 @@ def acknowledge_delivery(delivery_id: int):
     note = parsing.note_from_json(_step_body())
     found = answers.acknowledge(user, delivery_id, note)
     return jsonify(
-        shapes.delivery_json(found, answers.tasks_of_delivery(found), user, local_today())
+        shapes.delivery_json(found, tasklists.tasks_of_delivery(found), user, local_today())
     )
 
 

@@ -1,8 +1,8 @@
 """Read-only look-ups of /api/v1/directives that the pages do not need.
 
 The rules stay in eoffice.directives: who counts as a school of the office is
-`groups._schools` (the same conditions `choices_for` counts and `members_of` sends to),
-who sees a task is `answers.get_task` (the school) or `board.followed_document` (the
+`groups.school_conditions` (the same conditions `choices_for` counts and `members_of` sends to),
+who sees a task is `tasklists.get_task` (the school) or `board.followed_document` (the
 district). What is here only gathers ids for the API's answers in a constant number of
 queries, whatever the number of schools or groups.
 """
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from eoffice.core.errors import NotFound
 from eoffice.core.limits import int_in_range
 from eoffice.core.text import clean
-from eoffice.directives import answers, board, groups
+from eoffice.directives import board, groups, tasklists
 from eoffice.directives.models import RecipientGroup, RecipientGroupMember, ReportTask
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, User
@@ -31,7 +31,7 @@ def group_members(org: Organisation) -> dict[str, list[int]]:
     """
     schools = db.session.execute(
         select(Organisation.id, Organisation.kind, Organisation.ward)
-        .where(*groups._schools(org.id))
+        .where(*groups.school_conditions(org.id))
         .order_by(Organisation.name_folded, Organisation.id)
     ).all()
     members: dict[str, list[int]] = {groups.ALL: [s.id for s in schools]}
@@ -45,7 +45,7 @@ def group_members(org: Organisation) -> dict[str, list[int]]:
         select(RecipientGroupMember.group_id, Organisation.id)
         .join(RecipientGroup, RecipientGroup.id == RecipientGroupMember.group_id)
         .join(Organisation, Organisation.id == RecipientGroupMember.member_org_id)
-        .where(RecipientGroup.org_id == org.id, *groups._active_member())
+        .where(RecipientGroup.org_id == org.id, *groups.active_member_conditions())
         .order_by(Organisation.name_folded, Organisation.id)
     ).all()
     for group_id, org_id in rows:
@@ -76,5 +76,5 @@ def task_for_anyone(user: User, task_id: int) -> ReportTask:
     of a directive the user follows: the answer file's download serves both."""
     task = db.session.get(ReportTask, task_id) if int_in_range(task_id) else None
     if task is not None and task.recipient_org_id == user.org_id:
-        return answers.get_task(user, task_id)
+        return tasklists.get_task(user, task_id)
     return task_for_district(user, task_id)

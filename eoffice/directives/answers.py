@@ -1,10 +1,9 @@
-"""The school's side of a directive: its tasks, its answers, reading and acknowledging.
+"""The school's answers to a directive's report requests, and its reading and
+acknowledging of the directive.
 
-Who: a task belongs to its recipient school. Its clerks and leaders see every task of
-the school; anyone else sees the tasks of a directive whose registered incoming document
-they were given a part of (lead, coordinator, informed, in person or through their unit):
-the leader chose them to deal with it. Anything else, another school's task above all,
-is a 404, exactly as for documents (eoffice.incoming.access).
+Which tasks a user sees, the lists and the counts are eoffice.directives.tasklists; the
+answering steps here find the task through it (another school's task, or one of a
+recalled directive, is a 404).
 
 Answering (decision, see `answer`):
 - the answer must be of the request's form (a reply document, a file, a figure, a text);
@@ -21,12 +20,10 @@ Answering (decision, see `answer`):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import ColumnElement, case, false, func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import case, select, update
 
 from eoffice.core import audit
 from eoffice.core.aftercommit import after_commit, run_pending
@@ -34,10 +31,11 @@ from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.text import clean, clean_multiline
 from eoffice.core.timeutil import format_date, local_today, now_utc
 from eoffice.directives import news
-from eoffice.directives.models import AnswerForm, ReportRequest, ReportTask, TaskState
+from eoffice.directives.models import AnswerForm, ReportTask, TaskState
+from eoffice.directives.tasklists import OPEN_STATES, get_task
 from eoffice.extensions import db
 from eoffice.incoming.attachments import Upload, store_blobs, stored_file_for, validate_uploads
-from eoffice.incoming.models import Assignment, IncomingDocument, Source
+from eoffice.incoming.models import IncomingDocument, Source
 from eoffice.notifications.models import NotificationKind
 from eoffice.notifications.services import tell
 from eoffice.orgs.models import Role, User, UserRole
@@ -45,244 +43,11 @@ from eoffice.outgoing.models import Delivery, DeliveryStatus, OutgoingDocument
 from workflows import outgoing as outgoing_flow
 
 SUBJECT = "report_task"
-TASK_ROLES = (Role.CLERK, Role.LEADER)  # see every task of their school
 ACK_ROLES = (Role.CLERK, Role.LEADER)
 MAX_TEXT = 2000  # ReportTask.answer_text
 MAX_NOTE = 1000  # Delivery.acknowledgement_note
 # ReportTask.answer_figure is Numeric(18, 2): 16 digits before the point, 2 after.
 FIGURE_LIMIT = Decimal("1e16")
-OPEN_STATES = (TaskState.OPEN, TaskState.RETURNED)
-NOT_FOUND = "Không tìm thấy yêu cầu báo cáo này."
-
-
-# Creating the tasks -------------------------------------------------------------------
-
-
-def ensure_tasks(doc: OutgoingDocument) -> int:
-    """Insert the missing tasks of `doc`: one per request and member delivery.
-
-    Idempotent (the pair (request, school) is unique and only the missing ones are
-    added), inside the caller's transaction; returns how many were added. Delivery
-    creates the tasks in bulk at publish; this is the same rule for any delivery made
-    since (a re-publish, data from before the directives).
-    """
-    requests = list(
-        db.session.scalars(select(ReportRequest).where(ReportRequest.outgoing_id == doc.id))
-    )
-    if not requests:
-        return 0
-    deliveries = db.session.execute(
-        select(Delivery.id, Delivery.recipient_org_id).where(
-            Delivery.outgoing_id == doc.id,
-            Delivery.channel == "internal",
-            Delivery.recipient_org_id.is_not(None),
-        )
-    ).all()
-    existing = set(
-        db.session.execute(
-            select(ReportTask.request_id, ReportTask.recipient_org_id).where(
-                ReportTask.request_id.in_([r.id for r in requests])
-            )
-        ).all()
-    )
-    rows = [
-        {
-            "request_id": request.id,
-            "recipient_org_id": org_id,
-            "delivery_id": delivery_id,
-            "deadline": request.deadline,
-            "state": TaskState.OPEN.value,
-            "late": False,
-            "reminders_sent": 0,
-        }
-        for request in requests
-        for delivery_id, org_id in deliveries
-        if (request.id, org_id) not in existing
-    ]
-    if rows:
-        db.session.execute(ReportTask.__table__.insert(), rows)
-    return len(rows)
-
-
-# Who sees what ------------------------------------------------------------------------
-
-
-def _assigned_documents(user: User):
-    holder = or_(
-        Assignment.user_id == user.id,
-        Assignment.unit_id == user.unit_id if user.unit_id else false(),
-    )
-    return select(Assignment.document_id).where(holder)
-
-
-def visible_filter(user: User) -> ColumnElement[bool]:
-    """SQL condition on ReportTask (joined with its Delivery): the tasks `user` may see."""
-    own = ReportTask.recipient_org_id == user.org_id
-    if user.has_role(*TASK_ROLES):
-        return own
-    return own & Delivery.incoming_document_id.in_(_assigned_documents(user))
-
-
-def _task_query():
-    return (
-        select(ReportTask)
-        .join(Delivery, ReportTask.delivery_id == Delivery.id)
-        .options(
-            joinedload(ReportTask.request)
-            .joinedload(ReportRequest.outgoing)
-            .joinedload(OutgoingDocument.organisation),
-            joinedload(ReportTask.delivery),
-        )
-    )
-
-
-def tasks_for(user: User, *, answered: bool = False) -> list[ReportTask]:
-    """The school's tasks `user` may see, earliest deadline first: open and returned
-    ones (what is still to be done), or with `answered` the answered ones, latest first."""
-    stmt = _task_query().where(visible_filter(user), Delivery.status != DeliveryStatus.RECALLED)
-    if answered:
-        stmt = stmt.where(ReportTask.state == TaskState.ANSWERED).order_by(
-            ReportTask.answered_at.desc(), ReportTask.id.desc()
-        )
-    else:
-        stmt = stmt.where(ReportTask.state.in_(OPEN_STATES)).order_by(
-            ReportTask.deadline, ReportTask.id
-        )
-    return list(db.session.scalars(stmt).unique())
-
-
-def open_task_count(user: User) -> int | None:
-    """How many of the school's tasks are still to answer (open or returned), for the
-    menu's badge of its clerks and leaders; None for anyone else. One COUNT query."""
-    if not user.has_role(*TASK_ROLES):
-        return None
-    return db.session.scalar(
-        select(func.count(ReportTask.id))
-        .select_from(ReportTask)
-        .join(Delivery, ReportTask.delivery_id == Delivery.id)
-        .where(
-            ReportTask.recipient_org_id == user.org_id,
-            ReportTask.state.in_(OPEN_STATES),
-            Delivery.status != DeliveryStatus.RECALLED,
-        )
-    )
-
-
-@dataclass
-class TaskCard:
-    """The home page's card: how many tasks are open and the most urgent few."""
-
-    count: int
-    overdue: int
-    items: list[ReportTask]
-
-
-def dashboard_card(user: User, limit: int = 5) -> TaskCard | None:
-    """The school's open tasks for its clerks and leaders (None for anyone else).
-
-    Two queries whatever the number of tasks, so the home page's count stays constant.
-    """
-    if not user.has_role(*TASK_ROLES):
-        return None
-    condition = [
-        ReportTask.recipient_org_id == user.org_id,
-        ReportTask.state.in_(OPEN_STATES),
-        Delivery.status != DeliveryStatus.RECALLED,
-    ]
-    today = local_today()
-    count, overdue = db.session.execute(
-        select(
-            func.count(ReportTask.id),
-            func.count(ReportTask.id).filter(ReportTask.deadline < today),
-        )
-        .select_from(ReportTask)
-        .join(Delivery, ReportTask.delivery_id == Delivery.id)
-        .where(*condition)
-    ).one()
-    items = (
-        list(
-            db.session.scalars(
-                _task_query()
-                .where(*condition)
-                .order_by(ReportTask.deadline, ReportTask.id)
-                .limit(limit)
-            ).unique()
-        )
-        if count
-        else []
-    )
-    return TaskCard(count=count, overdue=overdue, items=items)
-
-
-def get_task(user: User, task_id: int, *, for_update: bool = False) -> ReportTask:
-    """A task the user may see; NotFound otherwise (another school's task included).
-
-    `for_update` locks the task's row (PostgreSQL) so two answers arriving together are
-    judged one after the other.
-    """
-    stmt = _task_query().where(ReportTask.id == task_id, visible_filter(user))
-    if for_update:
-        stmt = stmt.with_for_update(of=ReportTask)
-    task = db.session.scalars(stmt).first()
-    if task is None:
-        raise NotFound(NOT_FOUND)
-    return task
-
-
-def tasks_of_delivery(delivery: Delivery) -> list[ReportTask]:
-    """Every task of one delivered directive (the school's page of that directive)."""
-    return list(
-        db.session.scalars(
-            select(ReportTask)
-            .join(ReportRequest, ReportTask.request_id == ReportRequest.id)
-            .where(ReportTask.delivery_id == delivery.id)
-            .options(joinedload(ReportTask.request))
-            .order_by(ReportRequest.position)
-        ).unique()
-    )
-
-
-def get_delivery(user: User, delivery_id: int) -> Delivery:
-    """A directive delivered to the user's school that the user may see.
-
-    Its clerks and leaders see every delivered copy; others only a copy whose
-    registered document they were given a part of. NotFound otherwise.
-    """
-    delivery = db.session.get(Delivery, delivery_id)
-    if (
-        delivery is None
-        or delivery.channel != "internal"
-        or delivery.recipient_org_id != user.org_id
-        or delivery.status == DeliveryStatus.RECALLED
-    ):
-        raise NotFound("Không tìm thấy văn bản gửi đến này.")
-    if user.has_role(*TASK_ROLES):
-        return delivery
-    if delivery.incoming_document_id is not None and db.session.scalar(
-        select(func.count())
-        .select_from(Assignment)
-        .where(
-            Assignment.document_id == delivery.incoming_document_id,
-            Assignment.document_id.in_(_assigned_documents(user)),
-        )
-    ):
-        return delivery
-    raise NotFound("Không tìm thấy văn bản gửi đến này.")
-
-
-def delivery_for_incoming(user: User, incoming_id: int) -> Delivery:
-    """The delivery an incoming document of the user's school was registered from."""
-    from eoffice.incoming.access import get_visible
-
-    doc = get_visible(user, incoming_id)  # 404 unless the user may see the document
-    delivery = db.session.scalars(
-        select(Delivery).where(
-            Delivery.incoming_document_id == doc.id, Delivery.recipient_org_id == user.org_id
-        )
-    ).first()
-    if delivery is None or delivery.status == DeliveryStatus.RECALLED:
-        raise NotFound("Văn bản này không do một đơn vị trong hệ thống gửi đến.")
-    return delivery
 
 
 # Answering ----------------------------------------------------------------------------
@@ -446,10 +211,7 @@ def answer(
     """Trả lời yêu cầu báo cáo: the school's answer (or its correction, or its answer
     again after the district returned it). See the module's rules."""
     try:
-        task = get_task(actor, task_id, for_update=True)
-        delivery = task.delivery
-        if delivery is not None and delivery.status == DeliveryStatus.RECALLED:
-            raise Conflict("Văn bản đã bị thu hồi, không cần trả lời yêu cầu này nữa.")
+        task = get_task(actor, task_id, for_update=True)  # a recalled one: 404
         today = local_today()
         was = TaskState(task.state)
         if was == TaskState.ANSWERED and not can_correct(task, today):
@@ -518,17 +280,12 @@ def _tell_district(actor: User, task: ReportTask, *, corrected: bool) -> None:
         NotificationKind.REPORT_ANSWERED,
         ref=doc.symbol or doc.subject[:80],
         who=actor.organisation.name,
-        about=_short(task.request.what),
+        about=news.about(task.request.what),
         detail=f"{how} (hạn {format_date(task.deadline)}).",
     )
     users = list(people.values())
     link = f"/directives/{doc.id}"  # the district's tracking board of the directive
     after_commit(lambda: tell(NotificationKind.REPORT_ANSWERED, users, message, link, actor=actor))
-
-
-def _short(what: str, limit: int = 120) -> str:
-    line = " ".join(what.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 # Reading and acknowledging ------------------------------------------------------------

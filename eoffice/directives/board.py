@@ -63,7 +63,7 @@ ANSWER_STATUS_LABELS = {
     AnswerStatus.LATE: "Trễ hạn",
     AnswerStatus.MISSING: "Chưa nộp (quá hạn)",
     AnswerStatus.OPEN: "Chưa đến hạn",
-    AnswerStatus.RETURNED: "Trả lại bổ sung",
+    AnswerStatus.RETURNED: "Trả lại để bổ sung",
 }
 # Bootstrap colour of each status's badge.
 ANSWER_STATUS_COLOURS = {
@@ -217,6 +217,13 @@ class Board:
     today: date
     can_manage: bool
 
+    @property
+    def open(self) -> bool:
+        """Whether the directive still asks the schools anything: a recalled one was
+        withdrawn from them (eoffice.directives.tasklists), so the board only shows what
+        came in, without reminders, extensions or returns."""
+        return self.doc.state == outgoing_flow.ISSUED
+
 
 # Access --------------------------------------------------------------------------------
 
@@ -247,6 +254,16 @@ def followed_document(user: User, doc_id: int) -> OutgoingDocument:
     if doc.state not in (outgoing_flow.ISSUED, outgoing_flow.RECALLED) or not may_follow(user, doc):
         raise NotFound("Không tìm thấy văn bản đi này.")
     return doc
+
+
+def followed_task(user: User, doc_id: int, task_id: int) -> ReportTask:
+    """A school's task of a document `user` follows (the board's link to one answer's
+    file); NotFound for another document's task, or when the user may not follow it."""
+    doc = followed_document(user, doc_id)
+    task = db.session.get(ReportTask, task_id)
+    if task is None or task.request.outgoing_id != doc.id:
+        raise NotFound("Không tìm thấy câu trả lời này.")
+    return task
 
 
 def requests_of(doc_id: int) -> list[ReportRequest]:
@@ -495,7 +512,7 @@ def build_board(
         levels=levels,
         filters=filters,
         today=today,
-        can_manage=may_manage(user, doc),
+        can_manage=doc.state == outgoing_flow.ISSUED and may_manage(user, doc),
     )
 
 

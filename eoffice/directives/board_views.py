@@ -27,6 +27,7 @@ from eoffice.directives.board import (
     SORTS,
     BoardFilters,
 )
+from eoffice.directives.task_views import answer_file_response
 from eoffice.orgs.models import OrgKind
 from eoffice.web.fields import parse_vn_date
 from eoffice.web.http import attachment_response, int_arg
@@ -184,6 +185,16 @@ def board_xlsx(doc_id: int):
         exports.XLSX_MIME,
         inline=False,
     )
+
+
+@bp.get("/<int:doc_id>/tasks/<int:task_id>/file")
+def answer_file(doc_id: int, task_id: int):
+    """One school's answer file, from its cell on the board."""
+    _district_only()
+    try:
+        return answer_file_response(board_queries.followed_task(current_user, doc_id, task_id))
+    except NotFound:
+        abort(404)
 
 
 @bp.get("/<int:doc_id>/answers.zip")

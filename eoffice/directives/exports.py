@@ -33,7 +33,14 @@ from sqlalchemy.orm import aliased
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.models import StoredFile
 from eoffice.core.timeutil import format_date, format_datetime
-from eoffice.directives.board import Board, BoardRow, TaskCell
+from eoffice.directives.answers import format_figure
+from eoffice.directives.board import (
+    ANSWER_STATUS_LABELS,
+    AnswerStatus,
+    Board,
+    BoardRow,
+    TaskCell,
+)
 from eoffice.directives.models import ReportTask, TaskState
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
@@ -60,6 +67,12 @@ def safe_name(text: str, *, limit: int = MAX_NAME) -> str:
     if name.split(".")[0].upper() in _RESERVED:
         name = "_" + name
     return name[:limit].rstrip(" .") or "tep"
+
+
+def csv_text(text: str) -> str:
+    """A school's text as a CSV cell Excel shows as text: one starting with = + - @ (or a
+    tab or carriage return) would be read as a formula, so it gets a leading apostrophe."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -319,26 +332,26 @@ def answers_zip(doc: OutgoingDocument, requests_count: int) -> IO[bytes]:
             else:
                 lines = [f"Trường: {e.school}"]
                 if e.figure is not None:
-                    lines.append(f"Số liệu: {e.figure}")
+                    lines.append(f"Số liệu: {format_figure(e.figure)}")
                 if e.text:
                     lines.append(f"Nội dung: {e.text}")
                 data, ext = ("\r\n".join(lines) + "\r\n").encode("utf-8-sig"), "txt"
             name = _unique(f"{base}.{ext}", taken)
             archive.writestr(name, data)
-            status = (
-                "Trả lại bổ sung"
+            status = ANSWER_STATUS_LABELS[
+                AnswerStatus.RETURNED
                 if e.state == TaskState.RETURNED
-                else ("Trễ hạn" if e.late else "Đúng hạn")
-            )
+                else (AnswerStatus.LATE if e.late else AnswerStatus.ON_TIME)
+            ]
             writer.writerow(
                 [
                     e.request_position,
-                    e.school,
+                    csv_text(e.school),
                     status,
                     format_datetime(e.answered_at),
                     "" if e.figure is None else str(e.figure),
-                    e.text or "",
-                    name,
+                    csv_text(e.text or ""),
+                    csv_text(name),
                 ]
             )
         archive.writestr("Tong_hop.csv", summary.getvalue().encode("utf-8-sig"))

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.core import audit
@@ -104,9 +104,13 @@ class GroupRow:
 # --- Who counts as a school of the office --------------------------------------------
 
 
-def _schools(org_id: int):
-    """The conditions of "a school of this office": every active member organisation
-    other than the office itself and other than another district office."""
+def school_conditions(org_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE conditions on Organisation of "a school of office `org_id`": every
+    active member organisation other than the office itself and another district office.
+
+    Public because every count of a built-in group and every list of its schools must
+    use the same conditions (here, and the API's group members in one query), or a
+    group would show one number and send to another."""
     return (
         Organisation.is_member.is_(True),
         Organisation.is_active.is_(True),
@@ -115,8 +119,10 @@ def _schools(org_id: int):
     )
 
 
-def _active_member():
-    """Conditions a custom group's member must still meet to be sent to."""
+def active_member_conditions() -> tuple[ColumnElement[bool], ...]:
+    """The WHERE conditions on Organisation a custom group's member must still meet to
+    be sent to (a school closed or gone from the deployment stays listed in the group
+    but drops out of it). Public for the same reason as `school_conditions`."""
     return (Organisation.is_member.is_(True), Organisation.is_active.is_(True))
 
 
@@ -152,7 +158,7 @@ def choices_for(org: Organisation) -> list[GroupChoice]:
     """
     counts = db.session.execute(
         select(Organisation.kind, Organisation.ward, func.count(Organisation.id))
-        .where(*_schools(org.id))
+        .where(*school_conditions(org.id))
         .group_by(Organisation.kind, Organisation.ward)
     ).all()
     total = sum(n for _, _, n in counts)
@@ -182,7 +188,7 @@ def _custom_rows(org_id: int) -> list[GroupRow]:
     active = (
         select(RecipientGroupMember.group_id, func.count().label("n"))
         .join(Organisation, Organisation.id == RecipientGroupMember.member_org_id)
-        .where(*_active_member())
+        .where(*active_member_conditions())
         .group_by(RecipientGroupMember.group_id)
         .subquery()
     )
@@ -230,29 +236,51 @@ def members_of(org: Organisation, keys: list[str]) -> list[int]:
     """
     everyone, levels, wards, custom = _parse(keys)
     found: dict[int, str] = {}
-    if everyone or levels or wards:
-        conditions = []
-        if levels:
-            conditions.append(Organisation.kind.in_(levels))
-        if wards:
-            conditions.append(Organisation.ward.in_(wards))
-        query = select(Organisation.id, Organisation.name_folded).where(*_schools(org.id))
-        if not everyone:
-            query = query.where(or_(*conditions))
-        found.update((org_id, folded) for org_id, folded in db.session.execute(query))
+    for org_id, folded, _kind, _ward in _builtin_rows(org, everyone, levels, wards):
+        found[org_id] = folded
     if custom:
-        rows = db.session.execute(
-            select(RecipientGroup.id, Organisation.id, Organisation.name_folded)
-            .join(RecipientGroupMember, RecipientGroupMember.group_id == RecipientGroup.id)
-            .join(Organisation, Organisation.id == RecipientGroupMember.member_org_id)
-            .where(RecipientGroup.id.in_(custom), RecipientGroup.org_id == org.id)
-            .where(*_active_member(), Organisation.id != org.id)
-        ).all()
+        rows = _custom_members(org, custom)
         missing = custom - {group_id for group_id, _, _ in rows}
         if missing and _groups_missing(org.id, missing):
             raise ValidationFailed(MSG_UNKNOWN_GROUP, field_errors={"groups": MSG_UNKNOWN_GROUP})
         found.update((org_id, folded) for _, org_id, folded in rows)
     return [org_id for org_id, _ in sorted(found.items(), key=lambda item: (item[1], item[0]))]
+
+
+def _builtin_rows(
+    org: Organisation, everyone: bool, levels: set[str], wards: set[str]
+) -> list[tuple[int, str, str, str | None]]:
+    """(id, folded name, level, ward) of the office's schools in the built-in groups
+    named (all of them, or those of the levels or wards): one query, none when no
+    built-in group is named."""
+    if not (everyone or levels or wards):
+        return []
+    query = select(
+        Organisation.id, Organisation.name_folded, Organisation.kind, Organisation.ward
+    ).where(*school_conditions(org.id))
+    if not everyone:
+        conditions = []
+        if levels:
+            conditions.append(Organisation.kind.in_(levels))
+        if wards:
+            conditions.append(Organisation.ward.in_(wards))
+        query = query.where(or_(*conditions))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def _custom_members(org: Organisation, custom: set[int]) -> list[tuple[int, int, str]]:
+    """(group id, member id, folded name) of the office's own custom groups among
+    `custom`, their members still active members other than the office: one query."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(RecipientGroup.id, Organisation.id, Organisation.name_folded)
+            .join(RecipientGroupMember, RecipientGroupMember.group_id == RecipientGroup.id)
+            .join(Organisation, Organisation.id == RecipientGroupMember.member_org_id)
+            .where(RecipientGroup.id.in_(custom), RecipientGroup.org_id == org.id)
+            .where(*active_member_conditions(), Organisation.id != org.id)
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -273,19 +301,7 @@ def picks(org: Organisation, keys: list[str]) -> list[GroupPick]:
     names). Unknown keys and another office's groups are refused like `members_of`.
     """
     everyone, levels, wards, custom = _parse(keys)
-    builtin: list[tuple[int, str, str, str | None]] = []
-    if everyone or levels or wards:
-        conditions = []
-        if levels:
-            conditions.append(Organisation.kind.in_(levels))
-        if wards:
-            conditions.append(Organisation.ward.in_(wards))
-        query = select(
-            Organisation.id, Organisation.name_folded, Organisation.kind, Organisation.ward
-        ).where(*_schools(org.id))
-        if not everyone:
-            query = query.where(or_(*conditions))
-        builtin = [tuple(row) for row in db.session.execute(query)]
+    builtin = _builtin_rows(org, everyone, levels, wards)
     custom_names: dict[int, str] = {}
     custom_members: dict[int, list[tuple[int, str]]] = {}
     if custom:
@@ -297,12 +313,7 @@ def picks(org: Organisation, keys: list[str]) -> list[GroupPick]:
         custom_names = dict(groups)
         if custom - set(custom_names):
             raise ValidationFailed(MSG_UNKNOWN_GROUP, field_errors={"groups": MSG_UNKNOWN_GROUP})
-        for group_id, org_id, folded in db.session.execute(
-            select(RecipientGroupMember.group_id, Organisation.id, Organisation.name_folded)
-            .join(Organisation, Organisation.id == RecipientGroupMember.member_org_id)
-            .where(RecipientGroupMember.group_id.in_(custom))
-            .where(*_active_member(), Organisation.id != org.id)
-        ):
+        for group_id, org_id, folded in _custom_members(org, custom):
             custom_members.setdefault(group_id, []).append((org_id, folded))
     result: list[GroupPick] = []
     for key in dict.fromkeys(keys):
@@ -373,7 +384,7 @@ def member_ids(group: RecipientGroup) -> list[int]:
 def school_choices(org: Organisation) -> list[tuple[str, list[Organisation]]]:
     """The schools an admin may put in a group, by level then name (the edit page)."""
     rows = db.session.scalars(
-        select(Organisation).where(*_schools(org.id)).order_by(Organisation.name_folded)
+        select(Organisation).where(*school_conditions(org.id)).order_by(Organisation.name_folded)
     )
     sections: dict[str, list[Organisation]] = {label: [] for _, label in LEVELS}
     for school in rows:
@@ -414,7 +425,9 @@ def _checked(actor: User, data: GroupInput, group_id: int | None) -> tuple[str, 
         allowed = set(
             db.session.scalars(
                 select(Organisation.id).where(
-                    Organisation.id.in_(wanted), *_active_member(), Organisation.id != actor.org_id
+                    Organisation.id.in_(wanted),
+                    *active_member_conditions(),
+                    Organisation.id != actor.org_id,
                 )
             )
         )

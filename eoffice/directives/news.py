@@ -34,3 +34,10 @@ def message(kind: NotificationKind, **words: object) -> Message:
     """The title and body of `kind` with its words filled in (unused words ignored)."""
     title, body = TEMPLATES[kind]
     return Message(title.format(**words), body.format(**words).strip())
+
+
+def about(what: str, limit: int = 120) -> str:
+    """A request's text on one line, cut at `limit` characters: the «{about}» of every
+    notification, so a long request does not make a long subject."""
+    line = " ".join(what.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

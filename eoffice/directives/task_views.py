@@ -14,9 +14,9 @@ from wtforms import FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from eoffice.catalog.calendar import office_calendar
-from eoffice.core.errors import ServiceError
+from eoffice.core.errors import NotFound, ServiceError
 from eoffice.core.timeutil import local_today, now_utc
-from eoffice.directives import answers
+from eoffice.directives import answers, tasklists
 from eoffice.directives.models import AnswerForm, ReportTask, TaskState
 from eoffice.incoming.attachments import Upload, file_store
 from eoffice.orgs.models import OrgKind
@@ -71,9 +71,9 @@ def due_badge(task: ReportTask) -> tuple[str, str] | None:
 
 
 @bp.app_template_global()
-def directive_task_card() -> answers.TaskCard | None:
+def directive_task_card() -> tasklists.TaskCard | None:
     """The home page's card of the school's open tasks (clerks and leaders)."""
-    return answers.dashboard_card(current_user)
+    return tasklists.dashboard_card(current_user)
 
 
 @bp.app_template_global()
@@ -82,7 +82,7 @@ def directive_open_tasks() -> int | None:
     school; None, and no menu item, for anyone else, the district office included)."""
     if current_user.organisation.kind == OrgKind.DISTRICT_OFFICE:
         return None
-    return answers.open_task_count(current_user)
+    return tasklists.open_task_count(current_user)
 
 
 @bp.get("/")
@@ -90,7 +90,7 @@ def index():
     answered = request.args.get("tab") == "answered"
     return render_template(
         "directives/tasks.html",
-        tasks=answers.tasks_for(current_user, answered=answered),
+        tasks=tasklists.tasks_for(current_user, answered=answered),
         answered_tab=answered,
     )
 
@@ -129,14 +129,14 @@ def _render_task(task: ReportTask, form: TaskAnswerForm | None = None, status: i
 
 @bp.get("/<int:task_id>")
 def task(task_id: int):
-    found = answers.get_task(current_user, task_id)
+    found = tasklists.get_task(current_user, task_id)
     answers.mark_read(current_user, found.delivery)
     return _render_task(found)
 
 
 @bp.post("/<int:task_id>/answer")
 def answer(task_id: int):
-    found = answers.get_task(current_user, task_id)
+    found = tasklists.get_task(current_user, task_id)
     form = _answer_form(found, formdata=request.form)
     if not form.validate_on_submit():
         return _render_task(found, form, 422)
@@ -155,7 +155,7 @@ def answer(task_id: int):
         if exc.status_code not in (409, 422):
             raise
         show_refusal(form, exc)
-        return _render_task(answers.get_task(current_user, task_id), form, 422)
+        return _render_task(tasklists.get_task(current_user, task_id), form, 422)
     if done.late:
         flash("Đã gửi câu trả lời (trễ hạn). Phòng đã được thông báo.", "warning")
     else:
@@ -163,17 +163,22 @@ def answer(task_id: int):
     return redirect(url_for("directive_tasks.task", task_id=task_id))
 
 
-@bp.get("/<int:task_id>/file")
-def answer_file(task_id: int):
-    found = answers.get_task(current_user, task_id)
-    if found.answer_file is None:
-        abort(404)
+def answer_file_response(task: ReportTask):
+    """The answer's file as a download (the school's page, the district's board and the
+    API serve it alike); NotFound when the answer has no file."""
+    if task.answer_file is None:
+        raise NotFound("Câu trả lời này không có tệp đính kèm.")
     return attachment_response(
-        file_store().open(found.answer_file.sha256),
-        found.answer_file_name or "tep-tra-loi",
-        found.answer_file.mime_type,
+        file_store().open(task.answer_file.sha256),
+        task.answer_file_name or "tep-tra-loi",
+        task.answer_file.mime_type,
         inline=False,
     )
+
+
+@bp.get("/<int:task_id>/file")
+def answer_file(task_id: int):
+    return answer_file_response(tasklists.get_task(current_user, task_id))
 
 
 # The delivered directive ----------------------------------------------------------------
@@ -184,7 +189,7 @@ def _render_delivery(delivery: Delivery, ack_form: AcknowledgeForm | None = None
         "directives/tasks_delivery.html",
         delivery=delivery,
         doc=delivery.outgoing,
-        tasks=answers.tasks_of_delivery(delivery),
+        tasks=tasklists.tasks_of_delivery(delivery),
         ack_form=ack_form or AcknowledgeForm(data={"note": delivery.acknowledgement_note}),
         can_acknowledge=answers.can_acknowledge(current_user, delivery),
     ), status
@@ -192,7 +197,7 @@ def _render_delivery(delivery: Delivery, ack_form: AcknowledgeForm | None = None
 
 @bp.get("/delivery/<int:delivery_id>")
 def delivery(delivery_id: int):
-    found = answers.get_delivery(current_user, delivery_id)
+    found = tasklists.get_delivery(current_user, delivery_id)
     answers.mark_read(current_user, found)
     return _render_delivery(found)
 
@@ -200,7 +205,7 @@ def delivery(delivery_id: int):
 @bp.get("/delivery/<int:delivery_id>/document.pdf")
 def delivery_document(delivery_id: int):
     """The signed PDF of the directive, for everyone of the school who may see it."""
-    found = answers.get_delivery(current_user, delivery_id)
+    found = tasklists.get_delivery(current_user, delivery_id)
     doc = found.outgoing
     if doc.signed_file is None:
         abort(404)
@@ -216,13 +221,13 @@ def delivery_document(delivery_id: int):
 @bp.get("/from-incoming/<int:incoming_id>")
 def from_incoming(incoming_id: int):
     """From the incoming document page: the directive it was registered from."""
-    found = answers.delivery_for_incoming(current_user, incoming_id)
+    found = tasklists.delivery_for_incoming(current_user, incoming_id)
     return redirect(url_for("directive_tasks.delivery", delivery_id=found.id))
 
 
 @bp.post("/delivery/<int:delivery_id>/acknowledge")
 def acknowledge(delivery_id: int):
-    found = answers.get_delivery(current_user, delivery_id)
+    found = tasklists.get_delivery(current_user, delivery_id)
     form = AcknowledgeForm()
     back = request.form.get("back_task", type=int)
     if form.validate_on_submit():

@@ -33,7 +33,7 @@ from eoffice.core.text import clean_multiline
 from eoffice.core.timeutil import format_date, local_today, local_tz, now_utc, to_local
 from eoffice.directives.board import followed_document, may_manage
 from eoffice.directives.models import ReportRequest, ReportTask, TaskState
-from eoffice.directives.news import message
+from eoffice.directives.news import about, message
 from eoffice.extensions import db
 from eoffice.notifications.models import NotificationKind
 from eoffice.notifications.services import tell
@@ -126,11 +126,6 @@ def _tell_schools(
             tell(kind, users, msg, link, actor=actor)
 
     after_commit(send)
-
-
-def _about(request: ReportRequest) -> str:
-    what = " ".join(request.what.split())
-    return what if len(what) <= 120 else what[:119] + "…"
 
 
 # Steps ---------------------------------------------------------------------------------
@@ -233,7 +228,7 @@ def extend_deadline(
         },
         note=why,
     )
-    words = {"about": _about(request), "deadline": format_date(new_deadline), "reason": why}
+    words = {"about": about(request.what), "deadline": format_date(new_deadline), "reason": why}
     _tell_schools(
         NotificationKind.REPORT_DEADLINE_EXTENDED,
         doc,
@@ -278,7 +273,7 @@ def return_answer(actor: User, doc_id: int, task_id: int, comment: str | None) -
         task.request,
         {
             task.recipient_org_id: {
-                "about": _about(task.request),
+                "about": about(task.request.what),
                 "who": actor.full_name,
                 "reason": why,
             }
@@ -308,7 +303,7 @@ def _claimed_notes(
 ) -> dict[int, dict[str, str]]:
     return {
         org_id: {
-            "about": _about(request),
+            "about": about(request.what),
             "deadline": format_date(deadline),
             "detail": _detail_for(deadline, today),
         }
@@ -419,15 +414,15 @@ def send_due_reminders(now: datetime) -> int:
     days_before = int(current_app.config.get("DIRECTIVE_REMINDER_DAYS_BEFORE", DEFAULT_DAYS_BEFORE))
     catch_up = int(current_app.config.get("DIRECTIVE_OVERDUE_CATCH_UP_DAYS", DEFAULT_CATCH_UP_DAYS))
     window_end = calendar.add_working_days(today, days_before)
-    # Requests of issued documents whose deadline is near or past (a task's deadline is
-    # never earlier than its request's), then the (request, deadline) pairs still owed.
+    # The (request, deadline) pairs still owed near or past their deadline, of issued
+    # documents. By the task's own deadline only: an answer returned after the request's
+    # deadline was extended for all keeps its earlier deadline, and is overdue.
     pairs = db.session.execute(
         select(ReportTask.request_id, ReportTask.deadline)
         .join(ReportRequest, ReportRequest.id == ReportTask.request_id)
         .join(OutgoingDocument, OutgoingDocument.id == ReportRequest.outgoing_id)
         .where(
             OutgoingDocument.state == outgoing_flow.ISSUED,
-            ReportRequest.deadline <= window_end,
             ReportTask.state.in_(WAITING),
             ReportTask.deadline <= window_end,
             ReportTask.deadline >= today - timedelta(days=catch_up),

@@ -20,7 +20,7 @@ from eoffice.demo.directives import GROUP_MEMBERS, GROUP_NAME
 from eoffice.demo.exchange import REFERENCE_HUB_URL
 from eoffice.demo.outgoing import CA_NAME, plan_day
 from eoffice.demo.seed import UNREAD_DAYS, seed_demo
-from eoffice.directives import answers, board, rollup
+from eoffice.directives import board, rollup, tasklists
 from eoffice.directives.board import AnswerStatus
 from eoffice.directives.models import RecipientGroup, ReportRequest, TaskState
 from eoffice.exchange import checks, inbox
@@ -714,7 +714,7 @@ def test_the_directives_boards_and_roll_up_tell_a_story(demo_with_outgoing):
     returned = _row(found, "Trường THCS Colette").cells[0]
     assert returned.status == AnswerStatus.RETURNED and "chưa khớp" in returned.return_comment
     clerk = _user("vanthu@thcscolette.hcm.edu.vn")
-    [task] = [t for t in answers.tasks_for(clerk) if t.request_id == figure.id]
+    [task] = [t for t in tasklists.tasks_for(clerk) if t.request_id == figure.id]
     assert task.state == TaskState.RETURNED and task.return_comment == returned.return_comment
     assert {"registered", "read", "acknowledged"} <= {k for k, n in found.counts.items() if n}
     assert found.counts["read"] == 9 and found.counts["acknowledged"] == 3

@@ -1,0 +1,215 @@
+"""The school's tasks of district directives: who sees which, the lists, the counts.
+
+Who: a task belongs to its recipient school. Its clerks and leaders see every task of
+the school; anyone else sees the tasks of a directive whose registered incoming document
+they were given a part of (lead, coordinator, informed, in person or through their unit):
+the leader chose them to deal with it. Anything else, another school's task above all,
+is a 404, exactly as for documents (eoffice.incoming.access). A recalled directive is
+withdrawn from the school with its tasks: its copy, its tasks and their pages are gone
+for the school (the incoming entry is cancelled by the recall too), so nothing is asked
+of it any more; the district keeps the board of what came in.
+
+Answering is eoffice.directives.answers; the tasks are created by the delivery
+(eoffice.outgoing.delivery.deliver), one per school and request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from eoffice.core.errors import NotFound
+from eoffice.core.timeutil import local_today
+from eoffice.directives.models import ReportRequest, ReportTask, TaskState
+from eoffice.extensions import db
+from eoffice.incoming.models import Assignment
+from eoffice.orgs.models import Role, User
+from eoffice.outgoing.models import Delivery, DeliveryStatus, OutgoingDocument
+
+TASK_ROLES = (Role.CLERK, Role.LEADER)  # see every task of their school
+OPEN_STATES = (TaskState.OPEN, TaskState.RETURNED)
+NOT_FOUND = "Không tìm thấy yêu cầu báo cáo này."
+# The copy of a recalled directive is withdrawn: its tasks are no longer the school's.
+NOT_RECALLED = Delivery.status != DeliveryStatus.RECALLED
+
+
+def _assigned_documents(user: User):
+    holder = or_(
+        Assignment.user_id == user.id,
+        Assignment.unit_id == user.unit_id if user.unit_id else false(),
+    )
+    return select(Assignment.document_id).where(holder)
+
+
+def visible_filter(user: User) -> ColumnElement[bool]:
+    """SQL condition on ReportTask (joined with its Delivery): the tasks `user` may see,
+    those of a recalled directive excluded."""
+    own = (ReportTask.recipient_org_id == user.org_id) & NOT_RECALLED
+    if user.has_role(*TASK_ROLES):
+        return own
+    return own & Delivery.incoming_document_id.in_(_assigned_documents(user))
+
+
+def _task_query():
+    return (
+        select(ReportTask)
+        .join(Delivery, ReportTask.delivery_id == Delivery.id)
+        .options(
+            joinedload(ReportTask.request)
+            .joinedload(ReportRequest.outgoing)
+            .joinedload(OutgoingDocument.organisation),
+            joinedload(ReportTask.delivery),
+        )
+    )
+
+
+def tasks_for(user: User, *, answered: bool = False) -> list[ReportTask]:
+    """The school's tasks `user` may see, earliest deadline first: open and returned
+    ones (what is still to be done), or with `answered` the answered ones, latest first."""
+    stmt = _task_query().where(visible_filter(user))
+    if answered:
+        stmt = stmt.where(ReportTask.state == TaskState.ANSWERED).order_by(
+            ReportTask.answered_at.desc(), ReportTask.id.desc()
+        )
+    else:
+        stmt = stmt.where(ReportTask.state.in_(OPEN_STATES)).order_by(
+            ReportTask.deadline, ReportTask.id
+        )
+    return list(db.session.scalars(stmt).unique())
+
+
+def open_task_count(user: User) -> int | None:
+    """How many of the school's tasks are still to answer (open or returned), for the
+    menu's badge of its clerks and leaders; None for anyone else. One COUNT query."""
+    if not user.has_role(*TASK_ROLES):
+        return None
+    return db.session.scalar(
+        select(func.count(ReportTask.id))
+        .select_from(ReportTask)
+        .join(Delivery, ReportTask.delivery_id == Delivery.id)
+        .where(
+            ReportTask.recipient_org_id == user.org_id,
+            ReportTask.state.in_(OPEN_STATES),
+            NOT_RECALLED,
+        )
+    )
+
+
+@dataclass
+class TaskCard:
+    """The home page's card: how many tasks are open and the most urgent few."""
+
+    count: int
+    overdue: int
+    items: list[ReportTask]
+
+
+def dashboard_card(user: User, limit: int = 5) -> TaskCard | None:
+    """The school's open tasks for its clerks and leaders (None for anyone else).
+
+    Two queries whatever the number of tasks, so the home page's count stays constant.
+    """
+    if not user.has_role(*TASK_ROLES):
+        return None
+    condition = [
+        ReportTask.recipient_org_id == user.org_id,
+        ReportTask.state.in_(OPEN_STATES),
+        NOT_RECALLED,
+    ]
+    today = local_today()
+    count, overdue = db.session.execute(
+        select(
+            func.count(ReportTask.id),
+            func.count(ReportTask.id).filter(ReportTask.deadline < today),
+        )
+        .select_from(ReportTask)
+        .join(Delivery, ReportTask.delivery_id == Delivery.id)
+        .where(*condition)
+    ).one()
+    items = (
+        list(
+            db.session.scalars(
+                _task_query()
+                .where(*condition)
+                .order_by(ReportTask.deadline, ReportTask.id)
+                .limit(limit)
+            ).unique()
+        )
+        if count
+        else []
+    )
+    return TaskCard(count=count, overdue=overdue, items=items)
+
+
+def get_task(user: User, task_id: int, *, for_update: bool = False) -> ReportTask:
+    """A task the user may see; NotFound otherwise (another school's task, or one of a
+    recalled directive, included).
+
+    `for_update` locks the task's row (PostgreSQL) so two answers arriving together are
+    judged one after the other.
+    """
+    stmt = _task_query().where(ReportTask.id == task_id, visible_filter(user))
+    if for_update:
+        stmt = stmt.with_for_update(of=ReportTask)
+    task = db.session.scalars(stmt).first()
+    if task is None:
+        raise NotFound(NOT_FOUND)
+    return task
+
+
+def tasks_of_delivery(delivery: Delivery) -> list[ReportTask]:
+    """Every task of one delivered directive (the school's page of that directive)."""
+    return list(
+        db.session.scalars(
+            select(ReportTask)
+            .join(ReportRequest, ReportTask.request_id == ReportRequest.id)
+            .where(ReportTask.delivery_id == delivery.id)
+            .options(joinedload(ReportTask.request))
+            .order_by(ReportRequest.position)
+        ).unique()
+    )
+
+
+def get_delivery(user: User, delivery_id: int) -> Delivery:
+    """A directive delivered to the user's school that the user may see.
+
+    Its clerks and leaders see every delivered copy; others only a copy whose
+    registered document they were given a part of. NotFound otherwise.
+    """
+    delivery = db.session.get(Delivery, delivery_id)
+    if (
+        delivery is None
+        or delivery.channel != "internal"
+        or delivery.recipient_org_id != user.org_id
+        or delivery.status == DeliveryStatus.RECALLED
+    ):
+        raise NotFound("Không tìm thấy văn bản gửi đến này.")
+    if user.has_role(*TASK_ROLES):
+        return delivery
+    if delivery.incoming_document_id is not None and db.session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .where(
+            Assignment.document_id == delivery.incoming_document_id,
+            Assignment.document_id.in_(_assigned_documents(user)),
+        )
+    ):
+        return delivery
+    raise NotFound("Không tìm thấy văn bản gửi đến này.")
+
+
+def delivery_for_incoming(user: User, incoming_id: int) -> Delivery:
+    """The delivery an incoming document of the user's school was registered from."""
+    from eoffice.incoming.access import get_visible
+
+    doc = get_visible(user, incoming_id)  # 404 unless the user may see the document
+    delivery = db.session.scalars(
+        select(Delivery).where(
+            Delivery.incoming_document_id == doc.id, Delivery.recipient_org_id == user.org_id
+        )
+    ).first()
+    if delivery is None or delivery.status == DeliveryStatus.RECALLED:
+        raise NotFound("Văn bản này không do một đơn vị trong hệ thống gửi đến.")
+    return delivery
