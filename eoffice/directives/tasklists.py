@@ -31,8 +31,9 @@ from eoffice.outgoing.models import Delivery, DeliveryStatus, OutgoingDocument
 TASK_ROLES = (Role.CLERK, Role.LEADER)  # see every task of their school
 OPEN_STATES = (TaskState.OPEN, TaskState.RETURNED)
 NOT_FOUND = "Không tìm thấy yêu cầu báo cáo này."
-# The copy of a recalled directive is withdrawn: its tasks are no longer the school's.
-NOT_RECALLED = Delivery.status != DeliveryStatus.RECALLED
+# The school holds its copy: not withdrawn by a recall, not refused by the school (sent
+# to the wrong office). Otherwise its tasks are no longer the school's to answer.
+STILL_HELD = Delivery.status.not_in((DeliveryStatus.RECALLED, DeliveryStatus.REJECTED))
 
 
 def _assigned_documents(user: User):
@@ -46,7 +47,7 @@ def _assigned_documents(user: User):
 def visible_filter(user: User) -> ColumnElement[bool]:
     """SQL condition on ReportTask (joined with its Delivery): the tasks `user` may see,
     those of a recalled directive excluded."""
-    own = (ReportTask.recipient_org_id == user.org_id) & NOT_RECALLED
+    own = (ReportTask.recipient_org_id == user.org_id) & STILL_HELD
     if user.has_role(*TASK_ROLES):
         return own
     return own & Delivery.incoming_document_id.in_(_assigned_documents(user))
@@ -92,7 +93,7 @@ def open_task_count(user: User) -> int | None:
         .where(
             ReportTask.recipient_org_id == user.org_id,
             ReportTask.state.in_(OPEN_STATES),
-            NOT_RECALLED,
+            STILL_HELD,
         )
     )
 
@@ -116,7 +117,7 @@ def dashboard_card(user: User, limit: int = 5) -> TaskCard | None:
     condition = [
         ReportTask.recipient_org_id == user.org_id,
         ReportTask.state.in_(OPEN_STATES),
-        NOT_RECALLED,
+        STILL_HELD,
     ]
     today = local_today()
     count, overdue = db.session.execute(

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 
 from eoffice.catalog.calendar import office_calendar
 from eoffice.core.aftercommit import after_commit, run_pending
@@ -38,13 +38,17 @@ from eoffice.extensions import db
 from eoffice.notifications.models import NotificationKind
 from eoffice.notifications.services import tell
 from eoffice.orgs.models import Role, User, UserRole
-from eoffice.outgoing.models import OutgoingDocument
+from eoffice.outgoing.models import Delivery, DeliveryStatus, OutgoingDocument
 from workflows import outgoing as outgoing_flow
 from workflows.calendar import WorkingCalendar
 
 log = logging.getLogger(__name__)
 
 WAITING = (TaskState.OPEN.value, TaskState.RETURNED.value)
+# Only schools still holding their copy are reminded: not one that refused it (02).
+HELD_COPY = ~exists().where(
+    Delivery.id == ReportTask.delivery_id, Delivery.status == DeliveryStatus.REJECTED
+)
 # Who at a school hears of a reminder, an extension or a returned answer.
 SCHOOL_ROLES = (Role.CLERK, Role.LEADER)
 MAX_REASON = 1000
@@ -340,7 +344,11 @@ def remind(
     schools: set[int] = set()
     notes: list[tuple[ReportRequest, dict[int, dict[str, str]]]] = []
     for request in sorted(requests, key=lambda r: (r.position, r.id)):
-        condition = [ReportTask.request_id == request.id, ReportTask.state.in_(WAITING)]
+        condition = [
+            ReportTask.request_id == request.id,
+            ReportTask.state.in_(WAITING),
+            HELD_COPY,
+        ]
         if wanted is not None:
             condition.append(ReportTask.recipient_org_id.in_(wanted))
         claimed = db.session.execute(
@@ -441,6 +449,7 @@ def send_due_reminders(now: datetime) -> int:
                 ReportTask.request_id == request_id,
                 ReportTask.deadline == deadline,
                 ReportTask.state.in_(WAITING),
+                HELD_COPY,
                 or_(
                     ReportTask.last_reminded_at.is_(None),
                     ReportTask.last_reminded_at < _local_midnight(opened),

@@ -18,6 +18,7 @@ from eoffice.directives.board import build_board
 from eoffice.directives.models import ReportTask
 from eoffice.extensions import db
 from eoffice.jobs.connection import runner
+from eoffice.orgs.models import User, UserRole
 from eoffice.outgoing import recall
 from tests import factories
 from tests.directive_support import (
@@ -147,3 +148,24 @@ def test_an_answer_returned_after_a_general_extension_is_reminded_when_overdue(w
     assert _tick(date(2026, 10, 6)) == 1  # the overdue occasion of its own deadline
     assert _tick(date(2026, 10, 7)) == 0
     assert db.session.get(ReportTask, returned.id).reminders_sent == 1
+
+
+def test_a_school_that_refused_its_copy_is_not_asked_for_the_report(world, client, on_today):
+    from eoffice.outgoing import delivery as deliveries
+
+    schools = many_schools(world, 2)
+    doc, [request] = directive(world, schools, [DEADLINE])
+    refused, kept = schools
+    refused_clerk = db.session.scalars(
+        db.select(User).join(UserRole).where(User.org_id == refused.id, UserRole.role == "clerk")
+    ).first()
+    copy = next(d for d in doc.deliveries if d.recipient_org_id == refused.id)
+    deliveries.reject_delivery(
+        refused_clerk, copy.id, "Văn bản gửi nhầm đơn vị, đề nghị Phòng rà soát."
+    )
+
+    assert tasklists.tasks_for(refused_clerk) == []
+    assert tracking.remind(world.district.clerk, doc.id) == 1  # only the school that kept it
+    db.session.expire_all()
+    assert task_of(request, refused).reminders_sent == 0
+    assert task_of(request, kept).reminders_sent == 1
