@@ -277,6 +277,30 @@ def dispatch_once(app, doc_id: int) -> dict[str, float | int]:
     }
 
 
+def remind_once(leader, doc_id: int) -> dict[str, float | int]:
+    """"Nhắc các trường chưa trả lời" on the board, as the district leader's click runs it:
+    the reminded tasks claimed and the step committed, then one notice per school (each
+    with its own deadline and link) written after the commit. Seconds of both parts."""
+    from sqlalchemy import func
+
+    from eoffice.directives import tracking
+    from eoffice.extensions import db
+    from eoffice.notifications.models import Notification
+
+    db.session.expire_all()
+    before = db.session.scalar(select(func.count(Notification.id)))
+    with Statements(db.engine) as counted:
+        began = time.perf_counter()
+        reminded = tracking.remind(leader, doc_id)
+        took = time.perf_counter() - began
+    return {
+        "seconds": took,
+        "schools": reminded,
+        "statements": counted.count,
+        "notices": db.session.scalar(select(func.count(Notification.id))) - before,
+    }
+
+
 def _quantiles(times: list[float]) -> tuple[float, float]:
     cuts = statistics.quantiles(times, n=100, method="inclusive")
     return cuts[49] * 1000, cuts[94] * 1000
@@ -365,6 +389,17 @@ def main() -> None:
             f"{min(f['committed'] for f in figures) * 1000:.1f} ms ({verdict} the 2 s target); "
             f"deliver() alone median {statistics.median(f['deliver'] for f in figures) * 1000:.1f}"
             f" ms; notices median {statistics.median(f['told'] for f in figures) * 1000:.1f} ms"
+        )
+
+        reminders = [remind_once(leader, doc_id) for _ in range(3)]
+        for r in reminders:
+            print(
+                f"  reminder to {r['schools']:,} schools: {r['seconds'] * 1000:7.1f} ms "
+                f"({r['statements']} statements, {r['notices']:,} notices)"
+            )
+        print(
+            "manual reminder to every school that has not answered (claim, commit, notices): "
+            f"median {statistics.median(r['seconds'] for r in reminders) * 1000:.1f} ms"
         )
 
         measures = board_render(app, doc_id, clerk.email)

@@ -4,18 +4,23 @@ exports) and the leader's roll-up.
 
 Thin: parse, call eoffice.directives.board / tracking / exports / rollup, render. The
 small forms of the board (extend, return, remind) post back and redirect to the board
-with the same filters (post/redirect/get); a refusal is flashed there in Vietnamese.
+with the same filters (post/redirect/get). A refused extension or return re-renders the
+board with its dialog open, the reason and what was typed kept, because the officer
+wrote that text and should not have to write it again. 403/404 refusals fall through to
+the application's error pages.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from eoffice.core.errors import Forbidden, NotFound, ServiceError
+from eoffice.core.errors import ServiceError
 from eoffice.core.text import clean
 from eoffice.directives import board as board_queries
 from eoffice.directives import exports, rollup, tracking
@@ -42,13 +47,13 @@ def _district_only() -> None:
         abort(403)
 
 
-def _filters() -> BoardFilters:
-    args = request.args
+def _filters(args: Mapping[str, str]) -> BoardFilters:
+    """The board's filters from the query string, or from a board form that carried them."""
     status = args.get("status") or None
     answer = args.get("answer") or None
     sort = args.get("sort") or "name"
     level = args.get("level") or None
-    request_id = int_arg("request", 0, min=1) or None
+    request_id = int_arg("request", 0, min=1, source=args) or None
     return BoardFilters(
         status=status if status in DELIVERY_FILTERS else None,
         answer=answer if answer in ANSWER_FILTERS else None,
@@ -80,14 +85,11 @@ def index():
     )
 
 
-@bp.get("/<int:doc_id>")
-def board(doc_id: int):
-    _district_only()
-    try:
-        data = board_queries.build_board(current_user, doc_id, _filters())
-    except NotFound:
-        abort(404)
-    return render_template(
+def _render_board(doc_id: int, filters_from: Mapping[str, str], reopen: dict | None = None):
+    data = board_queries.build_board(current_user, doc_id, _filters(filters_from))
+    if reopen is not None:
+        reopen["title"] = _reopen_title(data, reopen)
+    page = render_template(
         "directives/board.html",
         board=data,
         delivery_filters=DELIVERY_FILTERS,
@@ -95,90 +97,115 @@ def board(doc_id: int):
         sorts=SORTS,
         status_labels=ANSWER_STATUS_LABELS,
         status_colours=ANSWER_STATUS_COLOURS,
-        kept=_kept_args(request.args),
+        kept=_kept_args(filters_from),
+        reopen=reopen,
     )
+    return page if reopen is None else (page, 422)
+
+
+def _reopen_title(data: board_queries.Board, reopen: dict) -> str:
+    """The dialog's title as the button that opened it wrote it (which school, or all)."""
+    if reopen["modal"] == "extend":
+        school_id = reopen.get("school_id")
+        if school_id is None:
+            return "Gia hạn cho tất cả các trường"
+        names = [r.name for r in data.rows if r.org_id == school_id]
+        return f"Gia hạn: {names[0]}" if names else "Gia hạn"
+    task_id = reopen.get("task_id")
+    names = [r.name for r in data.rows for c in r.cells if c and c.task_id == task_id]
+    return f"Trả lại: {names[0]}" if names else "Trả lại"
+
+
+def _refused(exc: ServiceError) -> None:
+    """Let 403/404 reach the application's error pages; other refusals are shown in place."""
+    if exc.status_code in (403, 404):
+        raise exc
+
+
+@bp.get("/<int:doc_id>")
+def board(doc_id: int):
+    _district_only()
+    return _render_board(doc_id, request.args)
 
 
 @bp.post("/<int:doc_id>/remind")
 def remind(doc_id: int):
     _district_only()
-    request_id = int_arg_form("request_id")
+    request_id = _form_id("request_id")
     school_ids = [int(v) for v in request.form.getlist("school_id") if v.isdigit()]
     try:
         count = tracking.remind(
             current_user, doc_id, request_id=request_id, school_ids=school_ids or None
         )
-    except NotFound:
-        abort(404)
     except ServiceError as exc:
+        _refused(exc)
         flash(exc.message, "danger")
     else:
         flash(f"Đã nhắc {count} trường chưa trả lời.", "success")
     return _back(doc_id)
 
 
-def int_arg_form(name: str) -> int | None:
-    raw = (request.form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+def _form_id(name: str) -> int | None:
+    return int_arg(name, 0, min=1, source=request.form) or None
 
 
 @bp.post("/<int:doc_id>/extend")
 def extend(doc_id: int):
     _district_only()
-    request_id = int_arg_form("request_id")
+    request_id = _form_id("request_id")
     if request_id is None:
         abort(404)
-    raw = (request.form.get("deadline") or "").strip()
+    school_id = _form_id("school_id")
+    raw = clean(request.form.get("deadline"))
+    reason = request.form.get("reason")
+    reopen = {
+        "modal": "extend",
+        "request_id": request_id,
+        "school_id": school_id,
+        "deadline": raw[:20],
+        "reason": clean(reason)[:1000],
+    }
     try:
         deadline = parse_vn_date(raw) if raw else None
     except ValueError:
-        flash("Hạn mới không đúng dạng ngày/tháng/năm (dd/mm/yyyy).", "danger")
-        return _back(doc_id)
+        reopen["error"] = "Hạn mới không đúng dạng ngày/tháng/năm (dd/mm/yyyy)."
+        return _render_board(doc_id, request.form, reopen)
     try:
         moved = tracking.extend_deadline(
-            current_user,
-            doc_id,
-            request_id,
-            deadline,
-            request.form.get("reason"),
-            school_id=int_arg_form("school_id"),
+            current_user, doc_id, request_id, deadline, reason, school_id=school_id
         )
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
     except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(f"Đã gia hạn cho {len(moved)} trường.", "success")
+        _refused(exc)
+        reopen["error"] = exc.message
+        return _render_board(doc_id, request.form, reopen)
+    flash(f"Đã gia hạn cho {len(moved)} trường.", "success")
     return _back(doc_id)
 
 
 @bp.post("/<int:doc_id>/tasks/<int:task_id>/return")
 def return_answer(doc_id: int, task_id: int):
     _district_only()
+    comment = request.form.get("comment")
     try:
-        tracking.return_answer(current_user, doc_id, task_id, request.form.get("comment"))
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
+        tracking.return_answer(current_user, doc_id, task_id, comment)
     except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash("Đã trả lại câu trả lời để trường bổ sung.", "success")
+        _refused(exc)
+        reopen = {
+            "modal": "return",
+            "task_id": task_id,
+            "action": url_for(".return_answer", doc_id=doc_id, task_id=task_id),
+            "comment": clean(comment)[:1000],
+            "error": exc.message,
+        }
+        return _render_board(doc_id, request.form, reopen)
+    flash("Đã trả lại câu trả lời để trường bổ sung.", "success")
     return _back(doc_id)
 
 
 @bp.get("/<int:doc_id>/board.xlsx")
 def board_xlsx(doc_id: int):
     _district_only()
-    try:
-        data = board_queries.build_board(current_user, doc_id, _filters())
-    except NotFound:
-        abort(404)
-    import io
-
+    data = board_queries.build_board(current_user, doc_id, _filters(request.args))
     return attachment_response(
         io.BytesIO(exports.board_xlsx(data)),
         exports.board_xlsx_name(data.doc),
@@ -191,22 +218,17 @@ def board_xlsx(doc_id: int):
 def answer_file(doc_id: int, task_id: int):
     """One school's answer file, from its cell on the board."""
     _district_only()
-    try:
-        return answer_file_response(board_queries.followed_task(current_user, doc_id, task_id))
-    except NotFound:
-        abort(404)
+    return answer_file_response(board_queries.followed_task(current_user, doc_id, task_id))
 
 
 @bp.get("/<int:doc_id>/answers.zip")
 def answers_zip(doc_id: int):
     _district_only()
-    try:
-        doc = board_queries.followed_document(current_user, doc_id)
-    except NotFound:
-        abort(404)
+    doc = board_queries.followed_document(current_user, doc_id)
     try:
         archive = exports.answers_zip(doc, len(board_queries.requests_of(doc.id)))
     except ServiceError as exc:
+        _refused(exc)
         flash(exc.message, "danger")
         return redirect(url_for(".board", doc_id=doc_id))
     return attachment_response(
@@ -217,11 +239,7 @@ def answers_zip(doc_id: int):
 @bp.get("/rollup")
 def rollup_page():
     _district_only()
-    try:
-        data = rollup.build_rollup(current_user)
-    except Forbidden:
-        abort(403)
-    return render_template("directives/rollup.html", rollup=data)
+    return render_template("directives/rollup.html", rollup=rollup.build_rollup(current_user))
 
 
 @bp.app_context_processor

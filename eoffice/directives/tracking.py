@@ -36,7 +36,7 @@ from eoffice.directives.models import ReportRequest, ReportTask, TaskState
 from eoffice.directives.news import about, message
 from eoffice.extensions import db
 from eoffice.notifications.models import NotificationKind
-from eoffice.notifications.services import tell
+from eoffice.notifications.services import Notice, tell_each
 from eoffice.orgs.models import Role, User, UserRole
 from eoffice.outgoing.models import Delivery, DeliveryStatus, OutgoingDocument
 from workflows import outgoing as outgoing_flow
@@ -110,24 +110,31 @@ def _tell_schools(
     extra_people: dict[int, list[User]] | None = None,
 ) -> None:
     """Queue, for after the commit, one notification per school to its clerks and leaders,
-    each linking to the school's task of `request`."""
+    each linking to the school's task of `request`.
+
+    The people and links are looked up after the commit, in two queries: read before it,
+    the thousands of users of a reminder to every school would be expired by the commit
+    and read back one by one.
+    """
     if not words_by_org:
         return
-    people = school_people(words_by_org)
-    links = _task_links(request.id, words_by_org)
     ref = doc.symbol or doc.subject
-    batches = []
-    for org_id, words in words_by_org.items():
-        users = list(people.get(org_id, []))
-        for extra in (extra_people or {}).get(org_id, []):
-            if extra not in users:
-                users.append(extra)
-        if users:
-            batches.append((users, message(kind, ref=ref, **words), links[org_id]))
+    request_id = request.id
+    extra_ids = {org: [u.id for u in users] for org, users in (extra_people or {}).items()}
 
     def send() -> None:
-        for users, msg, link in batches:
-            tell(kind, users, msg, link, actor=actor)
+        people = school_people(words_by_org)
+        links = _task_links(request_id, words_by_org)
+        notices = []
+        for org_id, words in words_by_org.items():
+            users = list(people.get(org_id, []))
+            for extra_id in extra_ids.get(org_id, []):
+                extra = db.session.get(User, extra_id)
+                if extra is not None and extra not in users:
+                    users.append(extra)
+            if users:
+                notices.append(Notice(users, message(kind, ref=ref, **words), links[org_id]))
+        tell_each(kind, notices, actor=actor)
 
     after_commit(send)
 

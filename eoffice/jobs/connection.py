@@ -47,10 +47,21 @@ class JobRunner:
 
     def enqueue(self, task: str, *args, queue: str = "default", **options):
         job = self.queues[queue].enqueue(task, *args, **options)
+        self._woken()
+        return job
+
+    def enqueue_many(self, task: str, calls: list[tuple], *, queue: str = "default", **options):
+        """One job of `task` per argument tuple, sent to Redis in one pipeline: thousands
+        of e-mails (a reminder to every school) cost one round trip, not thousands."""
+        target = self.queues[queue]
+        jobs = target.enqueue_many([target.prepare_data(task, args, **options) for args in calls])
+        self._woken()
+        return jobs
+
+    def _woken(self) -> None:
         if self.embedded and self.app.config.get("JOBS_EMBEDDED_THREAD", True):
             self._ensure_thread()
             self._wake.set()
-        return job
 
     def work_burst(self) -> None:
         """Run every queued job now, in this thread (embedded mode and tests)."""
@@ -86,3 +97,8 @@ def runner() -> JobRunner:
 def enqueue(task: str, *args, queue: str = "default", **options):
     """Enqueue `task` (a dotted path in eoffice.jobs.tasks); call only after commit."""
     return runner().enqueue(task, *args, queue=queue, **options)
+
+
+def enqueue_many(task: str, calls: list[tuple], *, queue: str = "default", **options):
+    """Enqueue `task` once per argument tuple in one round trip; call only after commit."""
+    return runner().enqueue_many(task, calls, queue=queue, **options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import BinaryIO
 
 from flask import Response, request, send_file
@@ -25,14 +26,21 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, cap, signed)
 
 
-def int_arg(name: str, default: int, *, min: int = -MAX_INT, max: int = MAX_INT) -> int:
+def int_arg(
+    name: str,
+    default: int,
+    *,
+    min: int = -MAX_INT,
+    max: int = MAX_INT,
+    source: Mapping[str, str] | None = None,
+) -> int:
     """The query-string integer `name`, or `default` when absent, unreadable or out of range.
 
     A page number, a year or an id typed into the address bar is a convenience, not a
     command: anything that is not a sensible number falls back to the page's default
-    rather than to an error page.
+    rather than to an error page. `source` reads a form (or any mapping) instead.
     """
-    raw = (request.args.get(name) or "").strip()
+    raw = ((request.args if source is None else source).get(name) or "").strip()
     if not _INTEGER.fullmatch(raw):
         return default
     value = int(raw)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date, timedelta
 
@@ -468,3 +469,50 @@ def test_figures_show_the_vietnamese_way_on_the_pages(app):
             "{{ a|figure }} {{ b|figure }}", a=Decimal("1185.50"), b=Decimal("298.00")
         )
     assert shown == "1.185,5 298"
+
+
+def test_a_refused_extension_or_return_keeps_what_the_officer_typed(client, world, on_today):
+    """The board's dialogs come back open with the reason for the refusal and the text
+    that was typed; a 403/404 is still the error page."""
+    schools = many_schools(world, 3)
+    doc, [request] = directive(world, schools, [DEADLINE])
+    answer_on(request, schools[0], date(2026, 10, 1))
+    factories.login(client, world.district.leader)
+    board_url = f"/directives/{doc.id}"
+    extend = {
+        "request_id": str(request.id),
+        "school_id": str(schools[1].id),
+        "deadline": "31/02/2026",
+        "reason": "Trường bị ngập, xin lùi hạn",
+        "sort": "deadline",
+    }
+    page = client.post(f"{board_url}/extend", data=extend)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert re.search(r'id="extend-modal"[^>]*data-reopen', html)
+    assert "không đúng dạng ngày/tháng/năm" in html
+    assert "Trường bị ngập, xin lùi hạn</textarea>" in html
+    assert 'value="31/02/2026"' in html and f"Gia hạn: {schools[1].name}" in html
+    assert 'name="sort" value="deadline"' in html  # the filters survive the round trip
+
+    early = client.post(f"{board_url}/extend", data={**extend, "deadline": "01/10/2026"})
+    assert early.status_code == 422
+    assert "Trường bị ngập, xin lùi hạn</textarea>" in early.get_data(as_text=True)
+    assert task_of(request, schools[1]).deadline == DEADLINE
+
+    unanswered = task_of(request, schools[2])
+    refused = client.post(
+        f"{board_url}/tasks/{unanswered.id}/return", data={"comment": "Thiếu số liệu lớp 5"}
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "data-reopen" in html
+    assert "Thiếu số liệu lớp 5</textarea>" in html
+    assert f'action="/directives/{doc.id}/tasks/{unanswered.id}/return"' in html
+    assert f"Trả lại: {schools[2].name}" in html
+
+    other = client.post(f"{board_url}/tasks/999999/return", data={"comment": "x"})
+    assert other.status_code == 404
+
+    done = client.post(f"{board_url}/extend", data={**extend, "deadline": "09/10/2026"})
+    assert done.status_code == 302 and "sort=deadline" in done.headers["Location"]
+    assert task_of(request, schools[1]).deadline == date(2026, 10, 9)

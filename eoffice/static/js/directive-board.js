@@ -4,6 +4,7 @@ document.addEventListener("show.bs.modal", (event) => {
   const button = event.relatedTarget;
   if (!button) return;
   const modal = event.target;
+  modal.querySelector("[data-refusal]")?.remove();
   const set = (name, value) => {
     const node = modal.querySelector(`[data-fill="${name}"]`);
     if (!node || value === undefined) return;
@@ -15,4 +16,12 @@ document.addEventListener("show.bs.modal", (event) => {
   set("request", button.dataset.request);
   set("school", button.dataset.school);
   set("action", button.dataset.action);
+});
+
+// A refused extension or return comes back with its dialog marked: open it again, with
+// the reason for the refusal and what the officer typed.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const modal of document.querySelectorAll(".modal[data-reopen]")) {
+    bootstrap.Modal.getOrCreateInstance(modal).show();
+  }
 });
