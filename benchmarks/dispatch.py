@@ -278,7 +278,7 @@ def dispatch_once(app, doc_id: int) -> dict[str, float | int]:
 
 
 def remind_once(leader, doc_id: int) -> dict[str, float | int]:
-    """"Nhắc các trường chưa trả lời" on the board, as the district leader's click runs it:
+    """ "Nhắc các trường chưa trả lời" on the board, as the district leader's click runs it:
     the reminded tasks claimed and the step committed, then one notice per school (each
     with its own deadline and link) written after the commit. Seconds of both parts."""
     from sqlalchemy import func
