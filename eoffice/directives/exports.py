@@ -337,7 +337,7 @@ def answers_zip(doc: OutgoingDocument, requests_count: int) -> IO[bytes]:
                     lines.append(f"Nội dung: {e.text}")
                 data, ext = ("\r\n".join(lines) + "\r\n").encode("utf-8-sig"), "txt"
             name = _unique(f"{base}.{ext}", taken)
-            archive.writestr(name, data)
+            archive.writestr(name, data, compress_type=_compression(ext))
             status = ANSWER_STATUS_LABELS[
                 AnswerStatus.RETURNED
                 if e.state == TaskState.RETURNED
@@ -357,6 +357,19 @@ def answers_zip(doc: OutgoingDocument, requests_count: int) -> IO[bytes]:
         archive.writestr("Tong_hop.csv", summary.getvalue().encode("utf-8-sig"))
     spool.seek(0)
     return spool
+
+
+# Formats that are compressed already: deflating them again costs seconds on a large
+# export and saves almost nothing, so they are stored as they are.
+_ALREADY_COMPRESSED = frozenset(
+    {"pdf", "docx", "xlsx", "pptx", "odt", "ods", "zip", "rar", "7z", "jpg", "jpeg", "png"}
+)
+
+
+def _compression(extension: str) -> int:
+    if extension.lower() in _ALREADY_COMPRESSED:
+        return zipfile.ZIP_STORED
+    return zipfile.ZIP_DEFLATED
 
 
 def answers_zip_name(doc: OutgoingDocument) -> str:
