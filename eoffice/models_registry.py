@@ -1,6 +1,7 @@
 """Import every model module so SQLAlchemy and Alembic see all tables."""
 
 from eoffice.auth import models as auth_models  # noqa: F401
+from eoffice.casefiles import models as casefiles_models  # noqa: F401
 from eoffice.catalog import models as catalog_models  # noqa: F401
 from eoffice.core import models as core_models  # noqa: F401
 from eoffice.directives import models as directives_models  # noqa: F401

@@ -31,7 +31,12 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # Tables the first migration fills: every test starts with exactly these rows.
-CATALOGUE_TABLES = ("urgency_levels", "confidentiality_levels", "document_types")
+CATALOGUE_TABLES = (
+    "urgency_levels",
+    "confidentiality_levels",
+    "document_types",
+    "retention_periods",
+)
 KEPT_TABLES = {*CATALOGUE_TABLES, "alembic_version"}
 _catalogue_snapshot: dict[str, list[dict]] = {}
 

@@ -12,11 +12,18 @@ import argparse
 import sys
 from collections.abc import Iterator
 
-from workflows import assignment, incoming, outgoing
+from workflows import assignment, casefiles, incoming, outgoing
 from workflows.engine import Transition, Workflow
 from workflows.roles import describe_roles
 
-WORKFLOWS: tuple[Workflow, ...] = (incoming.WORKFLOW, assignment.WORKFLOW, outgoing.WORKFLOW)
+WORKFLOWS: tuple[Workflow, ...] = (
+    incoming.WORKFLOW,
+    assignment.WORKFLOW,
+    outgoing.WORKFLOW,
+    casefiles.FILE_LIST,
+    casefiles.CASE_FILE,
+    casefiles.DISPOSAL,
+)
 
 REGENERATE = "python -m workflows.drawing > docs/workflows.md"
 

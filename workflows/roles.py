@@ -31,6 +31,7 @@ DRAFTER = "drafter"  # drafted this outgoing document
 REVIEWER = "reviewer"  # holds the review stage an outgoing document is at now
 SIGNER = "signer"  # the person who signs this outgoing document (or signs for them)
 SENDER = "sender"  # the office of the deployment that sent this incoming document
+KEEPER = "keeper"  # keeps this case file (người lập hồ sơ)
 
 ORG_ROLES = (ADMIN, CLERK, LEADER, DEPUTY, STAFF)
 RELATIONAL_ROLES = (
@@ -44,6 +45,7 @@ RELATIONAL_ROLES = (
     REVIEWER,
     SIGNER,
     SENDER,
+    KEEPER,
 )
 
 ROLE_LABELS: Mapping[str, str] = MappingProxyType(
@@ -63,6 +65,7 @@ ROLE_LABELS: Mapping[str, str] = MappingProxyType(
         REVIEWER: "Người kiểm tra ở bước hiện tại",
         SIGNER: "Người ký ban hành",
         SENDER: "Cơ quan gửi văn bản",
+        KEEPER: "Người lập hồ sơ",
     }
 )
 

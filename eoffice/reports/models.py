@@ -35,6 +35,9 @@ class ReportExport(db.Model):
     row_count: Mapped[int] = mapped_column(default=0)
     # Expected render time, from the measured cost per row: drives the progress bar.
     estimated_seconds: Mapped[float] = mapped_column(default=1.0)
+    # Exports that can count their steps (files put into a ZIP) report real progress.
+    steps_total: Mapped[int | None]
+    steps_done: Mapped[int | None]
     message: Mapped[str | None] = mapped_column(String(500))
     filename: Mapped[str | None] = mapped_column(String(200))
     stored_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
