@@ -195,6 +195,10 @@ def _configure_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from eoffice.api.views import bp as api_bp
     from eoffice.auth.views import bp as auth_bp
+    from eoffice.casefiles.archive_views import bp as archive_bp
+    from eoffice.casefiles.export_views import bp as casefile_exports_bp
+    from eoffice.casefiles.file_views import bp as casefiles_bp
+    from eoffice.casefiles.list_views import bp as file_lists_bp
     from eoffice.catalog.views import bp as catalog_bp
     from eoffice.directives.board_views import bp as directive_board_bp
     from eoffice.directives.group_views import bp as directive_groups_bp
@@ -230,6 +234,10 @@ def _register_blueprints(app: Flask) -> None:
         signing_bp,
         reports_bp,
         directive_board_bp,
+        file_lists_bp,
+        casefiles_bp,
+        casefile_exports_bp,
+        archive_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)
