@@ -23,6 +23,7 @@ ADMIN_MENU = [
     ("outgoing_admin.chain", "Quy trình duyệt văn bản đi"),
     ("outgoing_admin.delegations", "Ủy quyền ký"),
     ("directive_groups.index", "Nhóm nơi nhận"),
+    ("file_lists.retention_levels", "Thời hạn bảo quản hồ sơ"),
     ("signing.certificates", "Chứng thư số"),
     ("signing.trust_anchors", "Tổ chức cấp chứng thư tin cậy"),
     ("exchange_admin.page", "Liên thông văn bản"),
