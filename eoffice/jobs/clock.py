@@ -8,7 +8,8 @@ Every minute it runs, each part on its own so that one failing does not stop the
 - the directives' report reminders before and after each deadline
   (eoffice.directives.tracking.send_due_reminders);
 - once per office day, from DEADLINE_REMINDERS_AT (office time), the deadline reminders
-  (eoffice.notifications.reminders.send_deadline_reminders).
+  (eoffice.notifications.reminders.send_deadline_reminders) and the 30-day warnings of
+  case files due at the office archive (eoffice.casefiles.warnings.send_handover_warnings).
 Every part claims its work in the database, so a tick repeated, a second process, or a
 restart in the middle does nothing twice; the process only remembers which day the
 reminders already ran, to spare the database a scan a minute (a restart repeats that
@@ -56,6 +57,8 @@ class MinuteResult:
         lines.append(f"Thư tóm tắt được xếp hàng gửi: {self.parts.get('digests', 0)}.")
         if "reminders" in self.parts:
             lines.append(f"Thông báo nhắc hạn xử lý: {self.parts['reminders']}.")
+        if "handover_warnings" in self.parts:
+            lines.append(f"Hồ sơ được báo sắp đến hạn nộp lưu: {self.parts['handover_warnings']}.")
         if self.failed:
             lines.append("Lỗi ở: " + ", ".join(self.failed) + " (xem nhật ký).")
         return " ".join(lines)
@@ -63,16 +66,24 @@ class MinuteResult:
 
 @dataclass
 class Clock:
-    """The scheduler's memory within one process: the day the reminders last ran."""
+    """The scheduler's memory within one process: the day the daily parts last ran."""
 
     reminders_done_on: date | None = None
+    handover_warnings_done_on: date | None = None
 
     def reminders_due(self, now: datetime) -> bool:
         local = now.astimezone(local_tz())
         at = _reminders_at()
         return self.reminders_done_on != local.date() and local.time() >= at
 
+    def handover_warnings_due(self, now: datetime) -> bool:
+        """Once a day, at the reminders' time: the files claim themselves in the database
+        (warned_on), so this memory only spares the scan the rest of the day."""
+        local = now.astimezone(local_tz())
+        return self.handover_warnings_done_on != local.date() and local.time() >= _reminders_at()
+
     def tick(self, now: datetime) -> MinuteResult:
+        from eoffice.casefiles.warnings import send_handover_warnings
         from eoffice.directives.tracking import send_due_reminders
         from eoffice.exchange.scheduler import tick as check_tick
         from eoffice.exchange.sweeper import requeue_stuck
@@ -88,6 +99,8 @@ class Clock:
         ]
         if self.reminders_due(now):
             parts.append(("reminders", send_deadline_reminders))
+        if self.handover_warnings_due(now):
+            parts.append(("handover_warnings", send_handover_warnings))
         for name, run in parts:
             try:
                 result.parts[name] = run(now)
@@ -97,6 +110,8 @@ class Clock:
                 log.exception("scheduler part %s failed", name)
         if "reminders" in result.parts:
             self.reminders_done_on = now.astimezone(local_tz()).date()
+        if "handover_warnings" in result.parts:
+            self.handover_warnings_done_on = now.astimezone(local_tz()).date()
         return result
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 
@@ -69,7 +71,34 @@ TEMPLATES: dict[NotificationKind, tuple[str, str]] = {
         "{who} có ý kiến về văn bản {ref}",
         "Văn bản {ref} của {about}. Ý kiến: {detail}",
     ),
+    # Case files (eoffice.casefiles.warnings): ref names the file or counts the files,
+    # deadline is the soonest date in force, detail lists them.
+    NotificationKind.CASEFILE_HANDOVER_DUE: (
+        "{ref} sắp đến hạn nộp lưu ({deadline})",
+        "Cần nộp lưu vào lưu trữ cơ quan: {detail}",
+    ),
 }
+
+
+HANDOVER_LINES_SHOWN = 10
+
+
+def handover_due_message(files: Sequence[tuple[str, str, date]]) -> Message:
+    """The 30-day warning of files due at the office archive: (code, title, date in
+    force) of each, soonest first; a long list is cut after HANDOVER_LINES_SHOWN."""
+    ordered = sorted(files, key=lambda f: (f[2], f[0]))
+    shown = [f"{code} – {title} (hạn {format_date(due)})" for code, title, due in ordered]
+    more = len(shown) - HANDOVER_LINES_SHOWN
+    detail = "; ".join(shown[:HANDOVER_LINES_SHOWN]) + (
+        f"; … và {more} hồ sơ khác." if more > 0 else "."
+    )
+    title, body = TEMPLATES[NotificationKind.CASEFILE_HANDOVER_DUE]
+    words = {
+        "ref": f"Hồ sơ {ordered[0][0]}" if len(ordered) == 1 else f"{len(ordered)} hồ sơ",
+        "deadline": format_date(ordered[0][2]),
+        "detail": detail,
+    }
+    return Message(title.format(**words), body.format(**words))
 
 
 def compose(

@@ -35,6 +35,7 @@ class NotificationKind(StrEnum):
     REPORT_RETURNED = "report_returned"
     REPORT_ANSWERED = "report_answered"
     REPORT_DEADLINE_EXTENDED = "report_deadline_extended"
+    CASEFILE_HANDOVER_DUE = "casefile_handover_due"
 
 
 # In the order the preferences form lists them.
@@ -59,6 +60,7 @@ KIND_LABELS = {
     NotificationKind.REPORT_RETURNED: "Báo cáo của đơn vị được trả lại để bổ sung",
     NotificationKind.REPORT_ANSWERED: "Đơn vị trả lời yêu cầu báo cáo văn bản bạn soạn",
     NotificationKind.REPORT_DEADLINE_EXTENDED: "Gia hạn trả lời yêu cầu báo cáo",
+    NotificationKind.CASEFILE_HANDOVER_DUE: "Hồ sơ sắp đến hạn nộp lưu",
 }
 
 # Kinds nobody may switch off: an urgent document must reach the leaders at once.
