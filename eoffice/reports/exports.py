@@ -3,8 +3,17 @@
 A year's register of a district office renders for half a minute or more (WeasyPrint lays
 a table out at 10–14 ms per row), longer than a person should stare at a spinning tab
 and longer than a proxy timeout. Such an export becomes a `ReportExport` row and a job;
-the page polls the row and shows a progress bar estimated from the measured cost per
-row, then the download. The job is idempotent: running it twice renders once.
+the page polls the row and shows a progress bar, then the download. The job is
+idempotent: running it twice renders once.
+
+Every kind of export goes through this one machinery: `KINDS` maps a kind to its label,
+the words of its status page and its render function (named by a dotted path and
+imported when the job runs, so a kind of another package costs nothing at start-up).
+A render returns the bytes or an open file (a large ZIP is spooled to disk, never held
+in memory) with the download name and type. A render that can count its steps (the
+documents of a case file put into a ZIP) reports them through `progress(done, total)`:
+each call is written at once in its own short transaction, and the bar shows the real
+percentage; the others show an estimate from the measured cost per row.
 
 A worker can die in the middle of a render (killed, out of memory, server restarted):
 the row then says RUNNING although nobody works on it. Such a row is stale once its
@@ -16,13 +25,20 @@ service itself (too many rows) is final at once.
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import logging
-from dataclasses import asdict
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from typing import IO
 
 from flask import current_app
 from rq import Retry, get_current_job
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from eoffice.core.errors import Conflict, NotFound, ServiceError
 from eoffice.core.models import StoredFile
@@ -36,7 +52,7 @@ from eoffice.reports.models import ExportState, ReportExport
 log = logging.getLogger(__name__)
 
 KIND_INCOMING_REGISTER_PDF = "incoming_register_pdf"
-KIND_LABELS = {KIND_INCOMING_REGISTER_PDF: "Sổ đăng ký văn bản đến (PDF)"}
+KIND_CASEFILE_ZIP = "casefile_zip"
 # Measured on the 2-vCPU server: 10–14 ms per register row, plus a fixed start-up cost.
 SECONDS_PER_ROW = 0.014
 SECONDS_FIXED = 2.0
@@ -45,6 +61,68 @@ SECONDS_FIXED = 2.0
 RETRIES = 2
 RETRY_INTERVALS = [30, 120]
 MSG_SYSTEM_ERROR = "Không tạo được tệp do lỗi hệ thống; quản trị đã được ghi nhận lỗi."
+
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a render produced: bytes, or an open binary file positioned at its start
+    (closed here once stored), the name the download gets, and its type."""
+
+    content: bytes | IO[bytes]
+    filename: str
+    mime_type: str
+    file_kind: str  # StoredFile.kind
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """One kind of background export and the words of its status page."""
+
+    code: str
+    label: str
+    # "package.module:function", called as function(export, progress) -> Rendered.
+    renderer: str
+    working: str  # what the status says while the job runs
+    open_label: str  # the download button
+    inline: bool  # a PDF opens in a tab; a ZIP downloads
+    # The blueprint whose pages show exports of this kind (and check who may see them).
+    pages: str = "reports"
+
+    def render(self, export: ReportExport, progress: Progress) -> Rendered:
+        module, _, name = self.renderer.partition(":")
+        return getattr(importlib.import_module(module), name)(export, progress)
+
+
+KINDS: dict[str, ExportKind] = {
+    kind.code: kind
+    for kind in (
+        ExportKind(
+            KIND_INCOMING_REGISTER_PDF,
+            "Sổ đăng ký văn bản đến (PDF)",
+            "eoffice.reports.exports:render_register_pdf",
+            "Đang dàn trang và tạo tệp PDF…",
+            "Mở tệp PDF",
+            inline=True,
+        ),
+        ExportKind(
+            KIND_CASEFILE_ZIP,
+            "Xuất hồ sơ (ZIP)",
+            "eoffice.casefiles.export:render_export",
+            "Đang đóng gói các tệp của hồ sơ…",
+            "Tải hồ sơ (ZIP)",
+            inline=False,
+            pages="casefile_exports",
+        ),
+    )
+}
+KIND_LABELS = {code: kind.label for code, kind in KINDS.items()}
+
+
+def export_kind(code: str) -> ExportKind:
+    return KINDS[code]
 
 
 def filters_to_params(filters: RegisterFilters) -> dict:
@@ -61,21 +139,48 @@ def params_to_filters(params: dict) -> RegisterFilters:
 
 def request_register_pdf(user: User, filters: RegisterFilters, row_count: int) -> ReportExport:
     """Record the request and enqueue the job (after commit, so the job sees the row)."""
-    export = ReportExport(
-        org_id=user.org_id,
-        user_id=user.id,
-        kind=KIND_INCOMING_REGISTER_PDF,
-        params=filters_to_params(filters),
+    export = new_export(
+        user,
+        KIND_INCOMING_REGISTER_PDF,
+        filters_to_params(filters),
         row_count=row_count,
         estimated_seconds=SECONDS_FIXED + SECONDS_PER_ROW * row_count,
     )
-    db.session.add(export)
     db.session.commit()
-    _enqueue(export)
+    enqueue_export(export)
     return export
 
 
-def _enqueue(export: ReportExport) -> None:
+def new_export(
+    user: User,
+    kind: str,
+    params: dict,
+    *,
+    row_count: int = 0,
+    estimated_seconds: float = SECONDS_FIXED,
+    steps_total: int | None = None,
+) -> ReportExport:
+    """A new export row in the session (flushed: it has its id); the caller commits, then
+    calls `enqueue_export` (directly, or through core.aftercommit inside a step)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown export kind {kind!r}")
+    export = ReportExport(
+        org_id=user.org_id,
+        user_id=user.id,
+        kind=kind,
+        params=params,
+        row_count=row_count,
+        estimated_seconds=estimated_seconds,
+        steps_total=steps_total,
+        steps_done=0 if steps_total is not None else None,
+    )
+    db.session.add(export)
+    db.session.flush()
+    return export
+
+
+def enqueue_export(export: ReportExport) -> None:
+    """Queue the job of an export whose row is committed (the job must find it)."""
     from eoffice.jobs.connection import enqueue
 
     enqueue(
@@ -92,9 +197,9 @@ def can_retry(export: ReportExport) -> bool:
     return export.state == ExportState.FAILED or is_stale(export)
 
 
-def retry_export(user: User, export_id: int) -> ReportExport:
+def retry_export(user: User, export_id: int, *, pages: str | None = None) -> ReportExport:
     """Queue a failed or stale export of the user's own once more."""
-    export = get_export(user, export_id)
+    export = get_export(user, export_id, pages=pages)
     if not can_retry(export):
         raise Conflict("Yêu cầu này đang được xử lý hoặc đã xong; không cần tạo lại.")
     export.state = ExportState.QUEUED
@@ -102,7 +207,7 @@ def retry_export(user: User, export_id: int) -> ReportExport:
     export.finished_at = None
     export.message = None
     db.session.commit()
-    _enqueue(export)
+    enqueue_export(export)
     return export
 
 
@@ -145,19 +250,14 @@ def run_export(export_id: int) -> None:
     export.state = ExportState.RUNNING
     export.started_at = now_utc()
     export.message = None
+    if export.steps_total is not None:
+        export.steps_done = 0
     db.session.commit()
     try:
-        data, filename = _render(export)
-        digest = FileStore(current_app.config["STORAGE_DIR"]).put(data)
-        stored = db.session.scalars(select(StoredFile).where(StoredFile.sha256 == digest)).first()
-        if stored is None:
-            stored = StoredFile(
-                sha256=digest, size=len(data), mime_type="application/pdf", kind="pdf"
-            )
-            db.session.add(stored)
-            db.session.flush()
+        rendered = KINDS[export.kind].render(export, _progress_writer(export_id))
+        stored = _store(rendered)
         export.stored_file_id = stored.id
-        export.filename = filename
+        export.filename = rendered.filename
         export.state = ExportState.DONE
         export.finished_at = now_utc()
         db.session.commit()
@@ -180,29 +280,109 @@ def run_export(export_id: int) -> None:
             log.exception("export %s failed", export_id)
 
 
-def _render(export: ReportExport) -> tuple[bytes, str]:
+def _progress_writer(export_id: int) -> Progress:
+    """`progress(done, total)` for a render: written at once in a short transaction of
+    its own connection, so the page polling the row sees it while the job's own session
+    goes on reading (and nothing of the job is committed by it)."""
+    table = ReportExport.__table__
+
+    def progress(done: int, total: int) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(table)
+                .where(table.c.id == export_id)
+                .values(steps_done=done, steps_total=total)
+            )
+
+    return progress
+
+
+def _store(rendered: Rendered) -> StoredFile:
+    """Put the rendered file in the file store (streamed from disk when it is a file)
+    and return its StoredFile row, reusing the row of identical bytes."""
+    store = FileStore(current_app.config["STORAGE_DIR"])
+    content = rendered.content
+    if isinstance(content, bytes):
+        digest, size = store.put(content), len(content)
+    else:
+        try:
+            digest, size = _put_file(store, content)
+        finally:
+            content.close()
+    stored = db.session.scalars(select(StoredFile).where(StoredFile.sha256 == digest)).first()
+    if stored is None:
+        stored = StoredFile(
+            sha256=digest, size=size, mime_type=rendered.mime_type, kind=rendered.file_kind
+        )
+        db.session.add(stored)
+        db.session.flush()
+    return stored
+
+
+_CHUNK = 1024 * 1024
+
+
+def _put_file(store: FileStore, handle: IO[bytes]) -> tuple[str, int]:
+    """FileStore.put for a file too large for memory: hash it, then copy it into place
+    through a temporary file renamed at the end (a crash never leaves half a file)."""
+    hasher, size = hashlib.sha256(), 0
+    handle.seek(0)
+    while chunk := handle.read(_CHUNK):
+        hasher.update(chunk)
+        size += len(chunk)
+    digest = hasher.hexdigest()
+    target = store.path_for(digest)
+    if target.exists():
+        return digest, size
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            handle.seek(0)
+            shutil.copyfileobj(handle, out, _CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return digest, size
+
+
+def render_register_pdf(export: ReportExport, progress: Progress) -> Rendered:
+    """The incoming register of the requested period (one WeasyPrint render: no steps)."""
     from eoffice.reports.incoming_register import render_pdf
 
     user = db.session.get(User, export.user_id)
     filters = params_to_filters(export.params)
     rows = register_rows(user, filters)
     data = render_pdf(user.organisation, rows, filters.date_from, filters.date_to)
-    return data, f"So-VB-den_{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}.pdf"
+    name = f"So-VB-den_{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}.pdf"
+    return Rendered(data, name, "application/pdf", "pdf")
 
 
-def get_export(user: User, export_id: int) -> ReportExport:
-    """An export of the user's own; anyone else's is NotFound."""
+def get_export(user: User, export_id: int, *, pages: str | None = None) -> ReportExport:
+    """An export of the user's own; anyone else's is NotFound. `pages` limits it to the
+    kinds a blueprint shows (a case file's ZIP is served by its own pages, which check
+    the file again)."""
     export = db.session.get(ReportExport, export_id)
     if export is None or export.user_id != user.id:
+        raise NotFound("Không tìm thấy yêu cầu xuất tệp này.")
+    if pages is not None and (export.kind not in KINDS or KINDS[export.kind].pages != pages):
         raise NotFound("Không tìm thấy yêu cầu xuất tệp này.")
     return export
 
 
 def progress_percent(export: ReportExport, now: datetime | None = None) -> int:
-    """Done is 100; while running, elapsed time over the estimate, never past 95."""
+    """Done is 100. While running: the steps done over the steps to do when the render
+    counts them (never 100 before the file is stored); else elapsed time over the
+    estimate, never past 95."""
     if export.state == ExportState.DONE:
         return 100
     if export.state != ExportState.RUNNING or export.started_at is None:
         return 0
+    if export.steps_total:
+        return min(99, int(100 * (export.steps_done or 0) / export.steps_total))
     elapsed = ((now or now_utc()) - export.started_at).total_seconds()
     return max(1, min(95, int(100 * elapsed / max(export.estimated_seconds, 0.1))))
