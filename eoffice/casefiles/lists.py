@@ -51,7 +51,7 @@ LIST_MAKERS = (Role.CLERK, Role.ADMIN)
 MAX_HEADING_TITLE = 300
 MAX_FILE_TITLE = 500
 MAX_NOTE = 500
-MAX_NOTATION = 20
+MAX_NOTATION = 16  # "NNN." + the notation must fit FileNotation (String 20, Phụ lục VI)
 MAX_DECISION_REF = 200
 MAX_REASON = 1000
 # A list is made for this year, the next one (prepared in December) or, to catch up on
