@@ -13,6 +13,7 @@ from typing import Any
 
 from eoffice.api import exchange_parsing as exchange
 from eoffice.api import spec_schemas as s
+from eoffice.api.casefiles_openapi import casefile_paths as _casefile_paths
 from eoffice.api.outgoing_parsing import REJECT_DELIVERY
 from eoffice.api.outgoing_parsing import STEPS as OUTGOING_STEPS
 from eoffice.api.steps import COMMENT, FIELDS, STEPS, Step
@@ -50,6 +51,18 @@ trả lời). Khi văn bản được ban hành, mỗi trường có một nhi�
 lời sau hạn vẫn được nhận và ghi trễ hạn); xác nhận đã triển khai ở
 `/inbox/{delivery_id}/acknowledge`. Nơi gửi theo dõi ở `/outgoing/{doc_id}/board` (gia hạn,
 trả lại, nhắc) và `/directives/rollup` (lãnh đạo Phòng).
+
+**Hồ sơ, danh mục hồ sơ.** Mỗi năm cơ quan có một danh mục hồ sơ ở `/casefiles/lists`
+(văn thư lập, có thể sao chép danh mục năm trước; thêm đề mục và hồ sơ dự kiến khi danh mục
+còn là dự thảo; trình, phê duyệt, trả lại, mở lại để bổ sung, khóa ở
+`/casefiles/lists/{list_id}/steps/{step}`). Hồ sơ ở `/casefiles` (lọc theo năm, trạng thái,
+`keeper=me`): mở hồ sơ dự kiến, hoặc lập hồ sơ ngoài danh mục; đưa văn bản vào
+(`incoming_ids`, `outgoing_ids`: văn bản không bị sao chép, một văn bản có thể ở nhiều hồ sơ),
+rút ra, đổi vị trí, sắp xếp theo thời gian; kết thúc (xác nhận thời hạn bảo quản, mã lấy ở
+`/casefiles/retention`) khi mọi văn bản đã xử lý xong; lãnh đạo mở lại kèm lý do. Hồ sơ chứa
+một văn bản: `/incoming/{doc_id}/casefiles`, `/outgoing/{doc_id}/casefiles`. Xuất hồ sơ
+(ZIP) chạy ở nền: `POST /casefiles/{file_id}/export` trả 202, theo dõi tiến độ ở
+`/exports/{export_id}` rồi tải ở `download_url`.
 
 **Xác thực.** Mọi yêu cầu (trừ tài liệu này) phải gửi tiêu đề
 `Authorization: Bearer <mã API>`. Mã API do người dùng tạo ở trang “Tài khoản của tôi”
@@ -369,6 +382,7 @@ def build_spec(*, max_limit: int) -> Json:
             **_outgoing_paths(max_limit),
             **_exchange_paths(max_limit),
             **_directive_paths(),
+            **_casefile_paths(max_limit),
         },
         "components": {
             "securitySchemes": {

@@ -127,7 +127,13 @@ FIELDS: dict[str, tuple[FieldKind, str]] = {
     "note": (FieldKind(_text, _STRING), "Ghi chú / nội dung."),
     "instruction": (FieldKind(_text, _STRING), "Ý kiến chỉ đạo."),
     "result": (FieldKind(_text, _STRING), "Tóm tắt kết quả xử lý."),
-    "case_file": (FieldKind(_text, {"type": "string", "maxLength": 200}), "Hồ sơ lưu."),
+    "case_file_id": (
+        FieldKind(_id, {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+        "Mã (id) hồ sơ đang lập của cơ quan mà văn bản được đưa vào, trong cùng giao dịch "
+        "với bước lưu; bỏ trống nếu văn bản chỉ lưu, không thuộc hồ sơ nào. Hồ sơ đã kết "
+        "thúc, của cơ quan khác hoặc do người khác lập (khi người gọi không phải văn thư, "
+        "lãnh đạo) bị từ chối với lỗi 422 trên trường này.",
+    ),
     "presented_to": (
         FieldKind(_id, {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
         "Mã người dùng của lãnh đạo (hoặc cấp phó) được trình.",
@@ -278,7 +284,15 @@ _STEPS = (
         incoming_flow.REOPEN,
         lambda u, d, g: processing.reopen(u, d, g.get("reason") or "", g.get("deadline")),
     ),
-    _from_workflow(incoming_flow.FILE, lambda u, d, g: processing.file(u, d, g.get("case_file"))),
+    # The workflow's `case_file` input is what the step records; the API names the file
+    # by its id, and the service files the document into it (eoffice.casefiles.filing).
+    Step(
+        incoming_flow.FILE,
+        _transition(incoming_flow.WORKFLOW, incoming_flow.FILE).label,
+        ("case_file_id",),
+        (),
+        lambda u, d, g: processing.file(u, d, g.get("case_file_id")),
+    ),
     _from_workflow(
         incoming_flow.REJECT, lambda u, d, g: processing.reject(u, d, g.get("reason") or "")
     ),

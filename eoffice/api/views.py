@@ -209,6 +209,7 @@ def openapi_json():
 
 
 # Outgoing documents, the inbox and the exchange add their routes here (they need `bp`).
+from eoffice.api import casefiles as _casefiles  # noqa: E402, F401
 from eoffice.api import directives as _directives  # noqa: E402, F401
 from eoffice.api import exchange as _exchange  # noqa: E402, F401
 from eoffice.api import outgoing as _outgoing  # noqa: E402, F401

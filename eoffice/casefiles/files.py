@@ -231,18 +231,19 @@ def _open(actor: User, case_file: CaseFile) -> Event:
     return event
 
 
-@transaction
-def open_file(actor: User, file_id: int) -> CaseFile:
+def open_file_step(actor: User, file_id: int) -> CaseFile:
     """Mở hồ sơ: a planned file of the list starts to be kept (by the actor, if it had
-    no keeper yet)."""
+    no keeper yet). Inside the caller's transaction; `open_file` commits it."""
     case_file = get_file_for_update(actor, file_id)
     event = _open(actor, case_file)
     _record(actor, case_file, "opened", event)
     return case_file
 
 
-@transaction
-def add_documents(
+open_file = transaction(open_file_step)
+
+
+def add_documents_step(
     actor: User,
     file_id: int,
     *,
@@ -253,7 +254,9 @@ def add_documents(
     """File documents the actor may see into the file, after those already in it.
 
     A planned file is opened by the first document filed into it. Documents already in
-    the file are left where they are. Returns the items created.
+    the file are left where they are. Returns the items created. Inside the caller's
+    transaction (the incoming FILE step files and closes the record in one);
+    `add_documents` commits it.
     """
     case_file = get_file_for_update(actor, file_id)
     require_change(actor, case_file)
@@ -306,6 +309,9 @@ def add_documents(
             },
         )
     return created
+
+
+add_documents = transaction(add_documents_step)
 
 
 def _ids(values: Iterable[int]) -> list[int]:

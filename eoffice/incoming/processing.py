@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from eoffice.casefiles import filing
 from eoffice.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from eoffice.core.steps import record_step, refusal_error, transaction
 from eoffice.core.text import clean, clean_multiline
@@ -654,11 +655,22 @@ def reopen(actor: User, doc_id: int, reason: str, deadline: date | None = None) 
 
 
 @_transaction
-def file(actor: User, doc_id: int, case_file: str | None = None) -> IncomingDocument:
-    """Lập hồ sơ / lưu: the record is closed."""
+def file(actor: User, doc_id: int, case_file_id: int | None = None) -> IncomingDocument:
+    """Lập hồ sơ / lưu: the document goes into a case file of the office (when one is
+    chosen) and its record is closed.
+
+    Filing and the step are one transaction: the document is added to the file
+    (eoffice.casefiles.filing, which opens a planned file nobody keeps yet), then the
+    workflow is asked; a refusal of either leaves the document where it was and the
+    file as it was. Without a file the document is only marked stored, as the
+    workflow allows for a document that belongs to no case.
+    """
     doc = _load(actor, doc_id)
-    case_file = clean(case_file) or None
-    event = _fire_document(actor, doc, incoming_flow.FILE, case_file=case_file)
+    label = None
+    if case_file_id is not None:
+        case_file = filing.put_in(actor, case_file_id, incoming_ids=[doc.id])
+        label = f"{case_file.code} – {case_file.title}"
+    event = _fire_document(actor, doc, incoming_flow.FILE, case_file=label)
     doc.state = event.to_state
-    _record(actor, doc, "filed", event, {"case_file": case_file} if case_file else {})
+    _record(actor, doc, "filed", event, {"case_file": label} if label else {})
     return doc

@@ -17,6 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from eoffice.casefiles import filing, suggest
+from eoffice.casefiles.models import CaseFile
 from eoffice.extensions import db
 from eoffice.incoming.involvement import Party, unit_members
 from eoffice.orgs.models import Role, Unit, User, UserRole
@@ -154,7 +156,38 @@ class ExtendForm(Form):
 
 
 class FileForm(Form):
-    case_file = StringField("Hồ sơ", validators=[Optional(), Length(max=200)])
+    """Lập hồ sơ / lưu: the case file the document goes into.
+
+    The choices are set by `offer` for the document shown (proposals first); the
+    service checks the file posted whatever the list said (eoffice.casefiles.filing).
+    """
+
+    case_file_id = SelectField(
+        "Hồ sơ",
+        coerce=optional_int,
+        validators=[Optional()],
+        validate_choice=False,
+        description=(
+            "Văn bản được đưa vào hồ sơ đã chọn rồi chuyển sang «Đã lập hồ sơ / lưu». "
+            "Giữ «— Chọn hồ sơ —» nếu văn bản chỉ cần lưu, không thuộc hồ sơ nào."
+        ),
+    )
+
+    def offer(self, user: User, doc_id: int) -> None:
+        """The proposed files first (marked), then every other file the user may file
+        into, newest year first."""
+        proposed = suggest.proposed_files(user, incoming_id=doc_id)
+        taken = {f.id for f in proposed}
+        others = [f for f in filing.fileable_files(user) if f.id not in taken]
+        self.case_file_id.choices = [
+            (0, "— Chọn hồ sơ —"),
+            *((f.id, f"Đề xuất: {_file_label(f)}") for f in proposed),
+            *((f.id, _file_label(f)) for f in others),
+        ]
+
+
+def _file_label(case_file: CaseFile) -> str:
+    return f"{case_file.code} – {case_file.title} ({case_file.year})"
 
 
 class ContributeForm(Form):

@@ -171,7 +171,7 @@ STEPS: dict[str, Step] = {
     incoming_flow.FILE: Step(
         _label(incoming_flow.FILE),
         _plain(forms.FileForm),
-        lambda u, d, f: processing.file(u, d, f.case_file.data),
+        lambda u, d, f: processing.file(u, d, f.case_file_id.data),
         "Đã lập hồ sơ / lưu văn bản.",
         "btn-success",
     ),
@@ -206,6 +206,8 @@ def page_context(
     steps = []
     for name in names:
         form = failed[1] if failed and failed[0] == name else STEPS[name].form(user, name)
+        if isinstance(form, forms.FileForm):  # its files depend on the document
+            form.offer(user, doc.id)
         steps.append((name, STEPS[name], form))
     return {
         "comment_form": (

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from eoffice.casefiles import creating, files
 from eoffice.core import timeutil
 from eoffice.core.audit import history
 from eoffice.extensions import db
@@ -119,9 +120,16 @@ def test_whole_path_through_the_api(tokens, world):
     assert steps_of(clerk, doc_id) == ["acknowledge", "file"]  # the clerk is informed
     assert steps_of(leader, doc_id) == ["reopen"]
 
-    filed = step(clerk, doc_id, "file", case_file="Hồ sơ CNTT 2026")
-    assert filed.status_code == 200
+    case_file = creating.create_file(
+        school.clerk, creating.FileInput(title="Hồ sơ CNTT năm 2026", notation="VP", retention="10")
+    )
+    wrong = step(clerk, doc_id, "file", case_file="Hồ sơ CNTT 2026")  # the old free text
+    assert wrong.status_code == 422 and "case_file" in wrong.json["error"]["fields"]
+    filed = step(clerk, doc_id, "file", case_file_id=case_file.id)
+    assert filed.status_code == 200, filed.json
     assert (filed.json["state"], filed.json["state_label"]) == ("filed", "Đã lập hồ sơ / lưu")
+    assert filed.json["history"][-1]["changes"]["case_file"] == "01.VP – Hồ sơ CNTT năm 2026"
+    assert [r.document_id for r in files.contents(case_file)] == [doc_id]
     assert filed.json["available_steps"] == []
     actions = [e["action"] for e in filed.json["history"]]
     assert actions == [

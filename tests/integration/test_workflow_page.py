@@ -18,8 +18,8 @@ def test_the_workflow_page_shows_each_drawing_and_every_state_and_step(world, cl
     html = page.get_data(as_text=True)
     text = unescape(html)
 
-    assert len(WORKFLOWS) == 3
-    assert html.count('<pre class="mermaid') == 3
+    assert len(WORKFLOWS) == 6
+    assert html.count('<pre class="mermaid') == 6
     for workflow in WORKFLOWS:
         drawing = mermaid(workflow)
         assert drawing.strip() in text, workflow.name

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from workflows import assignment, incoming, outgoing
+from workflows import assignment, casefiles, incoming, outgoing
 from workflows.drawing import REGENERATE, WORKFLOWS, graphviz, mermaid, render_docs
 from workflows.engine import (
     DefinitionError,
@@ -623,6 +623,9 @@ def test_shipped_workflows_are_all_drawn():
         incoming.WORKFLOW.name,
         assignment.WORKFLOW.name,
         outgoing.WORKFLOW.name,
+        casefiles.FILE_LIST.name,
+        casefiles.CASE_FILE.name,
+        casefiles.DISPOSAL.name,
     }
 
 
