@@ -84,7 +84,8 @@ def _respond(body: dict, status: int = 200, location: str | None = None):
 def casefile_retention():
     """Every level in the order the forms offer them; a retired one (`active: false`) is
     no longer offered, but files that have it keep it."""
-    return jsonify({"items": [shapes.retention_json(row.level) for row in retention.levels()]})
+    levels = retention.levels(api_user())
+    return jsonify({"items": [shapes.retention_json(row.level) for row in levels]})
 
 
 # File lists --------------------------------------------------------------------------------
@@ -217,7 +218,7 @@ def _renamed(exc: ValidationFailed) -> ValidationFailed:
 
 def _file_response(user: User, file_id: int, status: int = 200, location: str | None = None):
     case_file = get_file(user, file_id)
-    rows = files.contents(case_file)
+    rows = files.contents(case_file, user)
     body = shapes.file_detail_json(
         case_file, user, rows, queries.openable(user, rows), history("case_file", case_file.id)
     )

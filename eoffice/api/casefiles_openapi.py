@@ -241,6 +241,11 @@ CONTENTS_ROW = s.closed(
         "note": TEXT,
         "finished": {**s.BOOLEAN, "description": "Văn bản đã xử lý xong (hoặc đã ban hành)."},
         "state_label": s.STRING,
+        "hidden": {
+            **s.BOOLEAN,
+            "description": "Văn bản mật người dùng không được xem: giữ STT, ngày và số trang; "
+            "số, ký hiệu, trích yếu, tác giả và ghi chú được che.",
+        },
     }
 )
 FILE_DETAIL = s.closed(

@@ -146,6 +146,7 @@ def contents_row_json(row: files.ContentsRow, openable: bool) -> Json:
         "note": row.note or None,
         "finished": row.finished,
         "state_label": row.state_label,
+        "hidden": row.hidden,
     }
 
 
@@ -204,7 +205,7 @@ def file_detail_json(
             for row in rows
         ],
         "pages_filed": sum(r.pages or 0 for r in rows),
-        "closing_problems": files.closing_problems(case_file) if may_close else [],
+        "closing_problems": files.closing_problems(case_file, user) if may_close else [],
         "can_change": case_file.editable and may_change(user, case_file),
         "available_steps": steps,
         "export_url": url_for("api.export_casefile", file_id=case_file.id),

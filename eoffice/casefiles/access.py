@@ -42,9 +42,16 @@ def get_file(user: User, file_id: int) -> CaseFile:
 
 def get_file_for_update(user: User, file_id: int) -> CaseFile:
     """The file, locked for the rest of the transaction (PostgreSQL: FOR UPDATE), so two
-    people ordering or closing it at once take turns instead of interleaving."""
+    people ordering or closing it at once take turns instead of interleaving.
+
+    Read afresh (`populate_existing`): the view usually loaded the row before the lock,
+    and after waiting for someone else's step the service must check the state that
+    step left (a file just closed takes no more documents), not the one loaded before."""
     case_file = db.session.scalars(
-        select(CaseFile).where(CaseFile.id == file_id).with_for_update()
+        select(CaseFile)
+        .where(CaseFile.id == file_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     if case_file is None or case_file.org_id != user.org_id:
         raise NotFound(NOT_FOUND)

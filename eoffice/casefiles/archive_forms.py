@@ -17,6 +17,11 @@ def _max(n: int = TEXT_MAX) -> Length:
 
 
 class HandoverForm(Form):
+    delivered_by = SelectField(
+        "Người giao (bên giao)",
+        coerce=optional_int,
+        validators=[DataRequired("Chọn người giao hồ sơ.")],
+    )
     received_by = SelectField(
         "Người nhận (lưu trữ cơ quan)",
         coerce=optional_int,

@@ -12,7 +12,9 @@ header row repeats on every page, the signature blocks):
   disposal's snapshots, not from the files, which no longer change) and the witnesses.
 
 Plain data in (`Papers`, built here from the records), PDF bytes out through
-eoffice.reports.pdf, which fetches nothing and escapes every text.
+eoffice.reports.pdf, which fetches nothing and escapes every text. The masthead, the
+date words and the page's stylesheet are those of every case-file paper
+(eoffice.casefiles.pdf_common).
 """
 
 from __future__ import annotations
@@ -22,24 +24,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from eoffice.casefiles.models import CaseFile, Disposal, DisposalItem, Handover
+from eoffice.casefiles.pdf_common import MASTHEAD_CSS, PAGE_CSS, Masthead, masthead
 from eoffice.core.text import clean
 from eoffice.core.timeutil import format_date, local_today, to_local
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, Unit, User
+from eoffice.outgoing.layout import date_phrase
 from eoffice.reports.pdf import render_pdf_template
 
-MOTTO_CSS = """
-@page { @bottom-center { content: "Trang " counter(page) "/" counter(pages); font-size: 10pt; } }
+PAPER_CSS = """
 html { font-size: 12.5pt; }
-table.masthead { width: 100%; border-collapse: collapse; margin-bottom: 4mm; }
-table.masthead td { vertical-align: top; text-align: center; padding: 0; }
-table.masthead td.issuer { width: 42%; }
-.parent { font-size: 12pt; }
-.org { font-weight: bold; font-size: 12pt; }
-.quoc-hieu { font-weight: bold; font-size: 12pt; }
-.tieu-ngu { font-weight: bold; font-size: 13pt; }
-.ruled { border-bottom: 0.6pt solid #000; padding-bottom: 1pt; }
-.place-date { font-style: italic; text-align: right; margin: 2mm 0 4mm; }
 h1 { font-size: 14pt; font-weight: bold; text-align: center; margin: 4mm 0 1mm; }
 .subtitle { text-align: center; font-weight: bold; margin: 0 0 1mm; }
 .meta { text-align: center; margin: 0 0 1mm; }
@@ -60,13 +54,6 @@ table.signatures td { width: 50%; text-align: center; vertical-align: top; paddi
 .sign-more { font-weight: bold; margin-top: 14mm; text-align: center; }
 """
 LANDSCAPE_CSS = "@page { size: A4 landscape; margin: 15mm 15mm 15mm 20mm; }"
-
-
-@dataclass(frozen=True)
-class Masthead:
-    parent_name: str | None
-    org_name: str  # upper case, as the masthead prints it
-    place_date: str
 
 
 @dataclass(frozen=True)
@@ -95,7 +82,7 @@ class HandoverPapers:
     number: int
     year: int
     handed_on: str
-    handed_on_words: str  # "ngày 20 tháng 12 năm 2027"
+    handed_on_words: str  # "ngày 05 tháng 6 năm 2027" (outgoing.layout.date_phrase)
     giving_side: str  # the handing unit, or the organisation
     receiving_side: str  # "Lưu trữ cơ quan <org>"
     delivered_by: Person
@@ -124,20 +111,10 @@ class DisposalPapers:
     page_count: int
 
 
-def date_words(day: date) -> str:
-    """The date as an official paper writes it: ngày 05 tháng 01 năm 2027 (NĐ 30)."""
-    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
-
-
-def masthead(org: Organisation, day: date) -> Masthead:
-    parent = org.parent
-    place = clean(org.place_name) or ""
-    words = date_words(day)
-    return Masthead(
-        parent_name=clean(parent.name).upper() if parent is not None else None,
-        org_name=clean(org.name).upper(),
-        place_date=f"{place}, {words}" if place else words[:1].upper() + words[1:],
-    )
+def _org(org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    assert org is not None
+    return org
 
 
 def period(start: date | None, end: date | None) -> str:
@@ -167,10 +144,10 @@ def _file_row(case_file: CaseFile) -> FileRow:
 def handover_papers(
     handover: Handover,
     files: Sequence[CaseFile],
-    org: Organisation,
     delivered_by: User,
     received_by: User,
 ) -> HandoverPapers:
+    org = _org(handover.org_id)
     ordered = sorted(files, key=lambda f: (f.year, f.number, f.code))
     unit = db.session.get(Unit, handover.unit_id) if handover.unit_id else None
     starts = [f.start_date for f in ordered if f.start_date]
@@ -181,7 +158,7 @@ def handover_papers(
         number=handover.number,
         year=handover.year,
         handed_on=format_date(handover.handed_on),
-        handed_on_words=date_words(handover.handed_on),
+        handed_on_words=date_phrase(handover.handed_on),
         giving_side=f"{clean(unit.name)} – {clean(org.name)}" if unit else clean(org.name),
         receiving_side=f"Lưu trữ cơ quan – {clean(org.name)}",
         delivered_by=person(delivered_by),
@@ -209,17 +186,17 @@ def _item_row(item: DisposalItem) -> FileRow:
 
 def disposal_papers(
     disposal: Disposal,
-    org: Organisation,
     decided_by: User | None,
     executed_by: User,
 ) -> DisposalPapers:
+    org = _org(disposal.org_id)
     executed = to_local(disposal.executed_at)
     day = executed.date() if executed else local_today()
     items = sorted(disposal.items, key=lambda i: (i.code, i.id))
     return DisposalPapers(
         masthead=masthead(org, day),
         org_name=clean(org.name),
-        executed_on_words=date_words(day),
+        executed_on_words=date_phrase(day),
         reason=clean(disposal.reason),
         decision=clean(disposal.decision),
         decided_by=person(decided_by) if decided_by else None,
@@ -237,17 +214,23 @@ def disposal_papers(
 def render_handover_list(papers: HandoverPapers) -> bytes:
     """MỤC LỤC HỒ SƠ, TÀI LIỆU NỘP LƯU, A4 landscape (seven columns)."""
     return render_pdf_template(
-        "casefiles/archive/pdf_handover_list.html", [MOTTO_CSS, LANDSCAPE_CSS], p=papers
+        "casefiles/archive/pdf_handover_list.html",
+        [PAGE_CSS, MASTHEAD_CSS, PAPER_CSS, LANDSCAPE_CSS],
+        p=papers,
     )
 
 
 def render_handover_record(papers: HandoverPapers) -> bytes:
     """BIÊN BẢN GIAO NHẬN TÀI LIỆU, A4 portrait."""
-    return render_pdf_template("casefiles/archive/pdf_handover_record.html", [MOTTO_CSS], p=papers)
+    return render_pdf_template(
+        "casefiles/archive/pdf_handover_record.html", [PAGE_CSS, MASTHEAD_CSS, PAPER_CSS], p=papers
+    )
 
 
 def render_disposal_record(papers: DisposalPapers) -> bytes:
     """BIÊN BẢN HỦY TÀI LIỆU HẾT GIÁ TRỊ, A4 landscape (the table is wide)."""
     return render_pdf_template(
-        "casefiles/archive/pdf_disposal_record.html", [MOTTO_CSS, LANDSCAPE_CSS], p=papers
+        "casefiles/archive/pdf_disposal_record.html",
+        [PAGE_CSS, MASTHEAD_CSS, PAPER_CSS, LANDSCAPE_CSS],
+        p=papers,
     )

@@ -20,6 +20,7 @@ from flask_login import current_user
 from eoffice.casefiles import disposal as disposals
 from eoffice.casefiles import handover as handovers
 from eoffice.casefiles.access import get_file
+from eoffice.casefiles.archive_common import ARCHIVE_ROLES
 from eoffice.casefiles.archive_forms import (
     ApproveForm,
     ExecuteForm,
@@ -51,7 +52,7 @@ DISPOSAL_STATE_COLOURS = {
 @bp.before_request
 def _archive_people_only():
     """Clerks keep the archive, leaders decide, an admin may execute a disposal."""
-    if current_user.is_authenticated and not current_user.has_role(*handovers.ARCHIVE_ROLES):
+    if current_user.is_authenticated and not current_user.has_role(*ARCHIVE_ROLES):
         abort(403)
 
 
@@ -98,8 +99,11 @@ def index():
     )
 
 
-def _render_new(form: HandoverForm, ids: list[int], status: int = 200):
-    chosen = [get_file(current_user, file_id) for file_id in ids]
+def _person(user) -> tuple[int, str]:
+    return user.id, f"{user.full_name}{' – ' + user.title if user.title else ''}"
+
+
+def _render_new(form: HandoverForm, chosen: list, status: int = 200):
     return render_template(
         "casefiles/archive/handover_new.html",
         form=form,
@@ -113,10 +117,16 @@ def new_handover():
     if not current_user.has_role(Role.CLERK, Role.LEADER):
         abort(403)
     ids = _chosen_ids()
+    if len(ids) > handovers.MAX_FILES_PER_HANDOVER:
+        flash(f"Mỗi lần nộp lưu tối đa {handovers.MAX_FILES_PER_HANDOVER} hồ sơ.", "warning")
+        return redirect(url_for(".index"))
+    chosen = handovers.chosen_files(current_user, ids)
     form = HandoverForm()
+    form.delivered_by.choices = [(0, "— Chọn người giao —")] + [
+        _person(u) for u in handovers.deliverer_choices(current_user)
+    ]
     form.received_by.choices = [(0, "— Chọn người nhận —")] + [
-        (u.id, f"{u.full_name}{' – ' + u.title if u.title else ''}")
-        for u in handovers.receiver_choices(current_user)
+        _person(u) for u in handovers.receiver_choices(current_user)
     ]
     if request.method == "GET":
         if not ids:
@@ -124,18 +134,25 @@ def new_handover():
             return redirect(url_for(".index"))
         if current_user.has_role(Role.CLERK) and form.received_by.data is None:
             form.received_by.data = current_user.id
+        if form.delivered_by.data is None:
+            form.delivered_by.data = handovers.default_deliverer(current_user, chosen)
         form.handed_on.data = local_today()
-        return _render_new(form, ids)
+        return _render_new(form, chosen)
     if not form.validate_on_submit():
-        return _render_new(form, ids, 422)
+        return _render_new(form, chosen, 422)
     try:
         done = handovers.hand_over(
-            current_user, ids, form.received_by.data, form.note.data, form.handed_on.data
+            current_user,
+            ids,
+            form.received_by.data,
+            form.note.data,
+            form.handed_on.data,
+            delivered_by_id=form.delivered_by.data,
         )
     except ServiceError as exc:
         _refused(exc)
         show_refusal(form, exc)
-        return _render_new(form, ids, 422)
+        return _render_new(form, chosen, 422)
     flash(
         f"Đã nộp lưu {done.file_count} hồ sơ (lần nộp lưu số {done.number}/{done.year}).",
         "success",

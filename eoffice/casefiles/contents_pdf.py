@@ -19,11 +19,11 @@ from datetime import date
 
 from eoffice.casefiles.files import ContentsRow, contents
 from eoffice.casefiles.models import CaseFile
+from eoffice.casefiles.pdf_common import MASTHEAD_CSS, PAGE_CSS, Masthead, masthead
 from eoffice.core.errors import ValidationFailed
-from eoffice.core.text import clean_multiline
 from eoffice.core.timeutil import format_date
 from eoffice.extensions import db
-from eoffice.orgs.models import Organisation
+from eoffice.orgs.models import Organisation, User
 from eoffice.reports.pdf import render_pdf_template
 
 TITLE = "MỤC LỤC VĂN BẢN TRONG HỒ SƠ"
@@ -42,16 +42,8 @@ COLUMNS: tuple[tuple[str, float], ...] = (
 )
 
 CONTENTS_CSS = """
-@page {
-  size: A4;
-  margin: 20mm 15mm 20mm 30mm;
-  @bottom-center { content: "Trang " counter(page) "/" counter(pages); font-size: 10pt; }
-}
+@page { size: A4; margin: 20mm 15mm 20mm 30mm; }
 html { font-size: 11.5pt; line-height: 1.2; }
-.org { width: 90mm; text-align: center; }
-.org .parent { font-size: 11pt; }
-.org .name { font-size: 11pt; font-weight: bold; }
-.org .rule { width: 30mm; margin: 1mm auto 0; border-top: 0.6pt solid #000; }
 h1 { font-size: 14pt; font-weight: bold; text-align: center; margin: 6mm 0 3mm; }
 .facts { margin: 0 0 4mm; }
 .facts p { margin: 0 0 1mm; }
@@ -71,8 +63,7 @@ td.empty { text-align: center; font-style: italic; padding: 4mm; }
 class ContentsSheet:
     """What the printed contents list shows, in display terms."""
 
-    org_name: str
-    parent_name: str | None
+    masthead: Masthead
     code: str
     title: str
     retention: str
@@ -104,18 +95,18 @@ def _period(case_file: CaseFile, rows: list[ContentsRow]) -> str:
     return f"Từ ngày {format_date(min(starts))} đến ngày {format_date(max(dates))}"
 
 
-def build_sheet(case_file: CaseFile) -> ContentsSheet:
-    rows = contents(case_file)
+def build_sheet(case_file: CaseFile, viewer: User | None = None) -> ContentsSheet:
+    """The sheet as `viewer` may see it: a secret document they may not read keeps its
+    line (STT, date, pages) without what would tell what it is about (files.contents)."""
+    rows = contents(case_file, viewer=viewer)
     if len(rows) > MAX_ROWS:
         raise ValidationFailed(
             f"Hồ sơ có {len(rows)} văn bản, quá nhiều để in mục lục một lần (tối đa {MAX_ROWS})."
         )
     org = db.session.get(Organisation, case_file.org_id)
     assert org is not None
-    parent = org.parent
     return ContentsSheet(
-        org_name=clean_multiline(org.name).upper(),
-        parent_name=clean_multiline(parent.name).upper() if parent is not None else None,
+        masthead=masthead(org),
         code=case_file.code,
         title=case_file.title,
         retention=case_file.retention.label,
@@ -124,14 +115,15 @@ def build_sheet(case_file: CaseFile) -> ContentsSheet:
     )
 
 
-def render_contents_pdf(case_file: CaseFile) -> bytes:
-    """The file's contents list as an A4 PDF, ready to print and put in front of the file."""
-    sheet = build_sheet(case_file)
+def render_contents_pdf(case_file: CaseFile, viewer: User | None = None) -> bytes:
+    """The file's contents list as an A4 PDF, ready to print and put in front of the file;
+    pass the `viewer` (the person who asked): without one nothing is masked."""
+    sheet = build_sheet(case_file, viewer)
     total = sum(width for _, width in COLUMNS)
     widths = [round(width * 100 / total, 3) for _, width in COLUMNS]
     return render_pdf_template(
         TEMPLATE,
-        [CONTENTS_CSS],
+        [PAGE_CSS, MASTHEAD_CSS, CONTENTS_CSS],
         sheet=sheet,
         title=TITLE,
         columns=[label for label, _ in COLUMNS],

@@ -22,19 +22,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eoffice.casefiles.access import get_file_for_update
-from eoffice.casefiles.handover import (
-    fire_case_file,
-    naming_file,
-    org_of,
-    record_file_step,
+from eoffice.casefiles.archive_common import (
+    TEXT_MAX,
+    chosen_file_ids,
     require_archive_reader,
-    store_pdf,
-    wanted_ids,
+    typed_text,
 )
 from eoffice.casefiles.models import CaseFile, Disposal, DisposalItem
-from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from eoffice.casefiles.steps import fire_case_file, naming_file, record_file_step
+from eoffice.core.errors import Conflict, Forbidden, NotFound
 from eoffice.core.models import StoredFile
 from eoffice.core.steps import record_step, refusal_error, transaction
+from eoffice.core.storage import store_bytes
 from eoffice.core.text import clean, clean_multiline
 from eoffice.core.timeutil import format_date, local_today, now_utc
 from eoffice.extensions import db
@@ -45,7 +44,7 @@ from workflows.engine import Event, TransitionRefused, fire
 STATE_LABELS = {s.code: s.label for s in flow.DISPOSAL.states}
 PENDING = (flow.PROPOSED, flow.APPROVED)
 MAX_FILES_PER_DISPOSAL = 500
-TEXT_MAX = 1000
+PDF_MIME = "application/pdf"
 
 
 def _pending_files():
@@ -78,17 +77,6 @@ def expired_files(user: User, *, today: date | None = None) -> list[CaseFile]:
     )
 
 
-def _text(value: str | None, field: str, label: str, *, multiline: bool = False) -> str:
-    text = clean_multiline(value) if multiline else clean(value)
-    if not text:
-        message = f"«{label}» là bắt buộc."
-        raise ValidationFailed(message, field_errors={field: message})
-    if len(text) > TEXT_MAX:
-        message = f"Tối đa {TEXT_MAX} ký tự."
-        raise ValidationFailed(message, field_errors={field: message})
-    return text
-
-
 def _snapshot(case_file: CaseFile) -> DisposalItem:
     return DisposalItem(
         case_file_id=case_file.id,
@@ -108,17 +96,19 @@ def propose(actor: User, file_ids: Iterable[int], reason: str | None) -> Disposa
     snapshot of what it holds. Any other file refuses the whole proposal, by name."""
     if not actor.has_role(Role.CLERK):
         raise Forbidden("Chỉ văn thư được lập đề nghị tiêu hủy tài liệu hết giá trị.")
-    ids = wanted_ids(
+    ids = chosen_file_ids(
         file_ids,
         limit=MAX_FILES_PER_DISPOSAL,
         field="file_ids",
         empty="Chọn ít nhất một hồ sơ hết thời hạn bảo quản.",
     )
-    reason = _text(reason, "reason", "Lý do tiêu hủy")
+    reason = typed_text(reason, "reason", "Lý do tiêu hủy")
     today = local_today()
-    pending = set(db.session.scalars(_pending_files().where(DisposalItem.case_file_id.in_(ids))))
     disposal = Disposal(org_id=actor.org_id, reason=reason, proposed_by_id=actor.id)
     for file_id in sorted(ids):
+        # Locked (in id order, as every step over several files), and only then asked
+        # whether it is pending: a proposal of the same file committed while this one
+        # waited for the lock is seen, so no file is ever in two pending disposals.
         case_file = get_file_for_update(actor, file_id)
         if case_file.state != flow.ARCHIVED:
             raise naming_file(case_file, Conflict("chỉ đề nghị tiêu hủy hồ sơ đã nộp lưu."))
@@ -129,13 +119,19 @@ def propose(actor: User, file_ids: Iterable[int], reason: str | None) -> Disposa
             raise naming_file(
                 case_file, Conflict(f"chưa hết thời hạn bảo quản (đến {format_date(expires)}).")
             )
-        if case_file.id in pending:
+        if _is_pending(case_file.id):
             raise naming_file(case_file, Conflict("đã có trong một đề nghị tiêu hủy khác."))
         disposal.items.append(_snapshot(case_file))
     db.session.add(disposal)
     db.session.flush()
     _record(actor, disposal, "proposed", None, {"files": [i.code for i in disposal.items]}, reason)
     return disposal
+
+
+def _is_pending(file_id: int) -> bool:
+    """Whether the (locked) file is in a disposal waiting for a decision or its execution."""
+    query = _pending_files().where(DisposalItem.case_file_id == file_id).limit(1)
+    return db.session.scalar(query) is not None
 
 
 def disposals(user: User, limit: int = 200) -> list[Disposal]:
@@ -156,7 +152,9 @@ def get_disposal(user: User, disposal_id: int, *, for_update: bool = False) -> D
     require_archive_reader(user)
     query = select(Disposal).where(Disposal.id == disposal_id)
     if for_update:
-        query = query.with_for_update()
+        # populate_existing: the page may have loaded this row before the lock was
+        # granted; the step must check the state as the lock found it, not as it was.
+        query = query.with_for_update().execution_options(populate_existing=True)
     disposal = db.session.scalars(query).first()
     if disposal is None or disposal.org_id != user.org_id:
         raise NotFound("Không tìm thấy đề nghị tiêu hủy.")
@@ -183,32 +181,47 @@ def _record(actor: User, disposal: Disposal, action: str, event, changes=None, n
     )
 
 
-@transaction
-def approve(actor: User, disposal_id: int, decision: str | None) -> Disposal:
-    """Phê duyệt (the leader), naming the act that decides it ("Quyết định số …")."""
+def _decide(
+    actor: User,
+    disposal_id: int,
+    step: str,
+    action: str,
+    text: str | None,
+    field: str,
+    label: str,
+) -> Disposal:
+    """The leader's decision on a proposal (approve or refuse), with the text it needs:
+    the act's reference, or the reason. Refused in the proposal's state first (a decided
+    proposal says so, whatever was typed), then for the text."""
     disposal = get_disposal(actor, disposal_id, for_update=True)
-    text = clean(decision)[: TEXT_MAX + 1]
-    event = _fire(actor, disposal, flow.APPROVE_DISPOSAL, decision=text or None)
-    disposal.decision = _text(text, "decision", "Số, ngày quyết định tiêu hủy")
+    value = clean(text)[: TEXT_MAX + 1]
+    event = _fire(actor, disposal, step, **{field: value or None})
+    disposal.decision = typed_text(value, field, label)
     disposal.state = event.to_state
     disposal.decided_by_id = actor.id
     disposal.decided_at = now_utc()
-    _record(actor, disposal, "approved", event, note=disposal.decision)
+    _record(actor, disposal, action, event, note=disposal.decision)
     return disposal
+
+
+@transaction
+def approve(actor: User, disposal_id: int, decision: str | None) -> Disposal:
+    """Phê duyệt (the leader), naming the act that decides it ("Quyết định số …")."""
+    return _decide(
+        actor,
+        disposal_id,
+        flow.APPROVE_DISPOSAL,
+        "approved",
+        decision,
+        "decision",
+        "Số, ngày quyết định tiêu hủy",
+    )
 
 
 @transaction
 def refuse(actor: User, disposal_id: int, reason: str | None) -> Disposal:
     """Không phê duyệt (the leader), with the reason; its files may be proposed again."""
-    disposal = get_disposal(actor, disposal_id, for_update=True)
-    text = clean(reason)[: TEXT_MAX + 1]
-    event = _fire(actor, disposal, flow.REFUSE_DISPOSAL, reason=text or None)
-    disposal.decision = _text(text, "reason", "Lý do")
-    disposal.state = event.to_state
-    disposal.decided_by_id = actor.id
-    disposal.decided_at = now_utc()
-    _record(actor, disposal, "refused", event, note=disposal.decision)
-    return disposal
+    return _decide(actor, disposal_id, flow.REFUSE_DISPOSAL, "refused", reason, "reason", "Lý do")
 
 
 @transaction
@@ -218,7 +231,7 @@ def execute(actor: User, disposal_id: int, witnesses: str | None) -> Disposal:
     disposal = get_disposal(actor, disposal_id, for_update=True)
     text = clean_multiline(witnesses)[: TEXT_MAX + 1]
     event = _fire(actor, disposal, flow.EXECUTE_DISPOSAL, witnesses=text or None)
-    disposal.witnesses = _text(text, "witnesses", "Người chứng kiến", multiline=True)
+    disposal.witnesses = typed_text(text, "witnesses", "Người chứng kiến", multiline=True)
     moment = now_utc()
     for item in sorted(disposal.items, key=lambda i: i.case_file_id):
         case_file = get_file_for_update(actor, item.case_file_id)
@@ -227,7 +240,9 @@ def execute(actor: User, disposal_id: int, witnesses: str | None) -> Disposal:
         case_file.disposed_at = moment
         case_file.disposal_id = disposal.id
         case_file.updated_at = moment
-        record_file_step(actor, case_file, "disposed", file_event, {"disposal": disposal.id})
+        record_file_step(
+            actor, case_file, "disposed", file_event, {"disposal": _disposal_words(disposal)}
+        )
     disposal.state = event.to_state
     disposal.executed_by_id = actor.id
     disposal.executed_at = moment
@@ -240,8 +255,13 @@ def _print(disposal: Disposal, actor: User) -> None:
     from eoffice.casefiles import archive_pdf
 
     decided_by = db.session.get(User, disposal.decided_by_id) if disposal.decided_by_id else None
-    papers = archive_pdf.disposal_papers(disposal, org_of(actor), decided_by, actor)
-    disposal.record_pdf_id = store_pdf(archive_pdf.render_disposal_record(papers)).id
+    papers = archive_pdf.disposal_papers(disposal, decided_by, actor)
+    disposal.record_pdf_id = store_bytes(archive_pdf.render_disposal_record(papers), PDF_MIME).id
+
+
+def _disposal_words(disposal: Disposal) -> str:
+    """How a file's history names the disposal that ended it (the decision it carried out)."""
+    return f"Đề nghị tiêu hủy số {disposal.id} ({disposal.decision})"
 
 
 def record_pdf(user: User, disposal_id: int) -> tuple[StoredFile, str]:

@@ -8,13 +8,19 @@ document's attachments; an outgoing document's attachments and its rendered PDF)
 signed PDFs (the signed document, the signed copies of its PDF attachments); then
 `ho-so.xml` (the file's and the documents' metadata, listing each file of the ZIP with its
 SHA-256, against the schema shipped in `schema/ho-so.xsd`), `muc-luc.csv` (the contents
-list for Excel) and `muc-luc.pdf` (the printed contents list) when that module exists.
+list for Excel) and `muc-luc.pdf` (the printed contents list).
 
 The XML is built and validated before anything is copied: an export that does not match
 its own schema is a bug, and it fails loudly (an exception, logged, retried by the job)
 instead of handing an archive a file it will refuse. Phụ lục VI's lengths are the
 schema's: the few fields whose source may be longer (a person's name for `Creator`,
-String 30) are cut to fit on purpose, every other overlong value fails the export.
+String 30) are cut to fit on purpose; what a large or unusual file can really hold
+beyond them (more than 999 documents or 9 999 pages, a document of more than 999 pages,
+an outgoing notation longer than 30 characters, a code longer than 20) is refused by
+`check_exportable` in words the user can act on, before any job and again in the job
+(a refusal ends the job at once, it is not retried). `Maintenance` carries the
+retention's label ("10 năm", "Vĩnh viễn"): Phụ lục VI asks for the thời hạn bảo quản as
+a text, and the label is what an archive reading the XML understands.
 
 A file can hold hundreds of scans: the ZIP is written to a spooled temporary file
 (memory up to SPOOL_MEMORY, then disk) and each stored file is streamed into it, never
@@ -34,7 +40,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import importlib
 import io
 import logging
 import shutil
@@ -52,15 +57,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eoffice.casefiles import files
 from eoffice.casefiles.access import get_file
+from eoffice.casefiles.contents_pdf import render_contents_pdf
 from eoffice.casefiles.files import ContentsRow
 from eoffice.casefiles.models import DEFAULT_LANGUAGE, CaseFile, CaseFileItem
 from eoffice.core.aftercommit import after_commit
 from eoffice.core.audit import record
-from eoffice.core.errors import Forbidden, NotFound, ValidationFailed
+from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.models import StoredFile
 from eoffice.core.steps import transaction
 from eoffice.core.timeutil import format_date, now_utc, to_local
-from eoffice.directives.exports import csv_text, safe_name
+from eoffice.directives.exports import csv_text, safe_name, unique_name
 from eoffice.extensions import db
 from eoffice.incoming import access as incoming_access
 from eoffice.incoming.attachments import file_store
@@ -76,6 +82,7 @@ from eoffice.reports.exports import (
     new_export,
 )
 from eoffice.reports.models import ExportState, ReportExport
+from workflows import casefiles as flow
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +108,11 @@ CSV_HEADER = [
 # Stored kinds (StoredFile.kind) whose bytes are compressed already.
 _ALREADY_COMPRESSED = frozenset({"pdf", "docx", "xlsx", "jpeg", "png", "zip"})
 MAX_FILE_NOTATION = 20  # Phụ lục VI: FileNotation String 20 (the file's code)
+MAX_DOCUMENTS = 999  # DocOrdinal Number 3 (DocTotal is Number 4)
+MAX_PAGE_TOTAL = 9999  # PageTotal Number 4
+MAX_PAGES = 999  # PageAmount Number 3
+MAX_CODE_NOTATION = 30  # CodeNotation String 30
+MAX_CODE_NUMBER = 11  # CodeNumber String 11
 _FOLDER_LIMIT = 80
 _NAME_LIMIT = 120
 
@@ -135,10 +147,11 @@ class ExportedDocument:
     files: tuple[ZipEntry, ...]
 
 
-def plan(case_file: CaseFile) -> list[ExportedDocument]:
+def plan(case_file: CaseFile, viewer: User | None = None) -> list[ExportedDocument]:
     """The documents in order with their folder and file names; a few queries whatever
-    the number of documents (the contents, then each kind's documents with their files)."""
-    rows = files.contents(case_file)
+    the number of documents (the contents, then each kind's documents with their files).
+    Read as `viewer` sees the file (require_export has made sure they see it all)."""
+    rows = files.contents(case_file, viewer=viewer)
     incoming = _incoming([r.document_id for r in rows if r.kind == "incoming"])
     outgoing = _outgoing([r.document_id for r in rows if r.kind == "outgoing"])
     planned = []
@@ -154,7 +167,7 @@ def plan(case_file: CaseFile) -> list[ExportedDocument]:
         taken: set[str] = set()
         entries = tuple(
             ZipEntry(
-                path=f"{folder}/{_unique(_file_name(name), taken)}",
+                path=f"{folder}/{unique_name(_file_name(name), taken)}",
                 role=role,
                 sha256=stored.sha256,
                 size=stored.size,
@@ -225,19 +238,6 @@ def _file_name(name: str) -> str:
     if not dot or not stem or not (0 < len(ext) <= 8 and ext.isalnum()):
         return safe_name(name, limit=_NAME_LIMIT)
     return f"{safe_name(stem, limit=_NAME_LIMIT - len(ext) - 1)}.{ext.lower()}"
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    """`name`, or `name (2)`, `name (3)`… when the folder has it already (any case)."""
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    candidate, n = name, 2
-    while candidate.lower() in taken:
-        candidate = f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})"
-        n += 1
-    taken.add(candidate.lower())
-    return candidate
 
 
 # ho-so.xml -------------------------------------------------------------------------------
@@ -389,20 +389,11 @@ def contents_csv(documents: Sequence[ExportedDocument]) -> bytes:
 # muc-luc.pdf -----------------------------------------------------------------------------
 
 
-def contents_pdf(case_file: CaseFile) -> bytes | None:
-    """The printed contents list (eoffice.casefiles.contents_pdf), when that module is
-    there and takes the file; the CSV carries the same rows either way."""
+def contents_pdf(case_file: CaseFile, viewer: User | None = None) -> bytes | None:
+    """The printed contents list (eoffice.casefiles.contents_pdf); a file with more rows
+    than it lays out goes without it (the CSV carries the same rows)."""
     try:
-        module = importlib.import_module("eoffice.casefiles.contents_pdf")
-    except ModuleNotFoundError as exc:
-        if exc.name != "eoffice.casefiles.contents_pdf":
-            raise
-        return None
-    render = getattr(module, "render_contents_pdf", None)
-    if render is None:
-        return None
-    try:
-        return render(case_file)
+        return render_contents_pdf(case_file, viewer)
     except ValidationFailed as exc:  # too many rows to lay out: the ZIP goes without it
         log.info("contents PDF left out of the export of case file %s: %s", case_file.id, exc)
         return None
@@ -411,12 +402,12 @@ def contents_pdf(case_file: CaseFile) -> bytes | None:
 # The ZIP ---------------------------------------------------------------------------------
 
 
-def build_zip(case_file: CaseFile, progress: Progress) -> IO[bytes]:
+def build_zip(case_file: CaseFile, progress: Progress, viewer: User | None = None) -> IO[bytes]:
     """The whole export as a spooled file positioned at its start (the caller closes it).
 
     `progress(done, total)` is called after each document's files are in.
     """
-    documents = plan(case_file)
+    documents = plan(case_file, viewer)
     total = len(documents)
     metadata = metadata_xml(case_file, documents, exported_at=now_utc().replace(microsecond=0))
     store = file_store()
@@ -433,7 +424,7 @@ def build_zip(case_file: CaseFile, progress: Progress) -> IO[bytes]:
                 progress(done, total)
             _write(archive, XML_NAME, metadata, stamp)
             _write(archive, CSV_NAME, contents_csv(documents), stamp)
-            pdf = contents_pdf(case_file)
+            pdf = contents_pdf(case_file, viewer)
             if pdf is not None:
                 _write(archive, PDF_NAME, pdf, stamp, compress=zipfile.ZIP_STORED)
     except BaseException:
@@ -473,12 +464,36 @@ def require_export(user: User, case_file: CaseFile) -> None:
 
 def check_exportable(case_file: CaseFile) -> None:
     """Refuse, in words the user can act on, what the schema would refuse as a bug: a
-    file code longer than Phụ lục VI's FileNotation (String 20)."""
+    disposed file, and what Phụ lục VI's fields cannot hold (the file code, the number of
+    documents and of pages, a document's pages, a document's number and notation)."""
+    if case_file.state == flow.DISPOSED:
+        raise Conflict(f"Hồ sơ {case_file.code} đã tiêu hủy, không xuất được.")
+    problems = []
     if len(case_file.code) > MAX_FILE_NOTATION:
+        problems.append(
+            f"số và ký hiệu hồ sơ «{case_file.code}» dài hơn {MAX_FILE_NOTATION} ký tự "
+            "(hãy báo quản trị để rút gọn ký hiệu hồ sơ)"
+        )
+    rows = files.contents(case_file)
+    if rows and max(r.position for r in rows) > MAX_DOCUMENTS:
+        problems.append(f"hồ sơ có hơn {MAX_DOCUMENTS} văn bản (hãy chia thành nhiều hồ sơ)")
+    pages = sum(r.pages or 0 for r in rows)
+    if pages > MAX_PAGE_TOTAL:
+        problems.append(f"hồ sơ có {pages} trang, quá {MAX_PAGE_TOTAL} trang")
+    for row in rows:
+        label = f"văn bản số {row.position} ({row.symbol or 'không số'})"
+        if (row.pages or 0) > MAX_PAGES:
+            problems.append(f"{label} ghi {row.pages} trang, quá {MAX_PAGES} trang")
+        number, notation = _split_symbol(row.symbol) if row.kind == "outgoing" else (None, None)
+        if notation and len(notation) > MAX_CODE_NOTATION:
+            problems.append(f"{label} có ký hiệu dài hơn {MAX_CODE_NOTATION} ký tự")
+        if number and len(number) > MAX_CODE_NUMBER:
+            problems.append(f"{label} có số dài hơn {MAX_CODE_NUMBER} ký tự")
+    if problems:
         raise ValidationFailed(
-            f"Số và ký hiệu hồ sơ «{case_file.code}» dài hơn {MAX_FILE_NOTATION} ký tự mà "
-            "Phụ lục VI Nghị định 30/2020/NĐ-CP cho phép, nên hồ sơ chưa xuất được. "
-            "Hãy báo quản trị để rút gọn ký hiệu hồ sơ."
+            "Hồ sơ chưa xuất được theo Phụ lục VI Nghị định 30/2020/NĐ-CP: "
+            + "; ".join(problems[:5])
+            + (f"; và {len(problems) - 5} vấn đề khác." if len(problems) > 5 else ".")
         )
 
 
@@ -557,7 +572,9 @@ def render_export(export: ReportExport, progress: Progress) -> Rendered:
     case_file = get_file(user, int(export.params["file_id"]))
     require_export(user, case_file)
     check_exportable(case_file)
-    return Rendered(build_zip(case_file, progress), zip_name(case_file), ZIP_MIME, "zip")
+    return Rendered(
+        build_zip(case_file, progress, viewer=user), zip_name(case_file), ZIP_MIME, "zip"
+    )
 
 
 def get_export(user: User, export_id: int) -> tuple[ReportExport, CaseFile]:

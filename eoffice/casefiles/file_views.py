@@ -21,7 +21,7 @@ from sqlalchemy import select
 from eoffice.casefiles import contents_pdf, creating, file_queries, files, filing, suggest
 from eoffice.casefiles import file_forms as forms
 from eoffice.casefiles.access import file_roles, get_file, may_change
-from eoffice.casefiles.history import file_action_label
+from eoffice.casefiles.history import ARCHIVE_CHANGE_LABELS, file_action_label
 from eoffice.casefiles.models import CaseFile
 from eoffice.core.audit import history
 from eoffice.core.errors import Conflict, ServiceError, ValidationFailed
@@ -55,6 +55,9 @@ CHANGE_LABELS = {
     "outgoing": "Văn bản đi",
     "documents": "Số văn bản",
     "pages": "Số trang",
+    "position": "Vị trí (STT)",
+    # The archive's steps (hand-over, keeping back, disposal), written as words by them.
+    **ARCHIVE_CHANGE_LABELS,
 }
 FILED_OUTGOING_STATES = frozenset({outgoing_flow.ISSUED, outgoing_flow.RECALLED})
 
@@ -179,8 +182,10 @@ def _visible_documents(rows: list[files.ContentsRow]) -> tuple[set[int], set[int
     return seen_in, seen_out
 
 
-def _document_names(events: list[Any], org_id: int) -> dict[tuple[str, int], str]:
-    """How the history names the documents its events list by id (two queries)."""
+def _document_names(events: list[Any], user: User) -> dict[tuple[str, int], str]:
+    """How the history names the documents its events list by id (a few queries); a
+    secret document the user may not read is named by the words the contents use."""
+    org_id = user.org_id
     wanted: dict[str, set[int]] = {"incoming": set(), "outgoing": set()}
     for event in events:
         for kind in wanted:
@@ -203,6 +208,12 @@ def _document_names(events: list[Any], org_id: int) -> dict[tuple[str, int], str
             )
         ):
             names[("outgoing", out.id)] = out.symbol or f"dự thảo «{out.subject[:60]}»"
+    hidden_in, hidden_out = files.hidden_documents(
+        user, sorted(wanted["incoming"]), sorted(wanted["outgoing"])
+    )
+    for kind, hidden in (("incoming", hidden_in), ("outgoing", hidden_out)):
+        for doc_id in hidden:
+            names[(kind, doc_id)] = files.HIDDEN_TEXT
     return names
 
 
@@ -229,7 +240,7 @@ def _panels(case_file: CaseFile, **given: Any) -> Panels:
 def render_file(case_file: CaseFile, panels: Panels | None = None, status: int = 200):
     user: User = current_user
     panels = panels or _panels(case_file)
-    rows = files.contents(case_file)
+    rows = files.contents(case_file, user)
     steps = {
         t.name for t in available(flow.CASE_FILE, case_file.state, file_roles(user, case_file))
     }
@@ -247,12 +258,12 @@ def render_file(case_file: CaseFile, panels: Panels | None = None, status: int =
         can_open=flow.OPEN_FILE in steps,
         can_close=flow.CLOSE_FILE in steps,
         can_reopen=flow.REOPEN_FILE in steps,
-        problems=files.closing_problems(case_file) if flow.CLOSE_FILE in steps else [],
+        problems=files.closing_problems(case_file, user) if flow.CLOSE_FILE in steps else [],
         query=query,
         candidates=file_queries.search_documents(user, case_file, query) if editing else [],
         panels=panels,
         events=events,
-        document_names=_document_names(events, user.org_id),
+        document_names=_document_names(events, user),
         action_label=file_action_label,
         change_labels=CHANGE_LABELS,
         states=STATE_LABELS,
@@ -402,7 +413,7 @@ def reopen(file_id: int):
 def contents_file(file_id: int):
     """Tải mục lục (PDF): rendered now from what the file holds."""
     case_file = get_file(current_user, file_id)
-    pdf = contents_pdf.render_contents_pdf(case_file)
+    pdf = contents_pdf.render_contents_pdf(case_file, viewer=current_user)
     return attachment_response(
         io.BytesIO(pdf), contents_pdf.file_name(case_file), "application/pdf", inline=False
     )

@@ -19,11 +19,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from eoffice.casefiles.access import file_roles, get_file_for_update, require_change
-from eoffice.casefiles.models import CaseFile, CaseFileItem, RetentionPeriod
+from eoffice.casefiles.access import get_file_for_update, require_change
+from eoffice.casefiles.models import CaseFile, CaseFileItem, FileList, RetentionPeriod
+from eoffice.casefiles.steps import STATE_LABELS, fire_case_file, record_file_step
+from eoffice.catalog.models import ConfidentialityLevel
 from eoffice.core.errors import Conflict, NotFound, ValidationFailed
 from eoffice.core.limits import int_in_range
-from eoffice.core.steps import record_step, refusal_error, transaction
+from eoffice.core.steps import transaction
 from eoffice.core.text import clean
 from eoffice.core.timeutil import local_today, now_utc, to_local
 from eoffice.extensions import db
@@ -36,9 +38,8 @@ from workflows import archive
 from workflows import casefiles as flow
 from workflows import incoming as incoming_flow
 from workflows import outgoing as outgoing_flow
-from workflows.engine import Event, TransitionRefused, fire
+from workflows.engine import Event
 
-STATE_LABELS = {s.code: s.label for s in flow.CASE_FILE.states}
 MAX_DOCUMENTS_PER_STEP = 500
 INCOMING_FINISHED = frozenset({incoming_flow.COMPLETED, incoming_flow.FILED})
 OUTGOING_FINISHED = frozenset({outgoing_flow.ISSUED, outgoing_flow.RECALLED})
@@ -53,9 +54,11 @@ def retention_choices(*, include: str | None = None) -> list[RetentionPeriod]:
     return [r for r in rows if r.active or r.code == include]
 
 
-def retention_of(code: str | None) -> RetentionPeriod:
+def retention_of(code: str | None, *, current: str | None = None) -> RetentionPeriod:
+    """The level chosen; a retired one only when it is `current`, the level the file
+    already has (retiring a level stops offering it, it does not strand its files)."""
     period = db.session.get(RetentionPeriod, code) if code else None
-    if period is None or not period.active:
+    if period is None or not (period.active or period.code == current):
         raise ValidationFailed(
             "Chọn thời hạn bảo quản trong danh mục.",
             field_errors={"retention": "Chọn thời hạn bảo quản trong danh mục."},
@@ -81,13 +84,23 @@ class ContentsRow:
     note: str
     finished: bool
     state_label: str
+    hidden: bool = False  # a secret document the viewer may not read: masked
 
 
-def contents(case_file: CaseFile) -> list[ContentsRow]:
+HIDDEN_TEXT = "Văn bản mật – không có quyền xem"
+
+
+def contents(case_file: CaseFile, viewer: User | None = None) -> list[ContentsRow]:
     """The file's documents in order, with the page range each takes in the file.
 
-    Two queries whatever the number of documents (the items, then the documents of
-    each kind); the page ranges add up the documents' page counts in order.
+    With a `viewer`, a secret document they may not read keeps its place, date and
+    pages (the STT and page ranges of everyone's copy agree) but not its number,
+    subject, author or note, which would tell what it is about (HIDDEN_TEXT instead).
+    Without one — the services' own reckoning (ordering, closing) — nothing is masked.
+
+    A few queries whatever the number of documents (the items, the documents of each
+    kind, and with a viewer which of them are secret and unseen); the page ranges add
+    up the documents' page counts in order.
     """
     items = list(
         db.session.scalars(
@@ -99,6 +112,10 @@ def contents(case_file: CaseFile) -> list[ContentsRow]:
     incoming = _by_id(IncomingDocument, [i.incoming_id for i in items if i.incoming_id])
     outgoing = _by_id(OutgoingDocument, [i.outgoing_id for i in items if i.outgoing_id])
     org_name = case_file_org_name(case_file)
+    hidden_in: set[int] = set()
+    hidden_out: set[int] = set()
+    if viewer is not None:
+        hidden_in, hidden_out = hidden_documents(viewer, list(incoming), list(outgoing))
     rows: list[ContentsRow] = []
     page = 1
     for item in items:
@@ -115,6 +132,7 @@ def contents(case_file: CaseFile) -> list[ContentsRow]:
             finished = doc.state in OUTGOING_FINISHED
             state_label = _outgoing_state_label(doc.state)
             kind, doc_id = "outgoing", doc.id
+        hidden = doc_id in (hidden_in if kind == "incoming" else hidden_out)
         pages = doc.page_count
         page_range = ""
         if pages:
@@ -126,18 +144,53 @@ def contents(case_file: CaseFile) -> list[ContentsRow]:
                 position=item.position,
                 kind=kind,
                 document_id=doc_id,
-                symbol=symbol,
+                symbol="" if hidden else symbol,
                 document_date=day,
-                type_and_subject=f"{doc.document_type.name}: {doc.subject}",
-                author=author,
+                type_and_subject=HIDDEN_TEXT
+                if hidden
+                else f"{doc.document_type.name}: {doc.subject}",
+                author="" if hidden else author,
                 pages=pages,
                 page_range=page_range,
-                note=item.note or "",
+                note="" if hidden else item.note or "",
                 finished=finished,
                 state_label=state_label,
+                hidden=hidden,
             )
         )
     return rows
+
+
+def hidden_documents(
+    viewer: User, incoming_ids: Sequence[int], outgoing_ids: Sequence[int]
+) -> tuple[set[int], set[int]]:
+    """Of these documents, the secret ones (độ mật) `viewer` may not read: (incoming,
+    outgoing) ids. A document that is not secret is part of the file's metadata every
+    member of the office reads, even when its own page is not theirs to open.
+
+    The secret ones minus the visible ones, never `NOT visible` in SQL: the visibility
+    conditions compare nullable columns, and NOT of an unknown is unknown, not true."""
+    secret_codes = select(ConfidentialityLevel.code).where(ConfidentialityLevel.rank >= 1)
+    hidden: list[set[int]] = []
+    for model, visible, ids in (
+        (IncomingDocument, incoming_access.visible_filter(viewer), incoming_ids),
+        (OutgoingDocument, outgoing_access.visible_filter(viewer), outgoing_ids),
+    ):
+        secret = (
+            set(
+                db.session.scalars(
+                    select(model.id).where(
+                        model.id.in_(ids), model.confidentiality_code.in_(secret_codes)
+                    )
+                )
+            )
+            if ids
+            else set()
+        )
+        if secret:
+            secret -= set(db.session.scalars(select(model.id).where(model.id.in_(secret), visible)))
+        hidden.append(secret)
+    return hidden[0], hidden[1]
 
 
 def case_file_org_name(case_file: CaseFile) -> str:
@@ -157,13 +210,16 @@ def _by_id(model, ids: Sequence[int]) -> dict[int, Any]:
     return {d.id: d for d in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
-def closing_problems(case_file: CaseFile) -> list[str]:
-    """Why the file cannot be closed now (empty, drafts, documents still handled)."""
+def closing_problems(case_file: CaseFile, viewer: User | None = None) -> list[str]:
+    """Why the file cannot be closed now (empty, drafts, documents still handled); with
+    a `viewer`, a secret document they may not read is named by its STT only."""
     documents = [
         archive.FiledDocument(
-            label=f"STT {row.position} ({row.symbol or 'chưa có số'})", finished=row.finished
+            label=f"STT {row.position}"
+            + ("" if row.hidden else f" ({row.symbol or 'chưa có số'})"),
+            finished=row.finished,
         )
-        for row in contents(case_file)
+        for row in contents(case_file, viewer)
     ]
     return archive.closing_problems(documents)
 
@@ -186,30 +242,6 @@ def files_of_document(
 # Steps --------------------------------------------------------------------------------
 
 
-def _fire(actor: User, case_file: CaseFile, name: str, context=None, **inputs: Any) -> Event:
-    try:
-        return fire(
-            flow.CASE_FILE, case_file.state, name, file_roles(actor, case_file), inputs, context
-        )
-    except TransitionRefused as exc:
-        raise refusal_error(exc) from exc
-
-
-def _record(
-    actor: User, case_file: CaseFile, action: str, event: Event | None, changes=None, note=None
-):
-    record_step(
-        actor=actor,
-        subject_type="case_file",
-        subject_id=case_file.id,
-        action=action,
-        event=event,
-        state_labels=STATE_LABELS,
-        changes=changes,
-        note=note,
-    )
-
-
 def _require_editable(case_file: CaseFile) -> None:
     if not case_file.editable:
         raise Conflict(
@@ -219,7 +251,8 @@ def _require_editable(case_file: CaseFile) -> None:
 
 
 def _open(actor: User, case_file: CaseFile) -> Event:
-    event = _fire(actor, case_file, flow.OPEN_FILE)
+    _require_approved_list(case_file)
+    event = fire_case_file(actor, case_file, flow.OPEN_FILE)
     case_file.state = event.to_state
     case_file.opened_at = now_utc()
     case_file.opened_by_id = actor.id
@@ -231,12 +264,32 @@ def _open(actor: User, case_file: CaseFile) -> Event:
     return event
 
 
+def _require_approved_list(case_file: CaseFile) -> None:
+    """A planned file of the list is opened only once the head approved the list: a
+    draft (or one sent back, or reopened for amendment) is not yet the office's plan,
+    and a locked list's year is over — its planned files stay unopened. The list is read
+    under a shared lock, so an amendment or a return in progress is waited for."""
+    if not case_file.in_list or case_file.list_id is None:
+        return  # a file outside the list is opened on its own
+    file_list = db.session.scalars(
+        select(FileList)
+        .where(FileList.id == case_file.list_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).one()
+    if file_list.state != flow.LIST_APPROVED:
+        raise Conflict(
+            f"Hồ sơ {case_file.code} thuộc danh mục hồ sơ năm {file_list.year} chưa được "
+            "phê duyệt (hoặc đã khóa): chỉ mở được hồ sơ của danh mục đang có hiệu lực."
+        )
+
+
 def open_file_step(actor: User, file_id: int) -> CaseFile:
     """Mở hồ sơ: a planned file of the list starts to be kept (by the actor, if it had
     no keeper yet). Inside the caller's transaction; `open_file` commits it."""
     case_file = get_file_for_update(actor, file_id)
     event = _open(actor, case_file)
-    _record(actor, case_file, "opened", event)
+    record_file_step(actor, case_file, "opened", event)
     return case_file
 
 
@@ -260,9 +313,6 @@ def add_documents_step(
     """
     case_file = get_file_for_update(actor, file_id)
     require_change(actor, case_file)
-    if case_file.state == flow.PLANNED:
-        _record(actor, case_file, "opened", _open(actor, case_file))
-    _require_editable(case_file)
     wanted_in = _ids(incoming_ids)
     wanted_out = _ids(outgoing_ids)
     if not wanted_in and not wanted_out:
@@ -271,6 +321,9 @@ def add_documents_step(
         raise ValidationFailed(
             f"Mỗi lần chỉ đưa được tối đa {MAX_DOCUMENTS_PER_STEP} văn bản vào hồ sơ."
         )
+    if case_file.state == flow.PLANNED:
+        record_file_step(actor, case_file, "opened", _open(actor, case_file))
+    _require_editable(case_file)
     _check_visible(actor, IncomingDocument, incoming_access.visible_filter(actor), wanted_in)
     _check_visible(actor, OutgoingDocument, outgoing_access.visible_filter(actor), wanted_out)
     present_in, present_out = _present(case_file.id)
@@ -298,7 +351,7 @@ def add_documents_step(
     if created:
         db.session.flush()
         case_file.updated_at = now_utc()
-        _record(
+        record_file_step(
             actor,
             case_file,
             "documents_added",
@@ -377,7 +430,7 @@ def remove_item(actor: User, file_id: int, item_id: int) -> None:
     db.session.delete(item)
     _renumber([i for i in items if i.id != item_id])
     case_file.updated_at = now_utc()
-    _record(
+    record_file_step(
         actor,
         case_file,
         "document_removed",
@@ -398,9 +451,19 @@ def move_item(actor: User, file_id: int, item_id: int, position: int) -> None:
         raise NotFound("Văn bản này không có trong hồ sơ.")
     rest = [i for i in items if i.id != item_id]
     index = min(max(position, 1), len(items)) - 1
+    old_position = moving.position
     rest.insert(index, moving)
     _renumber(rest)
+    if moving.position == old_position:
+        return  # already there: nothing changed, nothing to record
     case_file.updated_at = now_utc()
+    record_file_step(
+        actor,
+        case_file,
+        "document_moved",
+        None,
+        {"position": [old_position, moving.position]},
+    )
 
 
 @transaction
@@ -415,7 +478,7 @@ def order_chronologically(actor: User, file_id: int) -> None:
     items.sort(key=lambda i: (rows[i.id].document_date or date.max, i.added_at, i.id))
     _renumber(items)
     case_file.updated_at = now_utc()
-    _record(actor, case_file, "ordered_by_date", None)
+    record_file_step(actor, case_file, "ordered_by_date", None)
 
 
 @transaction
@@ -423,11 +486,11 @@ def close_file(actor: User, file_id: int, retention_code: str, note: str | None 
     """Kết thúc hồ sơ: confirm the retention; the dates, totals, hand-over due date and
     retention expiry are computed from what the file holds and today's office date."""
     case_file = get_file_for_update(actor, file_id)
-    retention = retention_of(retention_code)
+    retention = retention_of(retention_code, current=case_file.retention_code)
     problems = closing_problems(case_file) if case_file.state == flow.OPEN else []
     if problems:
         raise Conflict("Hồ sơ chưa kết thúc được: " + " ".join(problems))
-    event = _fire(
+    event = fire_case_file(
         actor,
         case_file,
         flow.CLOSE_FILE,
@@ -449,7 +512,7 @@ def close_file(actor: User, file_id: int, retention_code: str, note: str | None 
     case_file.closed_by_id = actor.id
     schedule_after_closing(case_file, retention)
     case_file.updated_at = now_utc()
-    _record(
+    record_file_step(
         actor,
         case_file,
         "closed",
@@ -483,7 +546,7 @@ def reopen_file(actor: User, file_id: int, reason: str) -> CaseFile:
     are cleared; closing again computes them anew."""
     case_file = get_file_for_update(actor, file_id)
     reason = clean(reason)
-    event = _fire(actor, case_file, flow.REOPEN_FILE, reason=reason or None)
+    event = fire_case_file(actor, case_file, flow.REOPEN_FILE, reason=reason or None)
     case_file.state = event.to_state
     for name in (
         "closed_at",
@@ -501,5 +564,5 @@ def reopen_file(actor: User, file_id: int, reason: str) -> CaseFile:
     ):
         setattr(case_file, name, None)
     case_file.updated_at = now_utc()
-    _record(actor, case_file, "reopened", event, note=reason)
+    record_file_step(actor, case_file, "reopened", event, note=reason)
     return case_file

@@ -16,118 +16,37 @@ An archived file is frozen: eoffice.casefiles.files refuses every change to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from eoffice.casefiles.access import file_roles, get_file_for_update
+from eoffice.casefiles.access import get_file_for_update
+from eoffice.casefiles.archive_common import (
+    chosen_file_ids,
+    require_archive_reader,
+    typed_text,
+)
 from eoffice.casefiles.models import CaseFile, Handover
 from eoffice.casefiles.numbering import lock_numbering
-from eoffice.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
-from eoffice.core.limits import int_in_range
+from eoffice.casefiles.steps import fire_case_file, naming_file, record_file_step
+from eoffice.core.errors import NotFound, ValidationFailed
 from eoffice.core.models import StoredFile
-from eoffice.core.steps import record_step, refusal_error, transaction
-from eoffice.core.storage import FileStore
-from eoffice.core.text import clean
+from eoffice.core.steps import record_step, transaction
+from eoffice.core.storage import store_bytes
 from eoffice.core.timeutil import format_date, local_today, now_utc
 from eoffice.extensions import db
-from eoffice.orgs.models import Organisation, Role, User, UserRole
+from eoffice.orgs.models import Role, User, UserRole
 from workflows import archive
 from workflows import casefiles as flow
-from workflows.engine import Event, TransitionRefused, fire
+from workflows.engine import Event
 
-STATE_LABELS = {s.code: s.label for s in flow.CASE_FILE.states}
-# Who reads the archive's pages: the clerk keeps the archive, the leader decides, an
-# admin may execute a disposal. What each may do is the workflows' business.
-ARCHIVE_ROLES = (Role.CLERK, Role.LEADER, Role.ADMIN)
 RECEIVER_ROLES = (Role.CLERK, Role.LEADER)
 MAX_FILES_PER_HANDOVER = 500
-NOTE_MAX = 1000
 PDF_MIME = "application/pdf"
-
-
-# Shared with eoffice.casefiles.disposal --------------------------------------------------
-
-
-def require_archive_reader(user: User) -> None:
-    if not user.has_role(*ARCHIVE_ROLES):
-        raise Forbidden("Chỉ văn thư, lãnh đạo và quản trị được xem lưu trữ cơ quan.")
-
-
-def fire_case_file(
-    actor: User, case_file: CaseFile, name: str, context: dict | None = None, **inputs: Any
-) -> Event:
-    """Ask CASE_FILE for one step on one file; a refusal names the file, because a step
-    over several files must say which one stopped it."""
-    try:
-        return fire(
-            flow.CASE_FILE, case_file.state, name, file_roles(actor, case_file), inputs, context
-        )
-    except TransitionRefused as exc:
-        raise naming_file(case_file, refusal_error(exc)) from exc
-
-
-def naming_file(case_file: CaseFile, error: ServiceError) -> ServiceError:
-    """The same error, its message starting with the file's code and title, and the
-    file's id on it (`file_id`): the page shows such a refusal in place, even a 403, as
-    the reason the whole step was refused."""
-    error.message = f"Hồ sơ {case_file.code} «{case_file.title}»: {error.message}"
-    error.args = (error.message,)
-    error.file_id = case_file.id  # type: ignore[attr-defined]
-    return error
-
-
-def record_file_step(
-    actor: User, case_file: CaseFile, action: str, event: Event | None, changes=None, note=None
-) -> None:
-    record_step(
-        actor=actor,
-        subject_type="case_file",
-        subject_id=case_file.id,
-        action=action,
-        event=event,
-        state_labels=STATE_LABELS,
-        changes=changes,
-        note=note,
-    )
-
-
-def store_pdf(data: bytes) -> StoredFile:
-    """The PDF in the content-addressed store and its row (reused for identical bytes)."""
-    digest = FileStore(current_app.config["STORAGE_DIR"]).put(data)
-    row = db.session.scalars(select(StoredFile).where(StoredFile.sha256 == digest)).first()
-    if row is None:
-        row = StoredFile(sha256=digest, size=len(data), mime_type=PDF_MIME, kind="pdf")
-        db.session.add(row)
-        db.session.flush()
-    return row
-
-
-def wanted_ids(values: Iterable[Any], *, limit: int, field: str, empty: str) -> list[int]:
-    """The ids chosen, once each and in order; an id no row can have is simply not found."""
-    ids: list[int] = []
-    for value in values:
-        if not isinstance(value, int) or not int_in_range(value):
-            raise NotFound("Không tìm thấy hồ sơ.")
-        if value not in ids:
-            ids.append(value)
-    if not ids:
-        raise ValidationFailed(empty, field_errors={field: empty})
-    if len(ids) > limit:
-        message = f"Mỗi lần chọn tối đa {limit} hồ sơ."
-        raise ValidationFailed(message, field_errors={field: message})
-    return ids
-
-
-def org_of(user: User) -> Organisation:
-    org = db.session.get(Organisation, user.org_id)
-    assert org is not None
-    return org
+SAME_PERSON = "Người giao và người nhận phải là hai người khác nhau."
 
 
 # What is due -------------------------------------------------------------------------
@@ -229,6 +148,54 @@ def receiver_choices(user: User) -> list[User]:
 # Hand-over ---------------------------------------------------------------------------
 
 
+def chosen_files(user: User, file_ids: Sequence[int]) -> list[CaseFile]:
+    """The files chosen for a hand-over, as the form shows them: one query, scoped to
+    the user's organisation, in the order chosen; one that is not there is not found."""
+    require_archive_reader(user)
+    wanted = list(dict.fromkeys(file_ids))
+    if not wanted:
+        return []
+    found = {
+        f.id: f
+        for f in db.session.scalars(
+            select(CaseFile)
+            .where(CaseFile.id.in_(wanted), CaseFile.org_id == user.org_id)
+            .options(selectinload(CaseFile.retention))
+        )
+    }
+    if len(found) != len(wanted):
+        raise NotFound("Không tìm thấy hồ sơ.")
+    return [found[i] for i in wanted]
+
+
+def deliverer_choices(user: User) -> list[User]:
+    """Who may hand files over on the record (bên giao): any active person of the
+    organisation, usually the files' keeper or the unit's representative."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.org_id == user.org_id, User.is_active_account.is_(True))
+            .order_by(User.full_name)
+        )
+    )
+
+
+def default_deliverer(user: User, files: Sequence[CaseFile]) -> int | None:
+    """The person the form proposes as bên giao: the files' one keeper if they have one
+    and it is not the person receiving by default, else nobody (the user chooses)."""
+    keepers = {f.keeper_id for f in files}
+    keeper = keepers.pop() if len(keepers) == 1 else None
+    return keeper if keeper and keeper != user.id else None
+
+
+def _deliverer(actor: User, delivered_by_id: int | None) -> User:
+    deliverer = db.session.get(User, delivered_by_id) if delivered_by_id else actor
+    if deliverer is None or deliverer.org_id != actor.org_id or not deliverer.is_active_account:
+        message = "Chọn người giao hồ sơ (người lập hồ sơ hoặc đại diện đơn vị)."
+        raise ValidationFailed(message, field_errors={"delivered_by": message})
+    return deliverer
+
+
 def _receiver(actor: User, received_by_id: int | None) -> User:
     receiver = db.session.get(User, received_by_id) if received_by_id else None
     if (
@@ -240,14 +207,6 @@ def _receiver(actor: User, received_by_id: int | None) -> User:
         message = "Chọn người nhận của lưu trữ cơ quan (văn thư hoặc lãnh đạo của đơn vị)."
         raise ValidationFailed(message, field_errors={"received_by": message})
     return receiver
-
-
-def _note(value: str | None, field: str = "note") -> str | None:
-    text = clean(value)
-    if len(text) > NOTE_MAX:
-        message = f"Tối đa {NOTE_MAX} ký tự."
-        raise ValidationFailed(message, field_errors={field: message})
-    return text or None
 
 
 def _next_handover_number(org_id: int, year: int) -> int:
@@ -265,18 +224,26 @@ def hand_over(
     received_by_id: int | None,
     note: str | None = None,
     handed_on: date | None = None,
+    delivered_by_id: int | None = None,
 ) -> Handover:
     """Nộp lưu: the chosen closed files go to the office archive in one record, with its
     two PDFs. One file refused (open, kept less than 5 years, already handed over, of
-    another office) and nothing is handed over; the message names the file."""
-    ids = wanted_ids(
+    another office) and nothing is handed over; the message names the file.
+
+    The record has two sides: the person who delivers (`delivered_by_id`, the actor when
+    not given) and the person who receives for the archive; they must differ, or the
+    Biên bản giao nhận would be signed by one person twice."""
+    ids = chosen_file_ids(
         file_ids,
         limit=MAX_FILES_PER_HANDOVER,
         field="file_ids",
         empty="Chọn ít nhất một hồ sơ để nộp lưu.",
     )
     receiver = _receiver(actor, received_by_id)
-    note = _note(note)
+    deliverer = _deliverer(actor, delivered_by_id)
+    if deliverer.id == receiver.id:
+        raise ValidationFailed(SAME_PERSON, field_errors={"received_by": SAME_PERSON})
+    note = typed_text(note, "note")
     today = local_today()
     handed_on = handed_on or today
     if handed_on > today:
@@ -310,7 +277,7 @@ def hand_over(
         number=number,
         handed_on=handed_on,
         unit_id=units.pop() if len(units) == 1 else None,
-        delivered_by_id=actor.id,
+        delivered_by_id=deliverer.id,
         received_by_id=receiver.id,
         note=note,
         file_count=len(files),
@@ -329,7 +296,11 @@ def hand_over(
             case_file,
             "handed_over",
             event,
-            {"handover": f"{handover.number}/{handover.year}", "received_by": receiver.full_name},
+            {
+                "handover": f"Lần nộp lưu số {handover.number}/{handover.year}",
+                "delivered_by": deliverer.full_name,
+                "received_by": receiver.full_name,
+            },
         )
     record_step(
         actor=actor,
@@ -338,19 +309,23 @@ def hand_over(
         action="created",
         event=None,
         state_labels={},
-        changes={"files": [f.code for f in files], "received_by": receiver.full_name},
+        changes={
+            "files": [f.code for f in files],
+            "delivered_by": deliverer.full_name,
+            "received_by": receiver.full_name,
+        },
         note=note,
     )
-    _print(handover, files, actor, receiver)
+    _print(handover, files, deliverer, receiver)
     return handover
 
 
-def _print(handover: Handover, files: list[CaseFile], actor: User, receiver: User) -> None:
+def _print(handover: Handover, files: list[CaseFile], deliverer: User, receiver: User) -> None:
     from eoffice.casefiles import archive_pdf
 
-    papers = archive_pdf.handover_papers(handover, files, org_of(actor), actor, receiver)
-    handover.list_pdf_id = store_pdf(archive_pdf.render_handover_list(papers)).id
-    handover.record_pdf_id = store_pdf(archive_pdf.render_handover_record(papers)).id
+    papers = archive_pdf.handover_papers(handover, files, deliverer, receiver)
+    handover.list_pdf_id = store_bytes(archive_pdf.render_handover_list(papers), PDF_MIME).id
+    handover.record_pdf_id = store_bytes(archive_pdf.render_handover_record(papers), PDF_MIME).id
 
 
 def handovers(user: User, limit: int = 200) -> list[Handover]:
@@ -395,7 +370,7 @@ def keep_back(actor: User, file_id: int, until: date | None, reason: str | None)
     past its due date), for a reason. The warning moves with the date: it is sent again
     30 days before the new date."""
     case_file = get_file_for_update(actor, file_id)
-    reason = _note(reason, "reason")
+    reason = typed_text(reason, "reason")
     today = local_today()
     problem = None
     if until is not None and case_file.handover_due is not None:

@@ -15,6 +15,7 @@ FILE_ACTION_LABELS = {
     "opened": "Mở hồ sơ",
     "documents_added": "Đưa văn bản vào hồ sơ",
     "document_removed": "Rút văn bản khỏi hồ sơ",
+    "document_moved": "Đổi vị trí văn bản trong hồ sơ",
     "ordered_by_date": "Sắp xếp theo thời gian",
     "closed": "Kết thúc hồ sơ",
     "reopened": "Mở lại hồ sơ",
@@ -22,6 +23,18 @@ FILE_ACTION_LABELS = {
     "handed_over": "Nộp lưu",
     "disposed": "Tiêu hủy",
     "exported": "Xuất hồ sơ (ZIP)",
+}
+
+
+# The words of the changes the archive's steps record on a file (hand-over, keeping
+# back, disposal, export); the values are written as words already by those steps.
+ARCHIVE_CHANGE_LABELS = {
+    "kept_until": "Giữ lại đến ngày",
+    "handover": "Nộp lưu",
+    "delivered_by": "Người giao",
+    "received_by": "Người nhận",
+    "disposal": "Tiêu hủy theo",
+    "documents": "Số văn bản",
 }
 
 

@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from eoffice.casefiles.lists import ListSheet, list_rows
 from eoffice.casefiles.models import FileList
+from eoffice.casefiles.pdf_common import MASTHEAD_CSS, PAGE_CSS, Masthead, masthead, place_date
 from eoffice.core.text import clean
 from eoffice.core.timeutil import to_local
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, Role, User
-from eoffice.outgoing.layout import date_phrase
 from eoffice.reports.pdf import render_pdf_template
 from workflows import casefiles as flow
 
@@ -33,24 +33,12 @@ COLUMNS = (
     ("Ghi chú", 20),
 )
 DEFAULT_HEAD_TITLE = "THỦ TRƯỞNG CƠ QUAN"
-DATE_GAP = "\u00a0" * 6
 
 LIST_CSS = """
-@page {
-  size: A4;
-  margin: 20mm 15mm 20mm 30mm;
-  @bottom-center { content: "Trang " counter(page) "/" counter(pages); font-size: 10pt; }
-}
+@page { size: A4; margin: 20mm 15mm 20mm 30mm; }
 html { font-size: 12pt; line-height: 1.2; }
 table.layout { margin: 0; }
 table.layout td { border: none; padding: 0; text-align: center; vertical-align: top; }
-.org .parent { font-size: 12pt; }
-.org .name, .motto .nation { font-weight: bold; font-size: 12pt; }
-.motto .nation { font-size: 11.5pt; }
-.motto .slogan { font-weight: bold; font-size: 13pt; }
-.rule { border-top: 0.6pt solid #000; margin: 1mm auto 0; }
-.org .rule { width: 25mm; }
-.motto .rule { width: 55mm; }
 h1 { font-size: 14pt; font-weight: bold; text-align: center; margin: 8mm 0 1mm; }
 .act, .draft { text-align: center; font-style: italic; margin: 0 0 1mm; }
 table { width: 100%; table-layout: fixed; border-collapse: collapse; margin-top: 4mm; }
@@ -142,8 +130,7 @@ def head_title(org: Organisation, file_list: FileList) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class PrintedList:
-    org_name: str
-    parent_name: str | None
+    masthead: Masthead
     title: str
     act: str | None
     draft: bool
@@ -166,23 +153,17 @@ def printed(file_list: FileList) -> PrintedList:
     org = db.session.get(Organisation, file_list.org_id)
     assert org is not None
     sheet = list_rows(file_list)
-    place = clean(org.place_name)
     approved = file_list.approved_at if file_list.state != flow.LIST_DRAFT else None
     local = to_local(approved) if approved else None
-    if local is not None:
-        day = date_phrase(local.date())
-    else:
-        day = f"ngày{DATE_GAP}tháng{DATE_GAP}năm {file_list.year}"
     title, name = head_title(org, file_list)
     return PrintedList(
-        org_name=clean(org.name).upper(),
-        parent_name=clean(org.parent.name).upper() if org.parent is not None else None,
+        masthead=masthead(org),
         title=f"DANH MỤC HỒ SƠ CỦA {clean(org.name).upper()} NĂM {file_list.year}",
         act=f"(Ban hành kèm theo {file_list.decision_ref})" if file_list.decision_ref else None,
         draft=file_list.state in (flow.LIST_DRAFT, flow.LIST_SUBMITTED),
         sheet=sheet,
         closing=closing_sentence(sheet),
-        place_date=f"{place}, {day}" if place else day[:1].upper() + day[1:],
+        place_date=place_date(org, local.date() if local else None, file_list.year),
         head_title=title,
         head_name=name,
     )
@@ -193,7 +174,7 @@ def render_list_pdf(file_list: FileList) -> bytes:
     total = sum(width for _, width in COLUMNS)
     return render_pdf_template(
         "casefiles/lists/list_pdf.html",
-        [LIST_CSS],
+        [PAGE_CSS, MASTHEAD_CSS, LIST_CSS],
         doc=printed(file_list),
         columns=[(label, round(width * 100 / total, 3)) for label, width in COLUMNS],
     )

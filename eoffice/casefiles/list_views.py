@@ -34,7 +34,7 @@ from eoffice.casefiles.list_forms import (
 )
 from eoffice.casefiles.models import CaseFile, FileHeading, FileList
 from eoffice.core.audit import ACTION_LABELS
-from eoffice.core.errors import NotFound, ServiceError
+from eoffice.core.errors import ServiceError
 from eoffice.core.timeutil import local_today
 from eoffice.extensions import db
 from eoffice.web.access import roles_required
@@ -112,6 +112,7 @@ def _render_index(form: NewListForm | None = None, status: int = 200):
         summaries=summaries,
         form=(form or _new_list_form()) if maker else None,
         has_previous=bool(summaries),
+        edits_retention=retention.may_edit(current_user),
         numbering_labels=archive.NUMBERING_LABELS,
     ), status
 
@@ -149,7 +150,12 @@ def create():
 # One list -------------------------------------------------------------------------------
 
 
-def _file_form(file_list: FileList, formdata: Any = None, case_file: CaseFile | None = None):
+def _file_form(
+    file_list: FileList,
+    formdata: Any = None,
+    case_file: CaseFile | None = None,
+    sheet: lists.ListSheet | None = None,
+):
     if formdata is not None:
         form = PlannedFileForm(formdata=formdata, prefix="file")
     elif case_file is not None:
@@ -166,7 +172,8 @@ def _file_form(file_list: FileList, formdata: Any = None, case_file: CaseFile | 
         )
     else:
         form = PlannedFileForm(formdata=None, prefix="file")
-    form.heading_id.choices = [(0, "— Chọn đề mục —"), *lists.heading_choices(file_list)]
+    sheet = sheet or lists.list_rows(file_list)
+    form.heading_id.choices = [(0, "— Chọn đề mục —"), *lists.heading_choices(sheet)]
     keep = case_file.retention_code if case_file is not None else None
     form.retention_code.choices = [("", "— Chọn thời hạn —")] + [
         (r.code, r.label) for r in retention_choices(include=keep)
@@ -178,28 +185,32 @@ def _file_form(file_list: FileList, formdata: Any = None, case_file: CaseFile | 
     return form
 
 
-def _small_form(file_list: FileList, formdata: Any = None) -> SmallHeadingForm:
+def _small_form(
+    file_list: FileList, formdata: Any = None, sheet: lists.ListSheet | None = None
+) -> SmallHeadingForm:
     form = SmallHeadingForm(formdata=formdata, prefix="small")
-    form.parent_id.choices = [(0, "— Chọn đề mục lớn —"), *lists.large_heading_choices(file_list)]
+    sheet = sheet or lists.list_rows(file_list)
+    form.parent_id.choices = [(0, "— Chọn đề mục lớn —"), *lists.large_heading_choices(sheet)]
     return form
 
 
 def _render_show(file_list: FileList, status: int = 200, **forms: Form):
-    """The list page; `forms` replaces the blank form of that name (a refused one)."""
+    """The list page; `forms` replaces the blank form of that name (a refused one).
+    The sheet is read once and gives the table and the forms' heading choices."""
+    sheet = lists.list_rows(file_list)
     editable = lists.may_edit(current_user, file_list)
     edit_forms: dict[str, Form] = {}
     if editable:
         edit_forms = {
             "large_form": forms.get("large_form")
             or LargeHeadingForm(formdata=None, prefix="large"),
-            "small_form": forms.get("small_form") or _small_form(file_list),
-            "file_form": forms.get("file_form") or _file_form(file_list),
+            "small_form": forms.get("small_form") or _small_form(file_list, sheet=sheet),
+            "file_form": forms.get("file_form") or _file_form(file_list, sheet=sheet),
         }
     steps = [
         (t, forms.get(f"step_{t.name}") or STEP_FORMS[t.name](formdata=None, prefix=t.name))
         for t in lists.available_steps(current_user, file_list)
     ]
-    sheet = lists.list_rows(file_list)
     copied_from = (
         db.session.get(FileList, file_list.copied_from_id) if file_list.copied_from_id else None
     )
@@ -319,13 +330,6 @@ def add_heading(list_id: int):
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
 
 
-def _heading(file_list: FileList, heading_id: int) -> FileHeading:
-    heading = db.session.get(FileHeading, heading_id)
-    if heading is None or heading.list_id != file_list.id:
-        raise NotFound(lists.MSG_HEADING_NOT_FOUND)
-    return heading
-
-
 def _editable_or_back(file_list: FileList):
     """Edit pages only for a list that can change now, by those who may change it."""
     if not lists.may_create(current_user):
@@ -339,7 +343,7 @@ def _editable_or_back(file_list: FileList):
 @bp.route("/<int:list_id>/headings/<int:heading_id>/edit", methods=["GET", "POST"])
 def edit_heading(list_id: int, heading_id: int):
     file_list = get_list(current_user, list_id)
-    heading = _heading(file_list, heading_id)
+    heading = lists.heading_of(file_list, heading_id)
     back = _editable_or_back(file_list)
     if back is not None:
         return back
@@ -363,7 +367,9 @@ def edit_heading(list_id: int, heading_id: int):
         db.session.rollback()
         show_refusal(form, exc)
         file_list = get_list(current_user, list_id)
-        return _render_heading(file_list, _heading(file_list, heading_id), form, _status(exc))
+        return _render_heading(
+            file_list, lists.heading_of(file_list, heading_id), form, _status(exc)
+        )
     flash("Đã lưu đề mục.", "success")
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
 
@@ -385,7 +391,7 @@ def move_heading(list_id: int, heading_id: int):
 @bp.post("/<int:list_id>/headings/<int:heading_id>/delete")
 def delete_heading(list_id: int, heading_id: int):
     file_list = get_list(current_user, list_id)
-    title = _heading(file_list, heading_id).title
+    title = lists.heading_of(file_list, heading_id).title
     lists.delete_heading(current_user, file_list.id, heading_id)
     flash(f"Đã xóa đề mục «{title}».", "success")
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
@@ -411,17 +417,10 @@ def add_file(list_id: int):
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
 
 
-def _list_file(file_list: FileList, file_id: int) -> CaseFile:
-    case_file = db.session.get(CaseFile, file_id)
-    if case_file is None or case_file.list_id != file_list.id:
-        raise NotFound(lists.MSG_FILE_NOT_FOUND)
-    return case_file
-
-
 @bp.route("/<int:list_id>/files/<int:file_id>/edit", methods=["GET", "POST"])
 def edit_file(list_id: int, file_id: int):
     file_list = get_list(current_user, list_id)
-    case_file = _list_file(file_list, file_id)
+    case_file = lists.file_of(file_list, file_id)
     back = _editable_or_back(file_list)
     if back is not None:
         return back
@@ -436,7 +435,7 @@ def edit_file(list_id: int, file_id: int):
         db.session.rollback()
         show_refusal(form, exc)
         file_list = get_list(current_user, list_id)
-        return _render_file(file_list, _list_file(file_list, file_id), form, _status(exc))
+        return _render_file(file_list, lists.file_of(file_list, file_id), form, _status(exc))
     flash("Đã lưu hồ sơ trong danh mục.", "success")
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
 
@@ -454,7 +453,7 @@ def _render_file(file_list: FileList, case_file: CaseFile, form: Form, status: i
 @bp.post("/<int:list_id>/files/<int:file_id>/delete")
 def delete_file(list_id: int, file_id: int):
     file_list = get_list(current_user, list_id)
-    code = _list_file(file_list, file_id).code
+    code = lists.file_of(file_list, file_id).code
     lists.delete_planned_file(current_user, file_list.id, file_id)
     flash(f"Đã xóa hồ sơ {code} khỏi danh mục.", "success")
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
@@ -463,10 +462,17 @@ def delete_file(list_id: int, file_id: int):
 # Retention levels (admins) ----------------------------------------------------------------
 
 
+def _retention_editor() -> None:
+    """The levels are the whole deployment's: the district's admins change them."""
+    if not retention.may_edit(current_user):
+        abort(403)
+
+
 def _render_retention(form: RetentionLevelForm | None = None, status: int = 200):
     return render_template(
         "casefiles/lists/retention.html",
-        rows=retention.levels(),
+        rows=retention.levels(current_user),
+        editable=retention.may_edit(current_user),
         form=form or RetentionLevelForm(formdata=None),
     ), status
 
@@ -474,8 +480,11 @@ def _render_retention(form: RetentionLevelForm | None = None, status: int = 200)
 @bp.route("/retention", methods=["GET", "POST"])
 @admin_only
 def retention_levels():
+    """Every admin reads the levels (the admin menu links here); only the district's
+    admins add or retire one."""
     if request.method == "GET":
         return _render_retention()
+    _retention_editor()
     form = RetentionLevelForm()
     if not form.validate_on_submit():
         return _render_retention(form, 422)
@@ -498,6 +507,7 @@ def retention_levels():
 @bp.post("/retention/<code>/active")
 @admin_only
 def retention_active(code: str):
+    _retention_editor()
     active = request.form.get("active") == "1"
     level = retention.set_active(current_user, code, active)
     if active:

@@ -304,17 +304,18 @@ def list_rows(file_list: FileList) -> ListSheet:
     return sheet
 
 
-def heading_choices(file_list: FileList) -> list[tuple[int, str]]:
-    """Every heading of the list, as the file form offers them: "I. …", "    1. …"."""
+def heading_choices(sheet: ListSheet) -> list[tuple[int, str]]:
+    """Every heading of the list, as the file form offers them: "I. …", "    1. …".
+    From the sheet the page already built (`list_rows`), not a fresh reading."""
     return [
         (row.heading.id, ("\u2003" if row.kind == "small" else "") + row.label)
-        for row in list_rows(file_list).rows
+        for row in sheet.rows
         if row.heading is not None
     ]
 
 
-def large_heading_choices(file_list: FileList) -> list[tuple[int, str]]:
-    return [(r.heading.id, r.label) for r in list_rows(file_list).rows if r.kind == "large"]
+def large_heading_choices(sheet: ListSheet) -> list[tuple[int, str]]:
+    return [(r.heading.id, r.label) for r in sheet.rows if r.kind == "large"]
 
 
 def keeper_choices(user: User) -> list[User]:
@@ -357,11 +358,16 @@ def _require_maker(actor: User) -> None:
 
 def _list_for_update(actor: User, list_id: int) -> FileList:
     """The actor's organisation's list, locked for the rest of the transaction
-    (PostgreSQL: FOR UPDATE), so an edit and an approval never interleave."""
+    (PostgreSQL: FOR UPDATE), so an edit and an approval never interleave; read afresh
+    after the lock (`populate_existing`), so a step checks the state the other one left
+    (approving a list that was just returned is refused), not the one the view loaded."""
     if not int_in_range(list_id):
         raise NotFound("Không tìm thấy danh mục hồ sơ.")
     file_list = db.session.scalars(
-        select(FileList).where(FileList.id == list_id).with_for_update()
+        select(FileList)
+        .where(FileList.id == list_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     if file_list is None or file_list.org_id != actor.org_id:
         raise NotFound("Không tìm thấy danh mục hồ sơ.")
@@ -501,24 +507,74 @@ def _copy_into(source: FileList, target: FileList, actor: User) -> tuple[int, in
             select(User.id).where(User.org_id == target.org_id, User.is_active_account.is_(True))
         )
     )
-    copied = 0
+    numbers = _CopyNumbering(target)
+    by_id = {h.id: h for h in new_ids.values()}
+    positions: dict[int | None, int] = {}
+    copied: list[CaseFile] = []
     for row in list_rows(source).rows:
         old = row.case_file
         if old is None:
             continue
         heading = new_ids.get(old.heading_id) if old.heading_id else None
-        _plan_file(
-            actor,
-            target,
-            heading,
-            title=old.title,
-            retention_code=old.retention_code,
-            keeper_id=old.keeper_id if old.keeper_id in active_keepers else None,
-            note=old.note,
-            notation=old.notation if heading is None else None,
+        top = heading
+        if heading is not None and heading.parent_id is not None:
+            top = by_id[heading.parent_id]
+        number, notation, code = numbers.next(top, old.notation if heading is None else None)
+        heading_id = heading.id if heading else None
+        positions[heading_id] = positions.get(heading_id, 0) + 1
+        copied.append(
+            CaseFile(
+                org_id=target.org_id,
+                year=target.year,
+                list_id=target.id,
+                heading_id=heading_id,
+                position=positions[heading_id],
+                number=number,
+                notation=notation,
+                code=code,
+                title=old.title,
+                retention_code=old.retention_code,
+                keeper_id=old.keeper_id if old.keeper_id in active_keepers else None,
+                note=old.note or None,
+                state=flow.PLANNED,
+                in_list=True,
+                created_by_id=actor.id,
+            )
         )
-        copied += 1
-    return len(new_ids), copied
+    db.session.add_all(copied)
+    db.session.flush()
+    return len(new_ids), len(copied)
+
+
+class _CopyNumbering:
+    """numbering.next_code for a whole copied list at once: the organisation's row is
+    already locked (create_list), so the numbers and codes of the year taken so far are
+    read once and the new ones counted in memory — the same numbers next_code would
+    give one file at a time, without its three statements per file."""
+
+    def __init__(self, target: FileList) -> None:
+        where = (CaseFile.org_id == target.org_id, CaseFile.year == target.year)
+        self.within = target.numbering == archive.WITHIN_HEADING
+        self.codes = set(db.session.scalars(select(CaseFile.code).where(*where)))
+        self.last = db.session.scalar(select(func.max(CaseFile.number)).where(*where)) or 0
+        self.last_under: dict[int, int] = {}  # the new list's headings hold nothing yet
+
+    def next(self, top: FileHeading | None, notation: str | None) -> tuple[int, str | None, str]:
+        if top is not None:
+            notation = top.notation
+        if self.within and top is not None:
+            number = archive.next_number([self.last_under.get(top.id, 0)])
+        else:
+            number = archive.next_number([self.last])
+        code = archive.file_code(number, notation)
+        while code in self.codes:
+            number += 1
+            code = archive.file_code(number, notation)
+        self.codes.add(code)
+        self.last = max(self.last, number)
+        if top is not None:
+            self.last_under[top.id] = max(self.last_under.get(top.id, 0), number)
+        return number, notation, code
 
 
 def _copied_heading(old: FileHeading, target: FileList, parent: FileHeading | None):
@@ -584,7 +640,8 @@ def _next_position(file_list: FileList, heading: FileHeading | None) -> int:
 # Headings -----------------------------------------------------------------------------
 
 
-def _heading_of(file_list: FileList, heading_id: int | None) -> FileHeading:
+def heading_of(file_list: FileList, heading_id: int | None) -> FileHeading:
+    """A heading of this list (of another list, or none: not found)."""
     heading = db.session.get(FileHeading, heading_id) if heading_id else None
     if heading is None or heading.list_id != file_list.id:
         raise NotFound(MSG_HEADING_NOT_FOUND)
@@ -680,10 +737,10 @@ def update_heading(
     title: str | None,
     notation: str | None = None,
 ) -> FileHeading:
-    """Sửa đề mục. A large heading's new abbreviation re-codes its files (`01.TCCB` →
-    `01.TC`), keeping their numbers; refused when a file under it is already closed."""
+    """Sửa đề mục. A large heading's new abbreviation re-codes its planned files
+    (`01.TCCB` → `01.TC`), keeping their numbers; files already opened keep their codes."""
     file_list = _editable_list(actor, list_id)
-    heading = _heading_of(file_list, heading_id)
+    heading = heading_of(file_list, heading_id)
     errors: dict[str, str] = {}
     title = _required_text(title, "title", "Tên đề mục", MAX_HEADING_TITLE, errors)
     new_notation = heading.notation
@@ -710,13 +767,12 @@ def _recode(file_list: FileList, top: FileHeading, notation: str | None) -> list
             select(CaseFile).where(CaseFile.list_id == file_list.id, CaseFile.heading_id.in_(under))
         )
     )
-    fixed = [f.code for f in files if f.state not in flow.EDITABLE_STATES]
-    if fixed:
-        raise Conflict(
-            "Không đổi được ký hiệu đề mục: hồ sơ " + ", ".join(sorted(fixed)) + " đã kết thúc."
-        )
+    # Only planned files take the new abbreviation: a file already opened has its code
+    # cited on what was filed and printed, so it keeps it (`01.TC` under "TCCB").
     recoded = []
     for f in files:
+        if f.state != flow.PLANNED:
+            continue
         code = archive.file_code(f.number, notation)
         clash = db.session.scalar(
             select(func.count(CaseFile.id)).where(
@@ -740,7 +796,7 @@ def move_heading(actor: User, list_id: int, heading_id: int, direction: str) -> 
     if direction not in ("up", "down"):
         raise ValidationFailed("Chọn chuyển lên hoặc xuống.")
     file_list = _editable_list(actor, list_id)
-    heading = _heading_of(file_list, heading_id)
+    heading = heading_of(file_list, heading_id)
     siblings = _siblings(file_list, heading.parent_id)
     index = siblings.index(heading)
     other = index - 1 if direction == "up" else index + 1
@@ -763,7 +819,7 @@ def delete_heading(actor: User, list_id: int, heading_id: int) -> None:
     """Xóa đề mục, only when no file sits under it (nor under its small headings, which
     go with it)."""
     file_list = _editable_list(actor, list_id)
-    heading = _heading_of(file_list, heading_id)
+    heading = heading_of(file_list, heading_id)
     children = _siblings(file_list, heading.id) if heading.parent_id is None else []
     ids = [heading.id] + [c.id for c in children]
     used = db.session.scalar(select(func.count(CaseFile.id)).where(CaseFile.heading_id.in_(ids)))
@@ -826,7 +882,8 @@ def _check_file(actor: User, file_list: FileList, data: PlannedFileInput, curren
     return title, heading, retention, keeper, note or None
 
 
-def _file_of(file_list: FileList, file_id: int) -> CaseFile:
+def file_of(file_list: FileList, file_id: int) -> CaseFile:
+    """A file of this list (of another list, or none: not found)."""
     case_file = db.session.get(CaseFile, file_id) if int_in_range(file_id) else None
     if case_file is None or case_file.list_id != file_list.id:
         raise NotFound(MSG_FILE_NOT_FOUND)
@@ -872,10 +929,11 @@ def add_planned_file(actor: User, list_id: int, data: PlannedFileInput) -> CaseF
 def update_planned_file(
     actor: User, list_id: int, file_id: int, data: PlannedFileInput
 ) -> CaseFile:
-    """Sửa hồ sơ trong danh mục (title, retention, keeper, note); moving it to another
-    heading numbers it anew there. A file already closed is no longer the list's to edit."""
+    """Sửa hồ sơ trong danh mục (title, retention, keeper, note); moving a planned file
+    to another heading numbers it anew there (an opened one keeps its cited code, so it
+    stays under its heading). A file already closed is no longer the list's to edit."""
     file_list = _editable_list(actor, list_id)
-    case_file = _file_of(file_list, file_id)
+    case_file = file_of(file_list, file_id)
     if case_file.state not in flow.EDITABLE_STATES:
         raise Conflict(f"Hồ sơ {case_file.code} đã kết thúc: không sửa được trong danh mục.")
     title, heading, retention, keeper, note = _check_file(
@@ -900,6 +958,12 @@ def update_planned_file(
     case_file.retention = retention
     case_file.keeper_id = keeper.id if keeper else None
     case_file.note = note
+    if heading.id != case_file.heading_id and case_file.state != flow.PLANNED:
+        raise ValidationFailed(
+            f"Hồ sơ {case_file.code} đã được mở: giữ nguyên số và ký hiệu, không chuyển "
+            "sang đề mục khác được.",
+            field_errors={"heading_id": "Hồ sơ đã mở không chuyển sang đề mục khác được."},
+        )
     if heading.id != case_file.heading_id:
         old_code = case_file.code
         old_heading = case_file.heading.title if case_file.heading else None
@@ -929,7 +993,7 @@ def delete_planned_file(actor: User, list_id: int, file_id: int) -> None:
     filed). Numbering follows the largest number taken, so a number freed inside the
     list stays a gap (archive.next_number)."""
     file_list = _editable_list(actor, list_id)
-    case_file = _file_of(file_list, file_id)
+    case_file = file_of(file_list, file_id)
     filed = db.session.scalar(
         select(func.count(CaseFileItem.id)).where(CaseFileItem.case_file_id == case_file.id)
     )
@@ -1005,6 +1069,11 @@ def approve_list(
 
 
 def _lock_last_year(actor: User, file_list: FileList) -> None:
+    """Lock last year's approved list once this one is approved — only when last year is
+    over: a list for next year approved in December leaves this year's list open until
+    its year ends (then it is locked by hand, `lock_list`)."""
+    if local_today().year <= file_list.year - 1:
+        return
     last = db.session.scalars(
         select(FileList)
         .where(
@@ -1013,6 +1082,7 @@ def _lock_last_year(actor: User, file_list: FileList) -> None:
             FileList.state == flow.LIST_APPROVED,
         )
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     if last is None:
         return

@@ -39,8 +39,8 @@ class RetentionPeriod(db.Model):
 
     Data, not code: the levels the decree's tables use today (Vĩnh viễn, 70, 20, 10, 5
     năm) are seeded by the migration, and an office may add one (a sector table asking
-    for 15 years) or stop offering one. `years` is None for a permanent file. The code is
-    what Phụ lục VI's `Maintenance` (String 30) carries.
+    for 15 years) or stop offering one. `years` is None for a permanent file. Phụ lục
+    VI's `Maintenance` (String 30) carries its label.
     """
 
     __tablename__ = "retention_periods"

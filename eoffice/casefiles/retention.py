@@ -7,7 +7,9 @@ never deleted, because files keep referring to it by its code (Phụ lục VI
 `Maintenance`), and a retired level stays on the files that have it.
 
 Levels are shared by the whole deployment (the decree's values are the same for every
-office), so the one page that changes them is the admins'.
+office), so only the district's admins change them, like the other shared catalogues
+(`catalog.services.can_edit_catalogue`): a school's admin would change them for every
+school. The page counts the files of the admin's own office only.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from eoffice.casefiles.models import CaseFile, RetentionPeriod
+from eoffice.catalog.services import can_edit_catalogue
 from eoffice.core import audit
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.steps import transaction
 from eoffice.core.text import clean
 from eoffice.extensions import db
-from eoffice.orgs.models import Role, User
+from eoffice.orgs.models import User
 
 SUBJECT = "retention_period"
 MAX_CODE = 30
@@ -32,7 +35,10 @@ MAX_YEARS = 100
 PERMANENT_CODE = "vinh_vien"
 _CODE = re.compile(r"[a-z0-9_]+")
 
-MSG_ADMIN_ONLY = "Chỉ quản trị được thay đổi các mức thời hạn bảo quản."
+MSG_ADMIN_ONLY = (
+    "Các mức thời hạn bảo quản dùng chung cho mọi cơ quan, chỉ do quản trị của Phòng Giáo dục "
+    "và Đào tạo thay đổi."
+)
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,19 @@ class LevelRow:
     files: int  # how many files have it (why it can be retired but never deleted)
 
 
-def levels() -> list[LevelRow]:
-    """Every level, active or not, in the order the forms offer them."""
+def may_edit(user: User) -> bool:
+    """Whether the user changes the levels (the district's admins)."""
+    return can_edit_catalogue(user)
+
+
+def levels(user: User) -> list[LevelRow]:
+    """Every level, active or not, in the order the forms offer them, with how many of
+    the user's organisation's files have it (other offices' files are theirs)."""
     used = dict(
         db.session.execute(
-            select(CaseFile.retention_code, func.count(CaseFile.id)).group_by(
-                CaseFile.retention_code
-            )
+            select(CaseFile.retention_code, func.count(CaseFile.id))
+            .where(CaseFile.org_id == user.org_id)
+            .group_by(CaseFile.retention_code)
         ).all()
     )
     rows = db.session.scalars(
@@ -57,7 +69,7 @@ def levels() -> list[LevelRow]:
 
 
 def _require_admin(actor: User) -> None:
-    if not actor.has_role(Role.ADMIN):
+    if not may_edit(actor):
         raise Forbidden(MSG_ADMIN_ONLY)
 
 

@@ -11,7 +11,7 @@ to write the notices leaves the files unclaimed for the next run.
 
 Who is told: the clerks of the organisation (they keep the archive), one notice listing
 every file of their organisation claimed that day; and each keeper who is not a clerk,
-one notice listing their own files.
+still active and still of that organisation, one notice listing their own files.
 """
 
 from __future__ import annotations
@@ -100,10 +100,15 @@ def send_handover_warnings(now: datetime) -> int:
     for case_file in files:
         by_org[case_file.org_id].append(case_file)
     clerks = _clerks(set(by_org))
+    # A keeper who left (inactive) or moved to another office is not told: the clerks
+    # of the file's office still are, and they hand it over.
     keepers = {
         u.id: u
         for u in db.session.scalars(
-            select(User).where(User.id.in_({f.keeper_id for f in files if f.keeper_id}))
+            select(User).where(
+                User.id.in_({f.keeper_id for f in files if f.keeper_id}),
+                User.is_active_account.is_(True),
+            )
         )
     }
     notices: list[Notice] = []
@@ -117,7 +122,8 @@ def send_handover_warnings(now: datetime) -> int:
         clerk_ids = {c.id for c in org_clerks}
         own: dict[int, list[CaseFile]] = defaultdict(list)
         for case_file in org_files:
-            if case_file.keeper_id in keepers and case_file.keeper_id not in clerk_ids:
+            keeper = keepers.get(case_file.keeper_id)
+            if keeper is not None and keeper.org_id == org_id and keeper.id not in clerk_ids:
                 own[case_file.keeper_id].append(case_file)
         for keeper_id, kept in own.items():
             link = (

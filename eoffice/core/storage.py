@@ -4,6 +4,9 @@ A file's path is derived from the SHA-256 of its bytes (`ab/cd/abcd…`), so the
 scan uploaded twice is stored once, a path never comes from a user-supplied name, and
 the stored bytes are never modified (a signed PDF stays valid). Writes go to a
 temporary file and are renamed into place, so a crash never leaves half a file.
+
+`store_bytes` is what a service that produces a file (a printed record, an export)
+calls: the bytes in the store and their `StoredFile` row, one row per content.
 """
 
 from __future__ import annotations
@@ -11,13 +14,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
 
 from eoffice.core.errors import NotFound
+from eoffice.core.models import StoredFile
+from eoffice.extensions import db
 
 log = logging.getLogger(__name__)
+
+_CHUNK = 1024 * 1024
 
 
 class MissingFile(NotFound):
@@ -59,6 +70,32 @@ class FileStore:
             raise
         return digest
 
+    def put_stream(self, handle: IO[bytes]) -> tuple[str, int]:
+        """`put` for a file too large for memory: hash it, then copy it into place through
+        a temporary file renamed at the end. Returns the digest and the size."""
+        hasher, size = hashlib.sha256(), 0
+        handle.seek(0)
+        while chunk := handle.read(_CHUNK):
+            hasher.update(chunk)
+            size += len(chunk)
+        digest = hasher.hexdigest()
+        target = self.path_for(digest)
+        if target.exists():
+            return digest, size
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                handle.seek(0)
+                shutil.copyfileobj(handle, out, _CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest, size
+
     def open(self, sha256: str) -> BinaryIO:
         """The stored bytes for reading; MissingFile when they are not on the disk."""
         path = self.path_for(sha256)
@@ -75,3 +112,23 @@ class FileStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+
+def store_bytes(content: bytes | IO[bytes], mime_type: str, kind: str = "pdf") -> StoredFile:
+    """Put a produced file in the application's store (streamed when it is a file on
+    disk, which is then closed) and return its StoredFile row, reusing the row of
+    identical bytes: a record printed twice the same is one file."""
+    store = FileStore(current_app.config["STORAGE_DIR"])
+    if isinstance(content, bytes):
+        digest, size = store.put(content), len(content)
+    else:
+        try:
+            digest, size = store.put_stream(content)
+        finally:
+            content.close()
+    stored = db.session.scalars(select(StoredFile).where(StoredFile.sha256 == digest)).first()
+    if stored is None:
+        stored = StoredFile(sha256=digest, size=size, mime_type=mime_type, kind=kind)
+        db.session.add(stored)
+        db.session.flush()
+    return stored

@@ -75,7 +75,8 @@ def csv_text(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name (2)`, `name (3)`… when the folder has it already (any case)."""
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
@@ -336,7 +337,7 @@ def answers_zip(doc: OutgoingDocument, requests_count: int) -> IO[bytes]:
                 if e.text:
                     lines.append(f"Nội dung: {e.text}")
                 data, ext = ("\r\n".join(lines) + "\r\n").encode("utf-8-sig"), "txt"
-            name = _unique(f"{base}.{ext}", taken)
+            name = unique_name(f"{base}.{ext}", taken)
             archive.writestr(name, data, compress_type=_compression(ext))
             status = ANSWER_STATUS_LABELS[
                 AnswerStatus.RETURNED

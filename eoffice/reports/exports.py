@@ -25,12 +25,8 @@ service itself (too many rows) is final at once.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -38,11 +34,10 @@ from typing import IO
 
 from flask import current_app
 from rq import Retry, get_current_job
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from eoffice.core.errors import Conflict, NotFound, ServiceError
-from eoffice.core.models import StoredFile
-from eoffice.core.storage import FileStore
+from eoffice.core.storage import store_bytes
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
 from eoffice.incoming.queries import RegisterFilters, register_rows
@@ -255,7 +250,7 @@ def run_export(export_id: int) -> None:
     db.session.commit()
     try:
         rendered = KINDS[export.kind].render(export, _progress_writer(export_id))
-        stored = _store(rendered)
+        stored = store_bytes(rendered.content, rendered.mime_type, rendered.file_kind)
         export.stored_file_id = stored.id
         export.filename = rendered.filename
         export.state = ExportState.DONE
@@ -295,59 +290,6 @@ def _progress_writer(export_id: int) -> Progress:
             )
 
     return progress
-
-
-def _store(rendered: Rendered) -> StoredFile:
-    """Put the rendered file in the file store (streamed from disk when it is a file)
-    and return its StoredFile row, reusing the row of identical bytes."""
-    store = FileStore(current_app.config["STORAGE_DIR"])
-    content = rendered.content
-    if isinstance(content, bytes):
-        digest, size = store.put(content), len(content)
-    else:
-        try:
-            digest, size = _put_file(store, content)
-        finally:
-            content.close()
-    stored = db.session.scalars(select(StoredFile).where(StoredFile.sha256 == digest)).first()
-    if stored is None:
-        stored = StoredFile(
-            sha256=digest, size=size, mime_type=rendered.mime_type, kind=rendered.file_kind
-        )
-        db.session.add(stored)
-        db.session.flush()
-    return stored
-
-
-_CHUNK = 1024 * 1024
-
-
-def _put_file(store: FileStore, handle: IO[bytes]) -> tuple[str, int]:
-    """FileStore.put for a file too large for memory: hash it, then copy it into place
-    through a temporary file renamed at the end (a crash never leaves half a file)."""
-    hasher, size = hashlib.sha256(), 0
-    handle.seek(0)
-    while chunk := handle.read(_CHUNK):
-        hasher.update(chunk)
-        size += len(chunk)
-    digest = hasher.hexdigest()
-    target = store.path_for(digest)
-    if target.exists():
-        return digest, size
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            handle.seek(0)
-            shutil.copyfileobj(handle, out, _CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return digest, size
 
 
 def render_register_pdf(export: ReportExport, progress: Progress) -> Rendered:

@@ -39,11 +39,11 @@ class Office:
     documents: list[IncomingDocument]
 
 
-def _approved_list(school: factories.School) -> tuple[FileList, list[CaseFile]]:
+def _approved_list(school: factories.School, district_admin) -> tuple[FileList, list[CaseFile]]:
     """The 2026 list made, submitted and approved through eoffice.casefiles.lists, with a
     2-year level an admin added (the decree's tables have short terms too)."""
     with moment(date(2026, 1, 5)):
-        retention.add_level(school.admin, years=2)
+        retention.add_level(district_admin, years=2)
         file_list = lists.create_list(school.clerk, 2026)
         heading = lists.add_heading(school.clerk, file_list.id, title="Văn phòng", notation="VP")
         planned = [
@@ -70,7 +70,7 @@ def office(world) -> Office:
     """School A's three planned files opened by their keeper, filled and closed on
     20/11/2026."""
     school = world.school_a
-    file_list, (ten, permanent, two) = _approved_list(school)
+    file_list, (ten, permanent, two) = _approved_list(school, world.district.admin)
     assert file_list.state == flow.LIST_APPROVED
     assert [f.code for f in (ten, permanent, two)] == ["01.VP", "02.VP", "03.VP"]
     with moment(date(2026, 10, 5)):
@@ -203,7 +203,7 @@ def test_from_the_approved_list_to_the_archive_every_illegal_step_refused(office
 
     # Handed over once only; the archived file is frozen.
     with pytest.raises(Conflict, match=r"01\.VP.*Đã nộp lưu"):
-        handover.hand_over(school.clerk, [ten.id], school.clerk.id)
+        handover.hand_over(school.clerk, [ten.id], school.clerk.id, delivered_by_id=school.staff.id)
     item = files.contents(archived)[0].item_id
     for step in (
         lambda: files.add_documents(school.clerk, ten.id, incoming_ids=[office.documents[2].id]),
@@ -269,7 +269,9 @@ def test_keeping_back_moves_the_due_date_at_most_two_years(office):
 def test_disposal_needs_an_approval_and_ends_the_file_not_the_documents(office):
     school, ten, permanent = office.school, office.ten_years, office.permanent
     with moment(date(2027, 11, 25)):
-        handover.hand_over(school.clerk, [ten.id, permanent.id], school.clerk.id)
+        handover.hand_over(
+            school.clerk, [ten.id, permanent.id], school.clerk.id, delivered_by_id=school.staff.id
+        )
         with pytest.raises(Conflict, match="31/12/2036"):  # not expired yet
             disposal.propose(school.clerk, [ten.id], "Hết hạn")
 
@@ -324,6 +326,22 @@ def test_disposal_needs_an_approval_and_ends_the_file_not_the_documents(office):
         2,
         5,
     )
+    # A disposed file is not exported (finding 9), and its history says by what it went.
+    from eoffice.casefiles import export
+
+    with pytest.raises(Conflict, match="đã tiêu hủy"):
+        export.request_export(school.clerk, ten.id)
+    disposed = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.subject_type == "case_file",
+            AuditEvent.subject_id == ten.id,
+            AuditEvent.action == "disposed",
+        )
+    ).one()
+    assert disposed.changes["disposal"] == (
+        f"Đề nghị tiêu hủy số {done.id} "
+        "(Quyết định số 02/QĐ-THLL ngày 04/01/2037 về việc hủy tài liệu)"
+    )
     # The documents stay in the register.
     for doc in office.documents[:2]:
         assert db.session.get(IncomingDocument, doc.id) is not None
@@ -346,7 +364,7 @@ def test_disposal_needs_an_approval_and_ends_the_file_not_the_documents(office):
 def test_nothing_is_disposed_but_by_an_approved_disposal(office):
     school, ten = office.school, office.ten_years
     with moment(date(2027, 11, 25)):
-        handover.hand_over(school.clerk, [ten.id], school.clerk.id)
+        handover.hand_over(school.clerk, [ten.id], school.clerk.id, delivered_by_id=school.staff.id)
     # The workflow itself refuses a disposal by hand, whoever asks.
     for roles in ({"clerk"}, {"admin"}, {"leader", "clerk", "admin"}):
         with pytest.raises(TransitionRefused) as refused:
@@ -365,12 +383,19 @@ def test_nothing_is_disposed_but_by_an_approved_disposal(office):
 def test_another_office_sees_nothing_of_the_archive(office, world):
     school, theirs = office.school, world.school_b
     with moment(date(2027, 11, 25)):
-        done = handover.hand_over(school.clerk, [office.permanent.id], school.clerk.id)
+        done = handover.hand_over(
+            school.clerk, [office.permanent.id], school.clerk.id, delivered_by_id=school.staff.id
+        )
         assert handover.due_files(theirs.clerk) == []
         with pytest.raises(NotFound):
             handover.get_handover(theirs.clerk, done.id)
         with pytest.raises(NotFound):
-            handover.hand_over(theirs.clerk, [office.ten_years.id], theirs.clerk.id)
+            handover.hand_over(
+                theirs.clerk,
+                [office.ten_years.id],
+                theirs.clerk.id,
+                delivered_by_id=theirs.staff.id,
+            )
         with pytest.raises(NotFound):
             handover.keep_back(theirs.leader, office.ten_years.id, date(2028, 1, 1), "x")
 
@@ -411,14 +436,28 @@ def test_pages_hand_over_keep_back_and_dispose(office, client):
         # Hand-over: the form of the chosen files, then the hand-over's page and PDFs.
         form = client.get(f"/archive/handovers/new?file_id={ten.id}")
         assert form.status_code == 200 and "data-confirm" in form.get_data(as_text=True)
+        # The keeper is proposed as the delivering side, the clerk as the receiving one.
+        assert f'<option selected value="{school.staff.id}">' in form.get_data(as_text=True)
         missing = client.post(
             "/archive/handovers/new", data={"file_id": [str(ten.id)], "received_by": "0"}
         )
         assert missing.status_code == 422
+        same = client.post(
+            "/archive/handovers/new",
+            data={
+                "file_id": [str(ten.id)],
+                "delivered_by": str(school.clerk.id),
+                "received_by": str(school.clerk.id),
+                "handed_on": "25/11/2027",
+            },
+        )
+        assert same.status_code == 422
+        assert "hai người khác nhau" in same.get_data(as_text=True)
         posted = client.post(
             "/archive/handovers/new",
             data={
                 "file_id": [str(ten.id)],
+                "delivered_by": str(school.staff.id),
                 "received_by": str(school.clerk.id),
                 "handed_on": "25/11/2027",
                 "note": "Đợt 1",
@@ -492,3 +531,134 @@ def test_empty_pages_say_what_to_do(world, client):
         as_text=True
     )
     assert client.get("/archive/handovers/999").status_code == 404
+
+
+# Review findings ------------------------------------------------------------------------
+
+
+def test_the_record_has_two_people_and_the_papers_date_as_nd30(office):
+    """Bên giao and bên nhận differ (finding 8); the date words are NĐ 30's: months 1
+    and 2 padded, others not (finding 5)."""
+    school, ten = office.school, office.ten_years
+    with moment(date(2027, 6, 5)):
+        with pytest.raises(ValidationFailed, match="hai người khác nhau") as same:
+            handover.hand_over(school.clerk, [ten.id], school.clerk.id)
+        assert "received_by" in same.value.field_errors
+        with pytest.raises(ValidationFailed) as elsewhere:
+            handover.hand_over(
+                school.clerk, [ten.id], school.clerk.id, delivered_by_id=office_b_user(school)
+            )
+        assert "delivered_by" in elsewhere.value.field_errors
+        assert _handovers() == 0
+        done = handover.hand_over(
+            school.clerk,
+            [ten.id],
+            school.clerk.id,
+            delivered_by_id=school.staff.id,
+        )
+    assert (done.delivered_by_id, done.received_by_id) == (school.staff.id, school.clerk.id)
+    record = _words(_stored_pdf(done.record_pdf_id))
+    assert "Hôm nay, ngày 05 tháng 6 năm 2027" in record  # not "tháng 06"
+    assert "Ngày 05 tháng 6 năm 2027" in _words(_stored_pdf(done.list_pdf_id))
+    assert f"Đại diện: {school.staff.full_name}" in record
+    assert f"{school.staff.full_name} {school.clerk.full_name} Trang 1/1" in record
+    history = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.subject_type == "case_file",
+            AuditEvent.subject_id == ten.id,
+            AuditEvent.action == "handed_over",
+        )
+    ).one()
+    assert history.changes["handover"] == "Lần nộp lưu số 1/2027"
+    assert history.changes["delivered_by"] == school.staff.full_name
+
+
+def office_b_user(school: factories.School) -> int:
+    """An id that is no one of this office (a user of another organisation)."""
+    from eoffice.orgs.models import User
+
+    return db.session.scalar(select(User.id).where(User.org_id != school.org.id).limit(1))
+
+
+def test_date_words_pad_only_days_and_the_first_two_months():
+    from eoffice.casefiles.pdf_common import place_date
+    from eoffice.orgs.models import Organisation
+
+    org = Organisation(name="Trường Tiểu học Thử", place_name="Quận Thử")
+    assert place_date(org, date(2027, 6, 5)) == "Quận Thử, ngày 05 tháng 6 năm 2027"
+    assert place_date(org, date(2027, 2, 15)) == "Quận Thử, ngày 15 tháng 02 năm 2027"
+
+
+def test_a_file_is_never_in_two_pending_disposals(office, monkeypatch):
+    """Two clerks proposing the same file at once (finding 2): the second proposal asks
+    whether the file is pending only once it holds the file's lock, so a proposal
+    committed while it waited is seen. The wait is reproduced by committing the other
+    proposal when the lock is taken."""
+    school, ten = office.school, office.ten_years
+    with moment(date(2027, 11, 25)):
+        handover.hand_over(school.clerk, [ten.id], school.clerk.id, delivered_by_id=school.staff.id)
+    real_lock = disposal.get_file_for_update
+    other: list[Disposal] = []
+    waited: list[bool] = []
+
+    def lock_after_the_other_clerk(actor, file_id):
+        if not waited:
+            waited.append(True)
+            other.append(disposal.propose(school.clerk, [file_id], "Đề nghị của văn thư khác"))
+        return real_lock(actor, file_id)
+
+    with moment(date(2037, 1, 5)):
+        monkeypatch.setattr(disposal, "get_file_for_update", lock_after_the_other_clerk)
+        with pytest.raises(Conflict, match="khác"):
+            disposal.propose(school.clerk, [ten.id], "Hết thời hạn bảo quản")
+    pending = db.session.scalars(select(Disposal).where(Disposal.state == flow.PROPOSED)).all()
+    assert [d.id for d in pending] == [other[0].id]
+
+
+def test_a_decision_reads_the_proposal_as_the_lock_found_it(office):
+    """A page loaded the proposal, then another leader refused it (finding 1): approving
+    after the lock must see "refused", not the copy the session already had."""
+    school, ten = office.school, office.ten_years
+    with moment(date(2027, 11, 25)):
+        handover.hand_over(school.clerk, [ten.id], school.clerk.id, delivered_by_id=school.staff.id)
+    with moment(date(2037, 1, 5)):
+        proposal = disposal.propose(school.clerk, [ten.id], "Hết thời hạn bảo quản")
+        loaded = disposal.get_disposal(school.leader, proposal.id)
+        assert loaded.state == flow.PROPOSED
+        with db.engine.begin() as other_connection:
+            other_connection.execute(
+                Disposal.__table__.update()
+                .where(Disposal.__table__.c.id == proposal.id)
+                .values(state=flow.REFUSED, decision="Cần thẩm định lại")
+            )
+        with pytest.raises(Conflict):
+            disposal.approve(school.leader, proposal.id, "Quyết định số 03/QĐ-THLL")
+    db.session.expire_all()
+    assert db.session.get(Disposal, proposal.id).state == flow.REFUSED
+
+
+def test_the_hand_over_form_reads_the_chosen_files_in_one_query(office, client):
+    """Finding 12: the chosen files are one IN query of the office, however many."""
+    from sqlalchemy import event
+
+    school = office.school
+    factories.login(client, school.clerk)
+    ids = [office.ten_years.id, office.permanent.id]
+    counts = []
+    for chosen in (ids[:1], ids):
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, *args, into=statements):
+            if "FROM case_files" in statement:
+                into.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = client.get("/archive/handovers/new?" + "&".join(f"file_id={i}" for i in chosen))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert page.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+    theirs = client.get(f"/archive/handovers/new?file_id={ids[0]}&file_id={ids[0] + 10_000}")
+    assert theirs.status_code == 404

@@ -8,7 +8,6 @@ import csv
 import hashlib
 import io
 import re
-import sys
 import zipfile
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from eoffice.outgoing.models import OutgoingDocument
 from eoffice.reports.exports import run_export
 from eoffice.reports.models import ExportState, ReportExport
 from tests import factories
-from tests.casefile_support import file_outside_list, issued_outgoing
+from tests.casefile_support import file_outside_list, handled_incoming, issued_outgoing
 from tests.pdftext import pdf_text
 
 XSD = Path(__file__).parents[2] / "eoffice" / "casefiles" / "schema" / "ho-so.xsd"
@@ -194,15 +193,35 @@ def test_the_contents_csv_matches_the_documents_and_the_zip(world, case):
     assert sorted(listed) == sorted(n for n in archive.namelist() if "/" in n)
 
 
-def test_the_printed_contents_list_goes_in_when_its_module_is_there(world, case, monkeypatch):
+def test_the_printed_contents_list_goes_in(world, case):
     case_file, *_docs = case
     archive, _calls = _build(case_file)
     assert "MỤC LỤC VĂN BẢN TRONG HỒ SƠ" in pdf_text(archive.read("muc-luc.pdf"))
-
-    monkeypatch.setitem(sys.modules, "eoffice.casefiles.contents_pdf", None)
-    archive, _calls = _build(case_file)
-    assert "muc-luc.pdf" not in archive.namelist()
     assert "ho-so.xml" in archive.namelist() and "muc-luc.csv" in archive.namelist()
+
+
+def test_what_phu_luc_vi_cannot_hold_is_refused_in_words_before_any_job(world):
+    """A document of 1 000 pages (PageAmount, Number 3) and an outgoing notation longer
+    than 30 characters (CodeNotation) are refused with the reason, not left to fail in
+    the job as a system error (finding 6); the job refuses them too, at once."""
+    office = world.district
+    thick = handled_incoming(office, subject="Báo cáo thống kê toàn ngành", page_count=1000)
+    case_file = file_outside_list(office, "Hồ sơ báo cáo thống kê")
+    files.add_documents(office.staff, case_file.id, incoming_ids=[thick.id])
+    with pytest.raises(ValidationFailed, match="1000 trang, quá 999 trang"):
+        request_export(office.clerk, case_file.id)
+    assert db.session.scalar(select(func.count(ReportExport.id))) == 0
+    # The metadata itself would not pass the schema: the check is what stands before it.
+    with pytest.raises(ExportInvalid, match="PageAmount"):
+        build_zip(case_file, lambda done, total: None)
+
+    big = file_outside_list(office, "Hồ sơ nhiều trang", notation="NT")
+    heavy = [
+        handled_incoming(office, subject=f"Tập tài liệu {n}", page_count=999) for n in range(11)
+    ]
+    files.add_documents(office.staff, big.id, incoming_ids=[d.id for d in heavy])
+    with pytest.raises(ValidationFailed, match="10989 trang, quá 9999 trang"):
+        request_export(office.clerk, big.id)
 
 
 def test_an_export_that_breaks_the_schema_fails_before_writing(world):
@@ -353,3 +372,27 @@ def test_the_register_pdf_export_still_works(app, client, world):
     assert download.data.startswith(b"%PDF-")
     assert download.headers["Content-Disposition"].startswith("inline")
     assert client.get(f"/casefiles/exports/{export_id}").status_code == 404
+
+
+def test_the_printed_contents_list_masks_what_the_reader_may_not_see(world):
+    """Finding 7, the PDF: printed for someone who may not read a secret document, its
+    line keeps its place and pages but not its number and subject."""
+    from eoffice.casefiles.contents_pdf import render_contents_pdf
+    from eoffice.incoming import processing
+    from eoffice.incoming.processing import Party
+
+    school = world.school_a
+    secret = factories.register(
+        school.clerk, confidentiality_code="secret", subject="Về việc nhân sự mật"
+    )
+    processing.present(school.clerk, secret.id, presented_to=school.leader.id)
+    processing.assign(school.leader, secret.id, Party(user_id=school.staff.id))
+    processing.start(school.staff, secret.id)
+    case_file = file_outside_list(school)
+    files.add_documents(school.staff, case_file.id, incoming_ids=[secret.id])
+    other = factories.make_user(school.org, "khac@thleloi.hcm.edu.vn", ["staff"], "Đỗ Văn Khác")
+    db.session.commit()
+    words = " ".join(pdf_text(render_contents_pdf(case_file, other), layout=False).split())
+    assert files.HIDDEN_TEXT in words and "nhân sự mật" not in words
+    mine = " ".join(pdf_text(render_contents_pdf(case_file, school.staff), layout=False).split())
+    assert "nhân sự mật" in mine

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
 from eoffice.casefiles import files, list_pdf, lists, retention
 from eoffice.casefiles.lists import PlannedFileInput
@@ -197,7 +197,14 @@ def test_planned_files_are_edited_renumbered_and_deleted_while_planned(world, on
     assert events[-1].action == "file_updated"
     assert events[-1].changes["code"] == ["03.VP", "05.TCCB"]
 
+    # A planned file opens only once the list is approved; amended, the list is a draft
+    # again, and the file opened meanwhile is no longer the list's to delete.
+    with pytest.raises(Conflict, match="chưa được phê duyệt"):
+        files.open_file(district.staff, first.id)
+    lists.submit_list(clerk, file_list.id)
+    lists.approve_list(district.leader, file_list.id)
     files.open_file(district.staff, first.id)
+    lists.amend_list(district.leader, file_list.id, "Bổ sung hồ sơ")
     with pytest.raises(Conflict, match="đã được mở"):
         lists.delete_planned_file(clerk, file_list.id, first.id)
     lists.delete_planned_file(clerk, file_list.id, made[3].id)
@@ -321,6 +328,12 @@ def test_copy_forward_in_one_action_and_approving_next_year_locks_the_last(world
     assert db.session.get(CaseFile, made[0].id).state == "open"
     assert db.session.get(FileList, last.id).state == "approved"
 
+    lists.submit_list(clerk, new.id)
+    lists.approve_list(leader, new.id, DECISION)
+    # Approved in December, next year's list leaves this year's open until the year ends.
+    assert db.session.get(FileList, last.id).state == "approved"
+    timeutil.set_clock(lambda: local_moment(date(2027, 1, 5), 10))
+    lists.amend_list(leader, new.id, "Bổ sung")
     lists.submit_list(clerk, new.id)
     lists.approve_list(leader, new.id, DECISION)
     assert db.session.get(FileList, last.id).state == "locked"
@@ -490,7 +503,7 @@ def test_retention_levels_are_added_and_retired_never_deleted(world, on_day, cli
         retention.add_level(district.clerk, years=15)
     level = retention.add_level(district.admin, years=15)
     assert (level.code, level.label, level.years, level.active) == ("15", "15 năm", 15, True)
-    ordered = [r.level.code for r in retention.levels()]
+    ordered = [r.level.code for r in retention.levels(district.admin)]
     assert ordered == ["vinh_vien", "70", "20", "15", "10", "5"]
     with pytest.raises(ValidationFailed) as refused:
         retention.add_level(district.admin, years=15, code="muoi_lam")
@@ -528,7 +541,7 @@ def test_retention_levels_are_added_and_retired_never_deleted(world, on_day, cli
     assert (
         client.post("/casefiles/lists/retention/70/active", data={"active": "1"}).status_code == 302
     )
-    assert retention.levels()[1].level.active is True
+    assert retention.levels(district.admin)[1].level.active is True
     client.post("/logout")
     factories.login(client, district.clerk)
     assert client.get("/casefiles/lists/retention").status_code == 403
@@ -551,3 +564,105 @@ def test_retention_levels_are_added_and_retired_never_deleted(world, on_day, cli
 )
 def test_the_total_in_words(count, words):
     assert list_pdf.number_words(count) == words
+
+
+def test_only_the_districts_admins_change_the_levels_and_counts_stay_in_the_office(
+    world, on_day, app
+):
+    school = world.school_a
+    with pytest.raises(Forbidden):
+        retention.add_level(school.admin, years=15)
+    with pytest.raises(Forbidden):
+        retention.set_active(school.admin, "70", False)
+    build_list(world.district)  # the district's files are not the school's to count
+    assert {r.level.code: r.files for r in retention.levels(school.admin)}["10"] == 0
+    assert {r.level.code: r.files for r in retention.levels(world.district.admin)}["10"] == 1
+
+    client = app.test_client()
+    factories.login(client, school.admin)
+    assert "Mức thời hạn bảo quản" not in client.get("/casefiles/lists/").get_data(as_text=True)
+    page = client.get("/casefiles/lists/retention")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Thêm mức" not in text and "Ngừng dùng</button>" not in text
+    assert client.post("/casefiles/lists/retention", data={"years": "30"}).status_code == 403
+    assert client.post("/casefiles/lists/retention/70/active", data={}).status_code == 403
+    client.post("/logout")
+    factories.login(client, world.district.admin)
+    assert "Mức thời hạn bảo quản" in client.get("/casefiles/lists/").get_data(as_text=True)
+
+
+def test_a_step_on_the_list_reads_the_state_the_lock_waited_for(world, on_day):
+    """Loaded as submitted, returned meanwhile by someone else: approving is refused."""
+    district = world.district
+    file_list, _, _ = build_list(district)
+    lists.submit_list(district.clerk, file_list.id)
+    assert db.session.get(FileList, file_list.id).state == "submitted"
+    db.session.execute(
+        update(FileList).where(FileList.id == file_list.id).values(state="draft"),
+        execution_options={"synchronize_session": False},
+    )
+    with pytest.raises(Conflict):
+        lists.approve_list(district.leader, file_list.id)
+    assert db.session.get(FileList, file_list.id).approved_at is None
+
+
+def test_an_opened_file_keeps_its_code_when_the_list_is_amended(world, on_day):
+    district = world.district
+    clerk, leader = district.clerk, district.leader
+    file_list, (tccb, _, vp), made = build_list(district)
+    lists.submit_list(clerk, file_list.id)
+    lists.approve_list(leader, file_list.id)
+    files.open_file(district.staff, made[0].id)  # 01.TCCB, cited from now on
+    lists.amend_list(leader, file_list.id, "Đổi ký hiệu đề mục")
+    with pytest.raises(Conflict, match="chưa được phê duyệt"):  # a draft again
+        files.open_file(district.staff, made[3].id)
+
+    lists.update_heading(clerk, file_list.id, tccb.id, title="Tổ chức, cán bộ", notation="TC")
+    codes = {f.id: f.code for f in db.session.scalars(select(CaseFile))}
+    assert codes[made[0].id] == "01.TCCB"  # opened: keeps its code
+    assert codes[made[1].id] == "02.TC" and codes[made[3].id] == "04.TC"  # planned: new code
+    recoded = lists.history(file_list)[-1].changes["recoded"]
+    assert recoded == ["02.TCCB → 02.TC", "04.TCCB → 04.TC"]
+
+    with pytest.raises(ValidationFailed) as refused:  # an opened file stays under its heading
+        lists.update_planned_file(
+            clerk,
+            file_list.id,
+            made[0].id,
+            PlannedFileInput(title="Hồ sơ quy hoạch", heading_id=vp.id, retention_code="vinh_vien"),
+        )
+    assert "heading_id" in refused.value.field_errors
+    assert db.session.get(CaseFile, made[0].id).code == "01.TCCB"
+
+
+def test_copying_a_list_takes_the_same_statements_whatever_its_files(world, on_day):
+    district = world.district
+    clerk = district.clerk
+    build_list(district, year=2025)
+
+    def copy_counting(year: int) -> tuple[FileList, int]:
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            copied = lists.create_list(clerk, year, copy_from_previous=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        # The files' rows are inserted together (PostgreSQL: batched; SQLite: a row each):
+        # what must not grow is the rest, once ~5 statements a file.
+        return copied, len([s for s in statements if not s.startswith("INSERT INTO case_files")])
+
+    small, few = copy_counting(2026)  # four files
+    vp = next(h for h in db.session.scalars(select(FileHeading)) if h.list_id == small.id)
+    for n in range(8):
+        plan(clerk, small, vp, f"Hồ sơ thêm {n}")
+    large, many = copy_counting(2027)  # twelve files
+    assert few == many
+    codes = [f.code for f in lists.list_rows(large).files]
+    assert len(codes) == 12 and len(set(codes)) == 12
+    # The same numbers one file at a time would give: across the list, in list order.
+    assert [int(c.split(".")[0]) for c in codes] == list(range(1, 13))

@@ -18,6 +18,7 @@ from eoffice.extensions import db
 from eoffice.jobs.clock import Clock
 from eoffice.jobs.connection import runner
 from eoffice.notifications.models import Notification, NotificationKind
+from eoffice.orgs import people
 from tests.casefile_support import file_outside_list, handled_incoming
 from tests.directive_support import local_moment, moment
 
@@ -128,7 +129,9 @@ def test_a_kept_back_file_is_warned_again_against_its_new_date(two_files, outbox
     assert db.session.get(CaseFile, december.id).warned_on is None
     # Handed over before its warning day: an archived file is never warned.
     with moment(date(2027, 11, 26)):
-        handover.hand_over(school.clerk, [january.id], school.clerk.id)
+        handover.hand_over(
+            school.clerk, [january.id], school.clerk.id, delivered_by_id=school.staff.id
+        )
     assert _tick(clock, date(2027, 12, 11)) == 0
     runner().work_burst()
     outbox.messages.clear()
@@ -169,3 +172,22 @@ def test_two_overlapping_runs_claim_each_file_once(app, two_files):
         )
     ).all()
     assert len(told) == 2  # one notice for the clerk, one for the keeper, listing both
+
+
+def test_a_keeper_who_left_or_moved_is_not_warned(two_files, world):
+    """The clerks are told of every file; a keeper no longer active, or now of another
+    office, is not (finding 11)."""
+    school, *_files = two_files
+    people.set_user_active(school.admin, school.staff.id, False)
+    assert _tick(Clock(), date(2027, 11, 20)) == 1
+    moved = db.session.get(type(school.staff), school.staff.id)
+    moved.is_active_account = True
+    moved.org_id = world.school_b.org.id  # moved to another school (no service for it)
+    db.session.commit()
+    assert _tick(Clock(), date(2027, 12, 11)) == 1
+    told = db.session.scalars(
+        select(Notification.user_id).where(
+            Notification.kind == NotificationKind.CASEFILE_HANDOVER_DUE.value
+        )
+    ).all()
+    assert sorted(told) == [school.clerk.id, school.clerk.id]
