@@ -6,6 +6,14 @@ completed, filed), recent ones wait at each step, a few are overdue, one or two 
 back to the clerk. Every step is a call of eoffice.incoming.processing by the person
 who would take it, with the clock set to when they took it, so the audit trail,
 notifications and deadlines are the ones real use would leave.
+
+The last step, filing (Lập hồ sơ), puts a document into a case file of its office, so
+it must run in time order across all documents: the first document filed into a
+planned file opens it, and the file's contents list numbers documents in the order
+they were filed. Each document's walk therefore only decides when and by whom it is
+filed (a `Filing`); the filings run at the end, oldest first, through a `file_steps`
+callback that picks the file (eoffice.demo.casefiles) or, without one, files nothing
+but the record, as the workflow allows.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ REGISTERED, PRESENTED, RETURNED, OPEN, COMPLETED, FILED = (
     "filed",
 )
 SHARES = ((REGISTERED, 0.03, 1), (PRESENTED, 0.05, 1), (OPEN, 0.12, 3), (COMPLETED, 0.06, 1))
+INTO_FILE = 0.85  # the rest belong to no case (an invitation, a notice): only stored
 T = TypeVar("T")
 DAY_START, DAY_END = time(7, 30), time(17, 0)
 
@@ -77,6 +86,21 @@ class Registered:
     member: Member
 
 
+@dataclass(frozen=True)
+class Filing:
+    """A FILE step the walk decided on, run later in time order (see the module's note)."""
+
+    moment: datetime  # local
+    doc_id: int
+    org_id: int
+    filer: int  # the clerk, or the lead handler filing from the document page
+    clerk: int
+    into_file: bool  # False: a document that belongs to no case, only marked stored
+
+
+FileSteps = Callable[[list[Filing]], None]
+
+
 @dataclass
 class People:
     """Who acts in one organisation: the clerk, the leaders, the staff and their units."""
@@ -88,15 +112,28 @@ class People:
     unit_names: dict[int, str]
 
 
-def walk(rng: Random, docs: list[Registered], now: datetime) -> None:
-    """Take each document as far as its fate says, the newest staying furthest behind."""
+def walk(
+    rng: Random, docs: list[Registered], now: datetime, file_steps: FileSteps | None = None
+) -> None:
+    """Take each document as far as its fate says, the newest staying furthest behind;
+    then file the finished ones in time order (`file_steps`, default `file_plainly`)."""
     people = {m.org_id: _people(m) for m in {d.member.org_id: d.member for d in docs}.values()}
     newest_first = sorted(docs, key=lambda d: d.moment, reverse=True)
     fates = _fates(len(newest_first))
     open_docs = [d for d, f in zip(newest_first, fates, strict=True) if f == OPEN]
     due = _open_deadlines(rng, open_docs, now)
+    filings: list[Filing] = []
     for doc, fate in zip(newest_first, fates, strict=True):
-        _Walk(rng, doc, people[doc.member.org_id], now).run(fate, due.get(doc.doc_id))
+        _Walk(rng, doc, people[doc.member.org_id], now, filings).run(fate, due.get(doc.doc_id))
+    filings.sort(key=lambda f: (f.moment, f.doc_id))
+    (file_steps or file_plainly)(filings)
+
+
+def file_plainly(filings: list[Filing]) -> None:
+    """Each document filed by its filer into no case file (the record is closed)."""
+    for filing in filings:
+        set_clock(lambda at=filing.moment: at)
+        processing.file(db.session.get(User, filing.filer), filing.doc_id, None)
 
 
 def _fates(count: int) -> list[str]:
@@ -136,12 +173,15 @@ def _open_deadlines(rng: Random, docs: list[Registered], now: datetime) -> dict[
 class _Walk:
     """One document's path; each step runs as its actor at a moment after the last one."""
 
-    def __init__(self, rng: Random, doc: Registered, people: People, now: datetime):
+    def __init__(
+        self, rng: Random, doc: Registered, people: People, now: datetime, filings: list[Filing]
+    ):
         self.rng = rng
         self.doc = doc
         self.people = people
         self.cutoff = now - timedelta(minutes=1)
         self.moment = doc.moment
+        self.filings = filings
 
     def run(self, fate: str, deadline: date | None) -> None:
         if fate == REGISTERED or self._state() != "registered":  # cancelled stays cancelled
@@ -152,7 +192,7 @@ class _Walk:
         if fate == RETURNED:
             self._step(0, 90, processing.return_to_clerk, presented_to, self._pick(RETURN_REASONS))
             return
-        lead, handler, coordinator = self._assign(presented_to, deadline, fate)
+        _lead, handler, coordinator = self._assign(presented_to, deadline, fate)
         if fate == OPEN and self.rng.random() < 0.3:
             return  # assigned, not yet taken up
         percent, note = self._pick(PROGRESS_NOTES)
@@ -167,9 +207,18 @@ class _Walk:
         if fate == COMPLETED:
             return
         filer = self.people.clerk if self.rng.random() < 0.8 else handler
-        year = self.doc.moment.year
-        case_file = f"Hồ sơ {lead} năm {year}" if self.rng.random() < 0.6 else None
-        self._step(30, 900, processing.file, filer, case_file)
+        into_file = self.rng.random() < INTO_FILE
+        self._wait(30, 900)
+        self.filings.append(
+            Filing(
+                self.moment,
+                self.doc.doc_id,
+                self.doc.member.org_id,
+                filer,
+                self.people.clerk,
+                into_file,
+            )
+        )
 
     def _present(self) -> int:
         """To the head, or now and then to a deputy, who then decides within their scope."""

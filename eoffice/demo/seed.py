@@ -9,7 +9,9 @@ them through the processing steps, so every role finds work waiting for them.
 eoffice.demo.outgoing adds a test CA, certificates and a few weeks of outgoing
 documents, drafted, signed and delivered between the members, their steps interleaved
 with the arrivals in time order; eoffice.demo.directives adds, on the same timeline, the
-district's directives with report requests and the schools' answers, late or not.
+district's directives with report requests and the schools' answers, late or not;
+eoffice.demo.casefiles adds the yearly file lists, files the processed documents into
+case files, and closes, hands over and proposes for disposal the files of past years.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from eoffice.core import security
 from eoffice.core.errors import ServiceError
 from eoffice.core.timeutil import local_tz, now_utc, set_clock, to_local
 from eoffice.demo import DEFAULT_DOCUMENTS, DEFAULT_PASSWORD, data, lifecycle
+from eoffice.demo import casefiles as casefiles_demo
 from eoffice.demo import directives as directives_demo
 from eoffice.demo import exchange as exchange_demo
 from eoffice.demo import outgoing as outgoing_demo
@@ -60,6 +63,7 @@ class SeedResult:
     outgoing: outgoing_demo.OutgoingSummary | None = None
     exchange: exchange_demo.ExchangeSummary | None = None
     directives: directives_demo.DirectivesSummary | None = None
+    casefiles: casefiles_demo.CaseFilesSummary | None = None
 
     def report(self) -> str:
         """The table printed at the end: who can log in where, with which password."""
@@ -86,6 +90,8 @@ class SeedResult:
             lines += ["", *self.outgoing.report()]
         if self.directives is not None:
             lines += self.directives.report()
+        if self.casefiles is not None:
+            lines += ["", *self.casefiles.report()]
         if self.exchange is not None:
             lines += ["", *self.exchange.report()]
         lines += ["", f"Mật khẩu chung của mọi tài khoản mẫu: {self.password}"]
@@ -127,15 +133,23 @@ def seed_demo_cli(*, if_empty: bool, documents: int, password: str) -> None:
 
 
 def seed_demo(
-    *, documents: int = DEFAULT_DOCUMENTS, password: str = DEFAULT_PASSWORD, outgoing: bool = True
+    *,
+    documents: int = DEFAULT_DOCUMENTS,
+    password: str = DEFAULT_PASSWORD,
+    outgoing: bool = True,
+    casefiles: bool | None = None,
 ) -> SeedResult:
     """Build the demo world, register `documents` incoming documents up to now, process them.
 
     With `outgoing` (always, from the command) the members also get certificates from a
     test CA, and draft, sign and deliver outgoing documents over the last weeks
     (eoffice.demo.outgoing); tests about the incoming history alone leave it out, as it
-    costs several seconds of key generation and PDF signing.
+    costs several seconds of key generation and PDF signing. `casefiles` (by default as
+    `outgoing`) adds the file lists and the archive (eoffice.demo.casefiles); without it
+    filed documents go into no case file.
     """
+    if casefiles is None:
+        casefiles = outgoing
     started = time.perf_counter()
     stack = ExitStack()
     now = to_local(now_utc())
@@ -150,7 +164,8 @@ def seed_demo(
         datetime.min.time().replace(hour=7, minute=30),
         tzinfo=local_tz(),
     )
-    summary = directives = None
+    summary = directives = files_summary = None
+    files_story: casefiles_demo.CaseFileStory | None = None
     try:
         stack.enter_context(fast_commits())
         set_clock(lambda: setup_moment)
@@ -176,9 +191,15 @@ def seed_demo(
             story = exchange_demo.Story(timeline, planner, members, senders, hub, now)
             story.plan()
             with no_email(), outgoing_demo.inline_publishing(), exchange_demo.sending_at_once():
+                if casefiles:  # its past comes first in the register books
+                    files_story = casefiles_demo.CaseFileStory(members, senders, now, first_day)
+                    files_story.prepare()
                 _register_all(planner, plan, cancel_at, registered, now, timeline)
                 timeline.run_all()
-                lifecycle.walk(Random(RANDOM_SEED + 3), registered, now)
+                file_steps = files_story.file_documents if files_story else None
+                lifecycle.walk(Random(RANDOM_SEED + 3), registered, now, file_steps)
+                if files_story is not None:
+                    files_story.finish()
             story.record_schools()
             exchange_demo.disconnect(members[0], now)
         _read_old_news(now)
@@ -186,6 +207,8 @@ def seed_demo(
             summary = outgoing_demo.summary()
             directives = directives_demo.summary()
         exchange_summary = exchange_demo.summary(story)
+        if files_story is not None:
+            files_summary = casefiles_demo.summary(now.year)
     finally:
         set_clock(None)
         stack.close()
@@ -197,6 +220,7 @@ def seed_demo(
         outgoing=summary,
         exchange=exchange_summary,
         directives=directives,
+        casefiles=files_summary,
     )
     result.seconds = time.perf_counter() - started
     return result

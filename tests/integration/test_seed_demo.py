@@ -9,13 +9,17 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from eoffice.casefiles import handover, lists
+from eoffice.casefiles.files import files_of_document
+from eoffice.casefiles.models import CaseFile, CaseFileItem, Disposal, FileList
 from eoffice.catalog.models import RegisterBook
 from eoffice.core import timeutil
 from eoffice.core.audit import history
-from eoffice.core.models import AuditEvent
+from eoffice.core.models import AuditEvent, StoredFile
 from eoffice.core.security import verify_password
 from eoffice.core.timeutil import now_utc, to_local
 from eoffice.demo import DEFAULT_PASSWORD
+from eoffice.demo.casefile_data import LETTERS
 from eoffice.demo.directives import GROUP_MEMBERS, GROUP_NAME
 from eoffice.demo.exchange import REFERENCE_HUB_URL
 from eoffice.demo.outgoing import CA_NAME, plan_day
@@ -36,7 +40,7 @@ from eoffice.exchange.settings import client_for
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
 from eoffice.incoming.models import IncomingAttachment, IncomingDocument, SignatureCheck
-from eoffice.notifications.models import Notification
+from eoffice.notifications.models import Notification, NotificationKind
 from eoffice.orgs.models import Organisation, OrgKind, Role, User
 from eoffice.orgs.services import create_user
 from eoffice.outgoing.layout import date_phrase
@@ -46,6 +50,7 @@ from eoffice.signing.models import Certificate, TrustAnchor
 from eoffice.signing.pdfsign import validate_pdf
 from tests import factories
 from tests.pdftext import pdf_text
+from workflows import archive
 from workflows.checktimes import CheckState, Slot
 
 AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
@@ -170,7 +175,8 @@ def test_a_january_seed_opens_the_new_year_books_at_number_one(app):
             RegisterBook.code == "general", RegisterBook.direction == "incoming"
         )
     ).all()
-    assert {book.year for book in books} == {2026, 2027}
+    # The case files' old file holds a letter of 2015, in that year's book.
+    assert {book.year for book in books} == {2015, 2026, 2027}
     for book in books:
         docs = db.session.scalars(
             select(IncomingDocument)
@@ -192,6 +198,25 @@ def test_a_january_seed_opens_the_new_year_books_at_number_one(app):
     assert issued[0].document_date == date(2026, 9, 25) and issued[0].symbol == "01/KH-GDĐT"
     assert by_year[2026] == list(range(1, len(by_year[2026]) + 1))
     assert by_year[2027] == list(range(1, len(by_year[2027]) + 1)) and by_year[2027]
+    # The file lists turn over too: 2026's was locked when 2027's was approved on 6 January;
+    # 2026's files were closed in December and wait for the archive, one handed over in
+    # January; the freshest warning is still unread.
+    lists_now = db.session.execute(
+        select(FileList.year, FileList.state).where(FileList.org_id == _district().id)
+    ).all()
+    assert sorted(tuple(row) for row in lists_now) == [(2026, "locked"), (2027, "approved")]
+    [record] = db.session.scalars(select(handover.Handover).where(handover.Handover.year == 2027))
+    assert record.handed_on < date(2027, 1, 20) and record.file_count == 3
+    assert {f.closed_on.year for f in record.files} == {2026}
+    clerk = db.session.scalars(select(User).where(User.email == "vanthu@pgdq3.hcm.edu.vn")).one()
+    bell = db.session.scalars(
+        select(Notification).where(
+            Notification.user_id == clerk.id,
+            Notification.kind == NotificationKind.CASEFILE_HANDOVER_DUE,
+            Notification.read_at.is_(None),
+        )
+    ).all()
+    assert bell
 
 
 def test_documents_are_realistic_and_went_through_the_service(demo):
@@ -382,6 +407,10 @@ def test_the_district_plan_is_issued_signed_and_laid_out_like_the_official_one(
     ]
     assert {d.recipient_org_id for d in plan.deliveries} == {school.id for school in schools}
     assert {d.status for d in plan.deliveries} <= {"03", "04", "05", "06"}
+    # Filed by the clerk into the district's file of that year's IT work.
+    [case_file] = files_of_document(head, outgoing_id=plan.id)
+    assert case_file.year == plan.document_date.year and case_file.state == "open"
+    assert case_file.title.startswith("Hồ sơ ứng dụng công nghệ thông tin")
 
     # Signed with the demo certificates every signer and every member has.
     members = db.session.scalars(select(Organisation).where(Organisation.is_member)).all()
@@ -499,12 +528,15 @@ def test_cli_seeds_an_empty_database_once(app):
     assert "Chỉ đạo và yêu cầu báo cáo: 3 văn bản của Phòng GDĐT với 5 yêu cầu" in first.output
     assert f"1 nhóm nơi nhận riêng «{GROUP_NAME}»" in first.output
     assert f"«{CA_NAME}» đã được đăng ký là chứng thư gốc tin cậy" in first.output
+    assert "Hồ sơ và lưu trữ: 11 danh mục hồ sơ năm" in first.output
+    assert "1 đề nghị tiêu hủy chờ lãnh đạo phê duyệt" in first.output
     counts = _counts()
     copies = db.session.scalar(
         select(func.count(Delivery.id)).where(Delivery.incoming_document_id.is_not(None))
     )
-    # and the delivered copies registered, and the one registered from the exchange
-    assert counts["incoming_documents"] == 12 + copies + 1
+    # and the delivered copies registered, the one registered from the exchange, and the
+    # letters of last year (and of the old file) the case files' story filed
+    assert counts["incoming_documents"] == 12 + copies + 1 + len(LETTERS) + 1
     second = runner.invoke(args=args)
     assert second.exit_code == 0, second.output
     assert "bỏ qua" in second.output
@@ -758,3 +790,214 @@ def test_the_directives_boards_and_roll_up_tell_a_story(demo_with_outgoing):
     assert {s.name for s in summary.schools} >= {"Trường Mầm non 7A", "Trường THCS Colette"}
     assert {line.request_id for line in summary.requests} == {figure.id, spreadsheet.id}
     assert demo_with_outgoing.directives.late == 3
+
+
+# --- Case files and the archive ---------------------------------------------------------------
+
+DISTRICT_NOTATIONS = ["TCCB", "VP", "GDMN", "GDTH", "GDTRH", "KHTC"]
+SCHOOL_NOTATIONS = ["HC", "CM", "TC"]
+
+
+@pytest.fixture
+def demo_with_files(app):
+    """The incoming history with the file lists and the archive (no outgoing mail)."""
+    return seed_demo(documents=40, outgoing=False, casefiles=True)
+
+
+def _lists_of(year: int) -> dict[int, FileList]:
+    rows = db.session.scalars(select(FileList).where(FileList.year == year))
+    return {file_list.org_id: file_list for file_list in rows}
+
+
+def test_every_office_works_with_this_years_approved_file_list(demo_with_files):
+    this_year = timeutil.local_today().year
+    members = db.session.scalars(select(Organisation).where(Organisation.is_member)).all()
+    current, last = _lists_of(this_year), _lists_of(this_year - 1)
+    assert set(current) == set(last) == {org.id for org in members}
+    for org in members:
+        new, old = current[org.id], last[org.id]
+        # Approving this year's list (a copy of last year's) locked last year's.
+        assert (old.state, new.state, new.copied_from_id) == ("locked", "approved", old.id)
+        for file_list in (old, new):  # approved by the head in early January, by decision
+            approved = to_local(file_list.approved_at)
+            assert (approved.year, approved.month) == (file_list.year, 1) and approved.day <= 12
+            assert file_list.approved_by.org_id == org.id
+            assert file_list.approved_by.has_role(Role.LEADER)
+            decision = rf"Quyết định số \d\d/QĐ-{re.escape(org.short_name)} ngày "
+            assert re.fullmatch(decision + f"{approved:%d/%m/%Y}", file_list.decision_ref)
+        old_sheet, new_sheet = lists.list_rows(old), lists.list_rows(new)
+        large = [row for row in new_sheet.rows if row.kind == "large"]
+        district = org.kind == OrgKind.DISTRICT_OFFICE
+        notations = DISTRICT_NOTATIONS if district else SCHOOL_NOTATIONS
+        assert [row.heading.notation for row in large] == notations
+        assert [row.number for row in large] == ["I", "II", "III", "IV", "V", "VI"][: len(large)]
+        assert 5 <= old_sheet.total <= 10 and new_sheet.total == old_sheet.total + 1
+
+        # The same files, their years brought up to date after the copy, and one new file.
+        def next_year(title: str) -> str:
+            return re.sub(r"\b\d{4}\b", lambda m: str(int(m.group()) + 1), title)
+
+        carried = {next_year(f.title) for f in old_sheet.files}
+        [added] = [f.title for f in new_sheet.files if f.title not in carried]
+        assert str(this_year) in added
+        # Brought up to date after the copy: no title of this year's list names last year.
+        assert not [f.title for f in new_sheet.files if str(this_year - 1) in f.title]
+        assert all(f.keeper is None or f.keeper.org_id == org.id for f in new_sheet.files)
+        assert {f.retention_code for f in new_sheet.files} <= {"vinh_vien", "70", "20", "10", "5"}
+        if district:
+            assert new_sheet.permanent >= 1
+            assert {f.code.split(".")[1] for f in new_sheet.files} == set(DISTRICT_NOTATIONS)
+
+
+def test_handled_documents_are_filed_in_time_order_into_their_offices_files(demo_with_files):
+    filed = db.session.scalars(select(IncomingDocument).where(IncomingDocument.state == "filed"))
+    filed = filed.all()
+    items = db.session.scalars(select(CaseFileItem).where(CaseFileItem.incoming_id.is_not(None)))
+    items = items.all()
+    in_files = {item.incoming_id for item in items}
+    assert len(in_files & {d.id for d in filed}) >= 0.7 * len(filed)
+    for item in items:
+        assert item.case_file.org_id == item.incoming.org_id
+        assert item.added_at > item.incoming.registered_at
+    # A file's contents list is in the order documents were filed; a planned file of the
+    # list was opened by the first document filed into it.
+    for case_file in {item.case_file for item in items}:
+        added = [i.added_at for i in sorted(case_file.items, key=lambda i: i.position)]
+        assert added == sorted(added)
+        if case_file.in_list:
+            assert case_file.opened_at == added[0]
+    # Each filing is the FILE step of its document, by the clerk or by the handler from
+    # the document page (who then keeps a file nobody kept before, or their own).
+    filers = {
+        event.subject_id: db.session.get(User, event.actor_id)
+        for event in db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.subject_type == "incoming", AuditEvent.action == "filed"
+            )
+        )
+    }
+    assert {d.id for d in filed} == set(filers)
+    by_handlers = [i for i in items if not filers[i.incoming_id].has_role(Role.CLERK)]
+    assert by_handlers
+    for item in by_handlers:
+        assert item.case_file.keeper_id == filers[item.incoming_id].id
+
+
+def test_last_years_files_went_to_the_archive_or_wait_for_it(demo_with_files):
+    today = timeutil.local_today()
+    year = today.year
+    district = _district()
+    clerk, head = _user("vanthu@pgdq3.hcm.edu.vn"), _user("truongphong@pgdq3.hcm.edu.vn")
+    last_years = db.session.scalars(
+        select(CaseFile).where(CaseFile.org_id == district.id, CaseFile.year == year - 1)
+    ).all()
+    assert Counter(f.state for f in last_years) == {"archived": 3, "closed": 6, "open": 1}
+    closed = [f for f in last_years if f.closed_on is not None]
+    assert sum((f.closed_on.year, f.closed_on.month) == (year - 1, 12) for f in closed) >= 8
+    for f in closed:  # closed by its keeper, with its documents, after they were filed
+        assert f.doc_total == len(f.items) >= 1 and f.page_total >= 1
+        assert f.handover_due == archive.handover_due(f.closed_on)
+        assert f.retention_expires is None or f.retention_expires.year > year
+        assert all(to_local(i.added_at).date() <= f.closed_on for i in f.items)
+        assert history("case_file", f.id)[-1].actor_id in (f.keeper_id, head.id, clerk.id)
+
+    # Three handed over in one hand-over, with its two papers printed.
+    handed = [f for f in last_years if f.state == "archived"]
+    [recent] = {f.handover_id for f in handed}
+    record = db.session.get(handover.Handover, recent)
+    assert record.file_count == 3 and record.received_by_id == clerk.id
+    assert {f.keeper_id for f in handed} == {record.delivered_by_id} != {clerk.id}
+    papers = [
+        pdf_text(file_store().read(db.session.get(StoredFile, stored_id).sha256), layout=False)
+        for stored_id in (record.list_pdf_id, record.record_pdf_id)
+    ]
+    assert all(f.code in papers[0] for f in handed), papers[0]
+    assert "BIÊN BẢN GIAO NHẬN TÀI LIỆU" in papers[1] and "3 hồ sơ" in papers[1]
+    assert record.delivered_by.full_name in papers[1] and clerk.full_name in papers[1]
+    # One kept back by the head, for a reason, at most two years past its due date.
+    [kept] = [f for f in last_years if f.kept_until is not None]
+    assert kept.state == "closed" and kept.kept_reason
+    assert kept.handover_due < kept.kept_until <= archive.keep_back_limit(kept.handover_due)
+    last_step = history("case_file", kept.id)[-1]
+    assert (last_step.action, last_step.actor_id) == ("kept_back", head.id)
+    # The 30-day warning reached the clerk's bell, the latest still unread.
+    notices = db.session.scalars(
+        select(Notification).where(
+            Notification.user_id == clerk.id,
+            Notification.kind == NotificationKind.CASEFILE_HANDOVER_DUE,
+        )
+    ).all()
+    assert notices and any(n.read_at is None for n in notices)
+    warned = [f for f in closed if f.warned_on is not None]
+    assert warned and all(f.warn_from <= f.warned_on <= today for f in warned)
+    assert {row.file.id for row in handover.due_files(clerk)} >= {
+        f.id for f in closed if f.state == "closed"
+    }
+
+    # The old file: archived long ago, its 10 years over, proposed for disposal.
+    [proposal] = db.session.scalars(select(Disposal)).all()
+    assert proposal.state == "proposed" and proposal.proposed_by_id == clerk.id
+    [item] = proposal.items
+    old = item.case_file
+    assert old.state == "archived" and old.retention.years == 10
+    assert old.closed_on.year == old.year == year - 12 and old.retention_expires < today
+    assert db.session.get(handover.Handover, old.handover_id).year == old.year + 1
+
+    # A teacher keeps a file outside the list.
+    teacher = _user("giaovien.toan@thcsbachdang.hcm.edu.vn")
+    [own] = db.session.scalars(
+        select(CaseFile).where(CaseFile.org_id == teacher.org_id, CaseFile.in_list.is_(False))
+    ).all()
+    assert (own.keeper_id, own.created_by_id, own.state) == (teacher.id, teacher.id, "open")
+    assert own.code.endswith(".TOAN") and own.year == own.start_date.year
+
+
+def _client_of(app, email: str):
+    client = app.test_client()
+    response = factories.login(client, _user(email), DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    return client
+
+
+def test_the_case_file_screens_show_the_demo_story(demo_with_files, app):
+    year = timeutil.local_today().year
+    district = _district()
+    clerk = _client_of(app, "vanthu@pgdq3.hcm.edu.vn")
+    page = clerk.get("/casefiles/lists/")
+    assert page.status_code == 200
+    assert "Quyết định số 03/QĐ-GDĐT ngày " in page.text
+    this_year = _lists_of(year)[district.id]
+    page = clerk.get(f"/casefiles/lists/{this_year.id}")
+    assert page.status_code == 200
+    assert "Giáo dục Trung học" in page.text and "Hồ sơ triển khai học bạ số" in page.text
+    filled = db.session.scalars(
+        select(CaseFile)
+        .where(CaseFile.org_id == district.id, CaseFile.year == year, CaseFile.state == "open")
+        .join(CaseFileItem)
+    ).first()
+    page = clerk.get(f"/casefiles/{filled.id}")
+    assert page.status_code == 200
+    assert filled.title in page.text and filled.items[0].incoming.symbol in page.text
+    kept = db.session.scalars(select(CaseFile).where(CaseFile.kept_until.is_not(None))).one()
+    page = clerk.get("/archive/")
+    assert page.status_code == 200 and kept.code in page.text and kept.kept_reason in page.text
+    record = db.session.scalars(
+        select(handover.Handover).where(handover.Handover.file_count == 3)
+    ).one()
+    page = clerk.get(f"/archive/handovers/{record.id}")
+    assert page.status_code == 200 and all(f.code in page.text for f in record.files)
+    for paper in ("list", "record"):
+        pdf = clerk.get(f"/archive/handovers/{record.id}/{paper}.pdf")
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    proposal = db.session.scalars(select(Disposal)).one()
+    page = clerk.get("/archive/disposals")
+    assert page.status_code == 200 and proposal.reason in page.text
+
+    head = _client_of(app, "truongphong@pgdq3.hcm.edu.vn")
+    page = head.get(f"/archive/disposals/{proposal.id}")
+    assert page.status_code == 200 and proposal.items[0].code in page.text
+    assert "Phê duyệt" in page.text
+
+    teacher = _client_of(app, "giaovien.toan@thcsbachdang.hcm.edu.vn")
+    page = teacher.get("/casefiles/")
+    assert page.status_code == 200 and "Hồ sơ sinh hoạt chuyên môn Tổ Toán" in page.text
