@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
+# One test process per core (pytest-xdist); each module stays on one process.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: run test setup lint migrate seed worker bench clean
 

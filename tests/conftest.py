@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from eoffice import create_app
 from eoffice.core import timeutil
@@ -29,6 +29,42 @@ from tests import factories
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# pytest-xdist runs the suite in several processes (`make test` uses one per core): each
+# worker after the first gets its own PostgreSQL database (eoffice_test_gw1, …) and Redis
+# db (12, 11, …; 13 and 14 belong to the two-deployment test), so no test sees another
+# worker's rows or queues.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_INDEX = int(_WORKER[2:]) if _WORKER.startswith("gw") and _WORKER[2:].isdigit() else 0
+
+
+def _worker_database(url: str) -> str:
+    if not WORKER_INDEX:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_gw{WORKER_INDEX}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def _worker_redis(url: str) -> str:
+    if not WORKER_INDEX:
+        return url
+    base, _, _db = url.rpartition("/")
+    return f"{base}/{12 - (WORKER_INDEX - 1)}"
+
+
+if TEST_REDIS_URL:
+    TEST_REDIS_URL = _worker_redis(TEST_REDIS_URL)
 
 # Tables the first migration fills: every test starts with exactly these rows.
 CATALOGUE_TABLES = (
@@ -64,12 +100,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if TEST_DATABASE_URL:
         if not _server_reachable_pg(TEST_DATABASE_URL):
             _missing(f"PostgreSQL at {TEST_DATABASE_URL}")
-        engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+        worker_url = _worker_database(TEST_DATABASE_URL)
+        engine = create_engine(worker_url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        url = TEST_DATABASE_URL
+        url = worker_url
     else:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
     migrate_app = create_app(_base_config(url, tmp_path_factory.mktemp("storage")))
