@@ -157,7 +157,7 @@ def test_every_transition_from_every_state_for_every_role(name, state, role):
 
 @pytest.mark.parametrize(
     ("name", "field"),
-    [(name, field) for name, row in TRANSITIONS.items() for field in row[5]],
+    [(name, field) for name, row in TRANSITIONS.items() for field in sorted(row[5])],
 )
 def test_missing_required_input_is_named(name, field):
     _, sources, _, roles, _, _ = TRANSITIONS[name]
