@@ -356,12 +356,19 @@ def add_documents_step(
             case_file,
             "documents_added",
             None,
-            {
-                "incoming": [i.incoming_id for i in created if i.incoming_id],
-                "outgoing": [i.outgoing_id for i in created if i.outgoing_id],
-            },
+            _filed_ids(created),
         )
     return created
+
+
+def _filed_ids(created: list[CaseFileItem]) -> dict[str, list[int]]:
+    """The history's record of what was filed: only the kinds that were (an empty
+    "Văn bản đi:" line under every filing would say nothing)."""
+    kinds = {
+        "incoming": [i.incoming_id for i in created if i.incoming_id],
+        "outgoing": [i.outgoing_id for i in created if i.outgoing_id],
+    }
+    return {kind: ids for kind, ids in kinds.items() if ids}
 
 
 add_documents = transaction(add_documents_step)

@@ -193,3 +193,14 @@ def test_a_secret_document_is_masked_for_those_who_may_not_read_it(world, on_day
     with app.test_request_context():
         line = contents_row_json(masked, openable=False)
     assert line["hidden"] is True and "nhân sự mật" not in str(line)
+
+
+def test_the_history_names_only_the_kinds_of_documents_filed(world, on_day):
+    from eoffice.core.audit import history
+
+    school = world.school_a
+    doc = handled_incoming(school)
+    case_file = file_outside_list(school)
+    files.add_documents(school.staff, case_file.id, incoming_ids=[doc.id])
+    [filed] = [e for e in history("case_file", case_file.id) if e.action == "documents_added"]
+    assert filed.changes == {"incoming": [doc.id]}
