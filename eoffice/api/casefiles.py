@@ -22,7 +22,17 @@ from eoffice.api import casefiles_queries as queries
 from eoffice.api import casefiles_schemas as shapes
 from eoffice.api.auth import api_user
 from eoffice.api.views import DEFAULT_LIMIT, JSON_TYPES, _check_id, _step_body, bp
-from eoffice.casefiles import creating, file_queries, files, lists, retention
+from eoffice.casefiles import (
+    creating,
+    file_queries,
+    files,
+    list_common,
+    list_files,
+    list_headings,
+    list_sheet,
+    list_steps,
+    retention,
+)
 from eoffice.casefiles import export as casefile_export
 from eoffice.casefiles.access import get_file, get_list, require_change
 from eoffice.casefiles.models import CaseFile, FileHeading, FileList
@@ -93,15 +103,15 @@ def casefile_retention():
 
 def _list_response(user: User, list_id: int, status: int = 200, location: str | None = None):
     file_list = get_list(user, list_id)
-    sheet = lists.list_rows(file_list)
+    sheet = list_sheet.list_rows(file_list)
     counts = file_queries.document_counts([f.id for f in sheet.files])
-    body = shapes.list_detail_json(file_list, user, sheet, counts, lists.history(file_list))
+    body = shapes.list_detail_json(file_list, user, sheet, counts, list_sheet.history(file_list))
     return _respond(body, status, location)
 
 
 def _require_maker(user: User) -> None:
-    if not lists.may_create(user):
-        raise Forbidden(lists.MSG_MAKERS_ONLY)
+    if not list_common.may_create(user):
+        raise Forbidden(list_common.MSG_MAKERS_ONLY)
 
 
 @bp.get("/casefiles/lists")
@@ -111,9 +121,9 @@ def casefile_lists():
         {
             "items": [
                 shapes.list_json(s.file_list, s.counts.total, s.counts.permanent)
-                for s in lists.lists_of(user)
+                for s in list_sheet.lists_of(user)
             ],
-            "can_create": lists.may_create(user),
+            "can_create": list_common.may_create(user),
         }
     )
 
@@ -126,7 +136,7 @@ def create_casefile_list():
         return _json_only()
     values = _body(parsing.NEW_LIST)
     year = values["year"]
-    file_list = lists.create_list(
+    file_list = list_steps.create_list(
         user,
         year if year is not None else 0,
         numbering=values["numbering"] or "across",
@@ -155,7 +165,7 @@ def _heading_response(user: User, list_id: int, heading_id: int, status: int = 2
     file_list = get_list(user, list_id)
     row = next(
         r
-        for r in lists.list_rows(file_list).rows
+        for r in list_sheet.list_rows(file_list).rows
         if r.heading is not None and r.heading.id == heading_id
     )
     return _respond(shapes.heading_json(file_list, row), status)
@@ -167,7 +177,7 @@ def add_casefile_heading(list_id: int):
     if _needs_json():
         return _json_only()
     values = _body(parsing.NEW_HEADING)
-    heading = lists.add_heading(
+    heading = list_headings.add_heading(
         user,
         file_list.id,
         title=values["title"],
@@ -185,7 +195,7 @@ def update_casefile_heading(list_id: int, heading_id: int):
     if _needs_json():
         return _json_only()
     values = _body(parsing.EDIT_HEADING)
-    lists.update_heading(
+    list_headings.update_heading(
         user, file_list.id, heading_id, title=values["title"], notation=values["notation"]
     )
     return _heading_response(user, list_id, heading_id)
@@ -197,12 +207,12 @@ def delete_casefile_heading(list_id: int, heading_id: int):
     user, file_list = _editing(list_id)
     heading = db.session.get(FileHeading, heading_id)
     title = heading.title if heading is not None else ""
-    lists.delete_heading(user, file_list.id, heading_id)  # not this list's: 404
+    list_headings.delete_heading(user, file_list.id, heading_id)  # not this list's: 404
     return jsonify({"id": heading_id, "message": f"Đã xóa đề mục «{title}» khỏi danh mục."})
 
 
-def _planned_input(values: dict[str, Any]) -> lists.PlannedFileInput:
-    return lists.PlannedFileInput(
+def _planned_input(values: dict[str, Any]) -> list_files.PlannedFileInput:
+    return list_files.PlannedFileInput(
         title=values["title"],
         heading_id=values["heading_id"],
         retention_code=values["retention"],
@@ -232,7 +242,7 @@ def add_planned_casefile(list_id: int):
         return _json_only()
     values = _body(parsing.PLANNED_FILE)
     try:
-        case_file = lists.add_planned_file(user, file_list.id, _planned_input(values))
+        case_file = list_files.add_planned_file(user, file_list.id, _planned_input(values))
     except ValidationFailed as exc:
         raise _renamed(exc) from exc
     location = url_for("api.get_casefile", file_id=case_file.id)
@@ -248,7 +258,7 @@ def update_planned_casefile(list_id: int, file_id: int):
         return _json_only()
     values = _body(parsing.PLANNED_FILE)
     try:
-        lists.update_planned_file(user, file_list.id, file_id, _planned_input(values))
+        list_files.update_planned_file(user, file_list.id, file_id, _planned_input(values))
     except ValidationFailed as exc:
         raise _renamed(exc) from exc
     return _file_response(user, file_id)
@@ -260,7 +270,7 @@ def delete_planned_casefile(list_id: int, file_id: int):
     user, file_list = _editing(list_id)
     planned = db.session.get(CaseFile, file_id)
     code = planned.code if planned is not None else ""
-    lists.delete_planned_file(user, file_list.id, file_id)  # not this list's: 404
+    list_files.delete_planned_file(user, file_list.id, file_id)  # not this list's: 404
     return jsonify({"id": file_id, "message": f"Đã xóa hồ sơ {code} khỏi danh mục."})
 
 
@@ -274,7 +284,7 @@ def _list_step_view(name: str):
         if _not_json():
             return _json_only()
         values = _optional_body(fields)
-        lists.STEPS[name](user, list_id, **values)
+        list_steps.STEPS[name](user, list_id, **values)
         return _list_response(user, list_id)
 
     transition = flow.FILE_LIST.transition(name)

@@ -4,7 +4,7 @@ service inputs.
 The stance of api.parsing and api.directives_parsing: JSON types and sizes are checked
 here, every problem at once, per field, in Vietnamese (422); whether a title is given,
 a year allowed, an abbreviation free or a retention level offered is the case file
-services' to decide (eoffice.casefiles.lists, files, creating), so a client hears
+services' to decide (eoffice.casefiles.list_*, files, creating), so a client hears
 exactly what the pages say. Absent or null means "not given" everywhere; a field the
 route does not take is refused, so a typo never passes silently.
 
@@ -35,7 +35,7 @@ from eoffice.api.parsing import (
     SUMMARY,
     parse_date,
 )
-from eoffice.casefiles import creating, lists
+from eoffice.casefiles import creating, list_common
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.limits import MAX_YEAR, MIN_YEAR
 from eoffice.core.text import clean
@@ -92,10 +92,10 @@ NEW_LIST = (
     ),
 )
 NEW_HEADING = (
-    _text_field("title", lists.MAX_HEADING_TITLE, "Tên đề mục.", required=True),
+    _text_field("title", list_common.MAX_HEADING_TITLE, "Tên đề mục.", required=True),
     _text_field(
         "notation",
-        lists.MAX_NOTATION,
+        list_common.MAX_NOTATION,
         "Ký hiệu của đề mục lớn (ví dụ TCCB), đứng sau số của hồ sơ: 01.TCCB. Đề mục nhỏ "
         "không có ký hiệu.",
     ),
@@ -103,11 +103,11 @@ NEW_HEADING = (
 )
 EDIT_HEADING = NEW_HEADING[:2]
 PLANNED_FILE = (
-    _text_field("title", lists.MAX_FILE_TITLE, "Tiêu đề hồ sơ.", required=True),
+    _text_field("title", list_common.MAX_FILE_TITLE, "Tiêu đề hồ sơ.", required=True),
     Field("heading_id", "id", "Đề mục (lớn hoặc nhỏ) của hồ sơ.", required=True),
     _text_field("retention", 30, "Mã thời hạn bảo quản (xem /casefiles/retention).", required=True),
     Field("keeper_id", "id", "Người lập hồ sơ (người dùng của cơ quan); bỏ trống: chưa giao."),
-    _text_field("note", lists.MAX_NOTE, "Ghi chú."),
+    _text_field("note", list_common.MAX_NOTE, "Ghi chú."),
 )
 NEW_FILE = (
     _text_field("title", creating.MAX_TITLE, "Tiêu đề hồ sơ.", required=True),
@@ -160,18 +160,22 @@ REOPEN = (_text_field("reason", MAX_STEP_TEXT, "Lý do mở lại.", required=Tr
 # The list's steps: the engine's inputs (workflows.casefiles FILE_LIST) plus the approving
 # act that approve_list takes beside them.
 LIST_STEPS: dict[str, tuple[Field, ...]] = {
-    flow.SUBMIT_LIST: (_text_field("note", lists.MAX_REASON, "Ghi chú."),),
+    flow.SUBMIT_LIST: (_text_field("note", list_common.MAX_REASON, "Ghi chú."),),
     flow.APPROVE_LIST: (
         _text_field(
             "decision_ref",
-            lists.MAX_DECISION_REF,
+            list_common.MAX_DECISION_REF,
             "Văn bản phê duyệt, in dưới tên danh mục (ví dụ «Quyết định số 05/QĐ-GDĐT ngày "
             "05/01/2027»).",
         ),
-        _text_field("note", lists.MAX_REASON, "Ý kiến."),
+        _text_field("note", list_common.MAX_REASON, "Ý kiến."),
     ),
-    flow.RETURN_LIST: (_text_field("reason", lists.MAX_REASON, "Ý kiến trả lại.", required=True),),
-    flow.AMEND_LIST: (_text_field("reason", lists.MAX_REASON, "Lý do bổ sung.", required=True),),
+    flow.RETURN_LIST: (
+        _text_field("reason", list_common.MAX_REASON, "Ý kiến trả lại.", required=True),
+    ),
+    flow.AMEND_LIST: (
+        _text_field("reason", list_common.MAX_REASON, "Lý do bổ sung.", required=True),
+    ),
     flow.LOCK_LIST: (),
 }
 

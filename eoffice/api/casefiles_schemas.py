@@ -16,7 +16,7 @@ from flask import url_for
 
 from eoffice.api.casefiles_parsing import CLOSE, LIST_STEPS, REOPEN, Field
 from eoffice.api.schemas import _person, iso_date, iso_datetime
-from eoffice.casefiles import files, lists
+from eoffice.casefiles import files, list_common, list_sheet
 from eoffice.casefiles.access import file_roles, may_change
 from eoffice.casefiles.history import file_action_label, list_action_label
 from eoffice.casefiles.models import CaseFile, FileList, RetentionPeriod
@@ -226,7 +226,7 @@ def list_json(file_list: FileList, total: int, permanent: int) -> Json:
         "url": url_for("api.get_casefile_list", list_id=file_list.id),
         "year": file_list.year,
         "state": file_list.state,
-        "state_label": lists.STATE_LABELS[file_list.state],
+        "state_label": list_common.STATE_LABELS[file_list.state],
         "numbering": file_list.numbering,
         "numbering_label": archive.NUMBERING_LABELS.get(file_list.numbering, file_list.numbering),
         "counts": _counts(total, permanent),
@@ -238,7 +238,7 @@ def list_json(file_list: FileList, total: int, permanent: int) -> Json:
     }
 
 
-def heading_json(file_list: FileList, row: lists.ListRow) -> Json:
+def heading_json(file_list: FileList, row: list_sheet.ListRow) -> Json:
     heading = row.heading
     assert heading is not None
     return {
@@ -267,7 +267,7 @@ def _list_step_json(file_list: FileList, transition: Transition) -> Json:
 def list_detail_json(
     file_list: FileList,
     user: User,
-    sheet: lists.ListSheet,
+    sheet: list_sheet.ListSheet,
     counts: dict[int, int],
     events: list[AuditEvent],
 ) -> Json:
@@ -281,11 +281,11 @@ def list_detail_json(
         "note": file_list.note,
         "return_reason": file_list.return_reason,
         "copied_from": None if copied is None else {"id": copied.id, "year": copied.year},
-        "can_edit": lists.may_edit(user, file_list),
+        "can_edit": list_common.may_edit(user, file_list),
         "headings": [heading_json(file_list, r) for r in sheet.rows if r.heading is not None],
         "files": [file_json(f, counts.get(f.id, 0)) for f in sheet.files],
         "available_steps": [
-            _list_step_json(file_list, t) for t in lists.available_steps(user, file_list)
+            _list_step_json(file_list, t) for t in list_sheet.available_steps(user, file_list)
         ],
         "history": [event_json(e, list_action_label) for e in events],
     }

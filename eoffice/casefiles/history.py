@@ -6,7 +6,7 @@ a file's page says what those steps mean for a file ("Lập hồ sơ", "Kết th
 
 from __future__ import annotations
 
-from eoffice.casefiles.lists import ACTION_LABELS as LIST_ACTION_LABELS
+from eoffice.casefiles.list_common import ACTION_LABELS as LIST_ACTION_LABELS
 from eoffice.core.audit import ACTION_LABELS
 
 FILE_ACTION_LABELS = {

@@ -1,13 +1,13 @@
 """Forms of the file-list pages. Each keeps what the person typed; the rules themselves
-(required fields, abbreviations, who may do what) are eoffice.casefiles.lists', whose
-refusals the views put back on these fields."""
+(required fields, abbreviations, who may do what) are the list services' (list_headings,
+list_files, list_steps), whose refusals the views put back on these fields."""
 
 from __future__ import annotations
 
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
-from eoffice.casefiles import lists, retention
+from eoffice.casefiles import list_common, list_files, retention
 from eoffice.web.forms import Form, optional_int
 from workflows import archive
 
@@ -25,8 +25,8 @@ class NewListForm(Form):
 class LargeHeadingForm(Form):
     """Prefix "large": the page holds both heading forms."""
 
-    title = StringField("Tên đề mục lớn", validators=[Length(max=lists.MAX_HEADING_TITLE)])
-    notation = StringField("Ký hiệu đề mục", validators=[Length(max=lists.MAX_NOTATION)])
+    title = StringField("Tên đề mục lớn", validators=[Length(max=list_common.MAX_HEADING_TITLE)])
+    notation = StringField("Ký hiệu đề mục", validators=[Length(max=list_common.MAX_NOTATION)])
 
 
 class SmallHeadingForm(Form):
@@ -35,25 +35,25 @@ class SmallHeadingForm(Form):
     parent_id = SelectField(
         "Thuộc đề mục lớn", coerce=optional_int, choices=[], validate_choice=False
     )
-    title = StringField("Tên đề mục nhỏ", validators=[Length(max=lists.MAX_HEADING_TITLE)])
+    title = StringField("Tên đề mục nhỏ", validators=[Length(max=list_common.MAX_HEADING_TITLE)])
 
 
 class HeadingEditForm(Form):
-    title = StringField("Tên đề mục", validators=[Length(max=lists.MAX_HEADING_TITLE)])
-    notation = StringField("Ký hiệu đề mục", validators=[Length(max=lists.MAX_NOTATION)])
+    title = StringField("Tên đề mục", validators=[Length(max=list_common.MAX_HEADING_TITLE)])
+    notation = StringField("Ký hiệu đề mục", validators=[Length(max=list_common.MAX_NOTATION)])
 
 
 class PlannedFileForm(Form):
-    title = TextAreaField("Tiêu đề hồ sơ", validators=[Length(max=lists.MAX_FILE_TITLE)])
+    title = TextAreaField("Tiêu đề hồ sơ", validators=[Length(max=list_common.MAX_FILE_TITLE)])
     heading_id = SelectField("Đề mục", coerce=optional_int, choices=[], validate_choice=False)
     retention_code = SelectField("Thời hạn bảo quản", choices=[], validate_choice=False)
     keeper_id = SelectField(
         "Người lập hồ sơ", coerce=optional_int, choices=[], validate_choice=False
     )
-    note = StringField("Ghi chú", validators=[Optional(), Length(max=lists.MAX_NOTE)])
+    note = StringField("Ghi chú", validators=[Optional(), Length(max=list_common.MAX_NOTE)])
 
-    def to_input(self) -> lists.PlannedFileInput:
-        return lists.PlannedFileInput(
+    def to_input(self) -> list_files.PlannedFileInput:
+        return list_files.PlannedFileInput(
             title=self.title.data,
             heading_id=self.heading_id.data,
             retention_code=self.retention_code.data or None,
@@ -63,18 +63,18 @@ class PlannedFileForm(Form):
 
 
 class SubmitForm(Form):
-    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=lists.MAX_REASON)])
+    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=list_common.MAX_REASON)])
 
 
 class ApproveForm(Form):
     decision_ref = StringField(
-        "Văn bản phê duyệt", validators=[Optional(), Length(max=lists.MAX_DECISION_REF)]
+        "Văn bản phê duyệt", validators=[Optional(), Length(max=list_common.MAX_DECISION_REF)]
     )
-    note = TextAreaField("Ý kiến", validators=[Optional(), Length(max=lists.MAX_REASON)])
+    note = TextAreaField("Ý kiến", validators=[Optional(), Length(max=list_common.MAX_REASON)])
 
 
 class ReasonForm(Form):
-    reason = TextAreaField("Lý do", validators=[Length(max=lists.MAX_REASON)])
+    reason = TextAreaField("Lý do", validators=[Length(max=list_common.MAX_REASON)])
 
 
 class LockForm(Form):

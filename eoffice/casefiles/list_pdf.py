@@ -6,7 +6,7 @@ organisation top left and the national motto top right, the title "DANH Má»¤C Há
 of column numbers (both repeated on every page), headings in bold, and the closing
 sentence stating how many files it holds, permanent and fixed-term, with the total in
 words as well as in figures (nobody can add a digit to it by hand). The rows are
-eoffice.casefiles.lists.list_rows, the same the page shows.
+eoffice.casefiles.list_sheet.list_rows, the same the page shows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from eoffice.casefiles.lists import ListSheet, list_rows
+from eoffice.casefiles.list_sheet import ListSheet, list_rows
 from eoffice.casefiles.models import FileList
 from eoffice.casefiles.pdf_common import MASTHEAD_CSS, PAGE_CSS, Masthead, masthead, place_date
 from eoffice.core.text import clean

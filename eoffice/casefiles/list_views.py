@@ -2,10 +2,10 @@
 printed one with the actions its state and the person's roles allow, its PDF, and the
 admins' page of retention levels.
 
-Thin: parse, call eoffice.casefiles.lists (or .retention), render. Everyone of the
-organisation reads its lists (the list is the office's plan, people file into it); a
-list of another organisation is a 404. A refused form comes back with what was typed
-and the Vietnamese reason on its field.
+Thin: parse, call the list services (eoffice.casefiles.list_*, or .retention), render.
+Everyone of the organisation reads its lists (the list is the office's plan, people file
+into it); a list of another organisation is a 404. A refused form comes back with what
+was typed and the Vietnamese reason on its field.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from eoffice.casefiles import list_pdf, lists, retention
+from eoffice.casefiles import (
+    list_common,
+    list_files,
+    list_headings,
+    list_pdf,
+    list_sheet,
+    list_steps,
+    retention,
+)
 from eoffice.casefiles.access import get_list
 from eoffice.casefiles.files import STATE_LABELS as FILE_STATE_LABELS
 from eoffice.casefiles.files import retention_choices
@@ -76,12 +84,12 @@ STEP_BUTTONS = {
 
 
 def _labels() -> dict[str, str]:
-    return {**ACTION_LABELS, **lists.ACTION_LABELS}
+    return {**ACTION_LABELS, **list_common.ACTION_LABELS}
 
 
 @bp.app_template_global()
 def file_list_state_badge(state: str) -> tuple[str, str]:
-    return STATE_BADGES.get(state, "text-bg-light"), lists.STATE_LABELS.get(state, state)
+    return STATE_BADGES.get(state, "text-bg-light"), list_common.STATE_LABELS.get(state, state)
 
 
 # The lists ------------------------------------------------------------------------------
@@ -91,9 +99,9 @@ def _new_list_form(formdata: Any = None) -> NewListForm:
     if formdata is not None:
         return NewListForm(formdata=formdata)
     this_year = local_today().year
-    taken = {s.file_list.year for s in lists.lists_of(current_user)}
+    taken = {s.file_list.year for s in list_sheet.lists_of(current_user)}
     year = this_year + 1 if this_year in taken else this_year
-    previous = lists.previous_list(current_user.org_id, year)
+    previous = list_sheet.previous_list(current_user.org_id, year)
     return NewListForm(
         formdata=None,
         data={
@@ -105,8 +113,8 @@ def _new_list_form(formdata: Any = None) -> NewListForm:
 
 
 def _render_index(form: NewListForm | None = None, status: int = 200):
-    summaries = lists.lists_of(current_user)
-    maker = lists.may_create(current_user)
+    summaries = list_sheet.lists_of(current_user)
+    maker = list_common.may_create(current_user)
     return render_template(
         "casefiles/lists/index.html",
         summaries=summaries,
@@ -124,13 +132,13 @@ def index():
 
 @bp.post("/")
 def create():
-    if not lists.may_create(current_user):
+    if not list_common.may_create(current_user):
         abort(403)
     form = _new_list_form(request.form)
     if not form.validate_on_submit():
         return _render_index(form, 422)
     try:
-        file_list = lists.create_list(
+        file_list = list_steps.create_list(
             current_user,
             form.year.data,
             numbering=form.numbering.data,
@@ -141,7 +149,7 @@ def create():
         return _render_index(form, _status(exc))
     message = f"Đã lập danh mục hồ sơ năm {file_list.year}"
     if file_list.copied_from_id:
-        count = lists.list_rows(file_list).total
+        count = list_sheet.list_rows(file_list).total
         message += f", sao chép {count} hồ sơ từ danh mục năm trước"
     flash(message + ".", "success")
     return redirect(url_for("file_lists.show", list_id=file_list.id))
@@ -154,7 +162,7 @@ def _file_form(
     file_list: FileList,
     formdata: Any = None,
     case_file: CaseFile | None = None,
-    sheet: lists.ListSheet | None = None,
+    sheet: list_sheet.ListSheet | None = None,
 ):
     if formdata is not None:
         form = PlannedFileForm(formdata=formdata, prefix="file")
@@ -172,33 +180,33 @@ def _file_form(
         )
     else:
         form = PlannedFileForm(formdata=None, prefix="file")
-    sheet = sheet or lists.list_rows(file_list)
-    form.heading_id.choices = [(0, "— Chọn đề mục —"), *lists.heading_choices(sheet)]
+    sheet = sheet or list_sheet.list_rows(file_list)
+    form.heading_id.choices = [(0, "— Chọn đề mục —"), *list_sheet.heading_choices(sheet)]
     keep = case_file.retention_code if case_file is not None else None
     form.retention_code.choices = [("", "— Chọn thời hạn —")] + [
         (r.code, r.label) for r in retention_choices(include=keep)
     ]
     form.keeper_id.choices = [(0, "— Chưa giao —")] + [
         (u.id, f"{u.full_name}" + (f" ({u.title})" if u.title else ""))
-        for u in lists.keeper_choices(current_user)
+        for u in list_sheet.keeper_choices(current_user)
     ]
     return form
 
 
 def _small_form(
-    file_list: FileList, formdata: Any = None, sheet: lists.ListSheet | None = None
+    file_list: FileList, formdata: Any = None, sheet: list_sheet.ListSheet | None = None
 ) -> SmallHeadingForm:
     form = SmallHeadingForm(formdata=formdata, prefix="small")
-    sheet = sheet or lists.list_rows(file_list)
-    form.parent_id.choices = [(0, "— Chọn đề mục lớn —"), *lists.large_heading_choices(sheet)]
+    sheet = sheet or list_sheet.list_rows(file_list)
+    form.parent_id.choices = [(0, "— Chọn đề mục lớn —"), *list_sheet.large_heading_choices(sheet)]
     return form
 
 
 def _render_show(file_list: FileList, status: int = 200, **forms: Form):
     """The list page; `forms` replaces the blank form of that name (a refused one).
     The sheet is read once and gives the table and the forms' heading choices."""
-    sheet = lists.list_rows(file_list)
-    editable = lists.may_edit(current_user, file_list)
+    sheet = list_sheet.list_rows(file_list)
+    editable = list_common.may_edit(current_user, file_list)
     edit_forms: dict[str, Form] = {}
     if editable:
         edit_forms = {
@@ -209,7 +217,7 @@ def _render_show(file_list: FileList, status: int = 200, **forms: Form):
         }
     steps = [
         (t, forms.get(f"step_{t.name}") or STEP_FORMS[t.name](formdata=None, prefix=t.name))
-        for t in lists.available_steps(current_user, file_list)
+        for t in list_sheet.available_steps(current_user, file_list)
     ]
     copied_from = (
         db.session.get(FileList, file_list.copied_from_id) if file_list.copied_from_id else None
@@ -223,9 +231,9 @@ def _render_show(file_list: FileList, status: int = 200, **forms: Form):
         step_buttons=STEP_BUTTONS,
         copied_from=copied_from,
         numbering_label=archive.NUMBERING_LABELS.get(file_list.numbering, file_list.numbering),
-        events=lists.history(file_list),
+        events=list_sheet.history(file_list),
         action_labels=_labels(),
-        change_labels=lists.CHANGE_LABELS,
+        change_labels=list_common.CHANGE_LABELS,
         change_value=_change_value,
         file_states=FILE_STATE_LABELS,
         file_badges=FILE_BADGES,
@@ -282,7 +290,7 @@ def step(list_id: int, name: str):
         return _render_show(file_list, 422, **{f"step_{name}": form})
     data = {k: v for k, v in form.data.items() if k != "csrf_token"}
     try:
-        lists.STEPS[name](current_user, file_list.id, **data)
+        list_steps.STEPS[name](current_user, file_list.id, **data)
     except ServiceError as exc:
         db.session.rollback()
         show_refusal(form, exc)
@@ -315,11 +323,11 @@ def add_heading(list_id: int):
         return _render_show(file_list, 422, **{name: form})
     try:
         if kind == "small":
-            heading = lists.add_heading(
+            heading = list_headings.add_heading(
                 current_user, file_list.id, title=form.title.data, parent_id=form.parent_id.data
             )
         else:
-            heading = lists.add_heading(
+            heading = list_headings.add_heading(
                 current_user, file_list.id, title=form.title.data, notation=form.notation.data
             )
     except ServiceError as exc:
@@ -332,9 +340,9 @@ def add_heading(list_id: int):
 
 def _editable_or_back(file_list: FileList):
     """Edit pages only for a list that can change now, by those who may change it."""
-    if not lists.may_create(current_user):
+    if not list_common.may_create(current_user):
         abort(403)
-    if not lists.may_edit(current_user, file_list):
+    if not list_common.may_edit(current_user, file_list):
         flash("Danh mục không còn là dự thảo: không sửa được đề mục và hồ sơ.", "warning")
         return redirect(url_for("file_lists.show", list_id=file_list.id))
     return None
@@ -343,7 +351,7 @@ def _editable_or_back(file_list: FileList):
 @bp.route("/<int:list_id>/headings/<int:heading_id>/edit", methods=["GET", "POST"])
 def edit_heading(list_id: int, heading_id: int):
     file_list = get_list(current_user, list_id)
-    heading = lists.heading_of(file_list, heading_id)
+    heading = list_sheet.heading_of(file_list, heading_id)
     back = _editable_or_back(file_list)
     if back is not None:
         return back
@@ -356,7 +364,7 @@ def edit_heading(list_id: int, heading_id: int):
     if not form.validate_on_submit():
         return _render_heading(file_list, heading, form, 422)
     try:
-        lists.update_heading(
+        list_headings.update_heading(
             current_user,
             file_list.id,
             heading.id,
@@ -368,7 +376,7 @@ def edit_heading(list_id: int, heading_id: int):
         show_refusal(form, exc)
         file_list = get_list(current_user, list_id)
         return _render_heading(
-            file_list, lists.heading_of(file_list, heading_id), form, _status(exc)
+            file_list, list_sheet.heading_of(file_list, heading_id), form, _status(exc)
         )
     flash("Đã lưu đề mục.", "success")
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
@@ -384,15 +392,15 @@ def _render_heading(file_list: FileList, heading: FileHeading, form: Form, statu
 def move_heading(list_id: int, heading_id: int):
     file_list = get_list(current_user, list_id)
     direction = request.form.get("direction", "")
-    lists.move_heading(current_user, file_list.id, heading_id, direction)
+    list_headings.move_heading(current_user, file_list.id, heading_id, direction)
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
 
 
 @bp.post("/<int:list_id>/headings/<int:heading_id>/delete")
 def delete_heading(list_id: int, heading_id: int):
     file_list = get_list(current_user, list_id)
-    title = lists.heading_of(file_list, heading_id).title
-    lists.delete_heading(current_user, file_list.id, heading_id)
+    title = list_sheet.heading_of(file_list, heading_id).title
+    list_headings.delete_heading(current_user, file_list.id, heading_id)
     flash(f"Đã xóa đề mục «{title}».", "success")
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
 
@@ -407,7 +415,7 @@ def add_file(list_id: int):
     if not form.validate_on_submit():
         return _render_show(file_list, 422, file_form=form)
     try:
-        case_file = lists.add_planned_file(current_user, file_list.id, form.to_input())
+        case_file = list_files.add_planned_file(current_user, file_list.id, form.to_input())
     except ServiceError as exc:
         db.session.rollback()
         show_refusal(form, exc)
@@ -420,7 +428,7 @@ def add_file(list_id: int):
 @bp.route("/<int:list_id>/files/<int:file_id>/edit", methods=["GET", "POST"])
 def edit_file(list_id: int, file_id: int):
     file_list = get_list(current_user, list_id)
-    case_file = lists.file_of(file_list, file_id)
+    case_file = list_sheet.file_of(file_list, file_id)
     back = _editable_or_back(file_list)
     if back is not None:
         return back
@@ -430,12 +438,12 @@ def edit_file(list_id: int, file_id: int):
     if not form.validate_on_submit():
         return _render_file(file_list, case_file, form, 422)
     try:
-        lists.update_planned_file(current_user, file_list.id, case_file.id, form.to_input())
+        list_files.update_planned_file(current_user, file_list.id, case_file.id, form.to_input())
     except ServiceError as exc:
         db.session.rollback()
         show_refusal(form, exc)
         file_list = get_list(current_user, list_id)
-        return _render_file(file_list, lists.file_of(file_list, file_id), form, _status(exc))
+        return _render_file(file_list, list_sheet.file_of(file_list, file_id), form, _status(exc))
     flash("Đã lưu hồ sơ trong danh mục.", "success")
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
 
@@ -453,8 +461,8 @@ def _render_file(file_list: FileList, case_file: CaseFile, form: Form, status: i
 @bp.post("/<int:list_id>/files/<int:file_id>/delete")
 def delete_file(list_id: int, file_id: int):
     file_list = get_list(current_user, list_id)
-    code = lists.file_of(file_list, file_id).code
-    lists.delete_planned_file(current_user, file_list.id, file_id)
+    code = list_sheet.file_of(file_list, file_id).code
+    list_files.delete_planned_file(current_user, file_list.id, file_id)
     flash(f"Đã xóa hồ sơ {code} khỏi danh mục.", "success")
     return redirect(url_for("file_lists.show", list_id=list_id, _anchor="danh-muc"))
 

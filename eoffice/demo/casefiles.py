@@ -44,7 +44,17 @@ from typing import TypeVar
 
 from sqlalchemy import func, select
 
-from eoffice.casefiles import creating, files, filing, handover, lists, warnings
+from eoffice.casefiles import (
+    creating,
+    files,
+    filing,
+    handover,
+    list_files,
+    list_headings,
+    list_sheet,
+    list_steps,
+    warnings,
+)
 from eoffice.casefiles import disposal as disposals
 from eoffice.casefiles.models import CaseFile, Disposal, FileList, Handover
 from eoffice.catalog.models import DocumentType
@@ -261,14 +271,14 @@ class CaseFileStory:
 
         day = _on_or_after(date(last_year, 1, 2), index // 4)
         moment = self.at(day, 8, 5 + 4 * (index % 4))
-        file_list = self.run(moment, lists.create_list, clerk, last_year)
+        file_list = self.run(moment, list_steps.create_list, clerk, last_year)
         list_id = file_list.id
         heading_ids: dict[str, int] = {}
         for heading in headings:
             moment += timedelta(minutes=2)
             created = self.run(
                 moment,
-                lists.add_heading,
+                list_headings.add_heading,
                 clerk,
                 list_id,
                 title=heading.title,
@@ -282,10 +292,10 @@ class CaseFileStory:
             moment += timedelta(minutes=3)
             case_file = self.run(
                 moment,
-                lists.add_planned_file,
+                list_files.add_planned_file,
                 clerk,
                 list_id,
-                lists.PlannedFileInput(
+                list_files.PlannedFileInput(
                     title=plan.title_for(last_year),
                     heading_id=heading_ids[plan.heading],
                     retention_code=plan.retention,
@@ -308,12 +318,14 @@ class CaseFileStory:
         clerk = member.clerk_id
         day = _on_or_after(date(this_year, 1, 2), index // 4)
         moment = self.at(day, 7, 45 + index % 10)
-        file_list = self.run(moment, lists.create_list, clerk, this_year, copy_from_previous=True)
+        file_list = self.run(
+            moment, list_steps.create_list, clerk, this_year, copy_from_previous=True
+        )
         list_id = file_list.id
         by_title = {plan.title_for(last_year): plan for plan in planned if not plan.new}
         copies = [
             (by_title[f.title], f.id, f.heading_id, f.retention_code, f.keeper_id)
-            for f in lists.list_rows(file_list).files
+            for f in list_sheet.list_rows(file_list).files
         ]
         ids = {plan.key: file_id for plan, file_id, *_ in copies}
         for plan, file_id, heading_id, retention, keeper_id in copies:
@@ -322,11 +334,11 @@ class CaseFileStory:
             moment += timedelta(minutes=2)
             self.run(
                 moment,
-                lists.update_planned_file,
+                list_files.update_planned_file,
                 clerk,
                 list_id,
                 file_id,
-                lists.PlannedFileInput(
+                list_files.PlannedFileInput(
                     title=plan.title_for(this_year),
                     heading_id=heading_id,
                     retention_code=retention,
@@ -342,10 +354,10 @@ class CaseFileStory:
             moment += timedelta(minutes=4)
             case_file = self.run(
                 moment,
-                lists.add_planned_file,
+                list_files.add_planned_file,
                 clerk,
                 list_id,
-                lists.PlannedFileInput(
+                list_files.PlannedFileInput(
                     title=plan.title_for(this_year),
                     heading_id=headings_now[plan.heading.upper()],
                     retention_code=plan.retention,
@@ -360,13 +372,13 @@ class CaseFileStory:
     def _approve(self, member: Member, index: int, list_id: int, day: date, number: int):
         """Submitted that afternoon; approved by the head a couple of working days later,
         by a decision whose number and date are printed under the list's title."""
-        self.run(self.at(day, 15, 10 + index), lists.submit_list, member.clerk_id, list_id)
+        self.run(self.at(day, 15, 10 + index), list_steps.submit_list, member.clerk_id, list_id)
         approve_day = _add_working_days(day, 2)
         moment = self.at(approve_day, 9, 20 + 2 * index)
         decision = (
             f"Quyết định số {number:02d}/QĐ-{member.spec.short_name} ngày {moment.date():%d/%m/%Y}"
         )
-        self.run(moment, lists.approve_list, member.leader_id, list_id, decision)
+        self.run(moment, list_steps.approve_list, member.leader_id, list_id, decision)
         return moment
 
     def _slot(self, member: Member, plan: PlannedFile, file_id: int, year: int, opens: datetime):

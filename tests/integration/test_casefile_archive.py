@@ -12,7 +12,15 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from eoffice.casefiles import disposal, files, handover, lists, retention
+from eoffice.casefiles import (
+    disposal,
+    files,
+    handover,
+    list_files,
+    list_headings,
+    list_steps,
+    retention,
+)
 from eoffice.casefiles.models import CaseFile, Disposal, FileList, Handover
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.models import AuditEvent, StoredFile
@@ -40,17 +48,19 @@ class Office:
 
 
 def _approved_list(school: factories.School, district_admin) -> tuple[FileList, list[CaseFile]]:
-    """The 2026 list made, submitted and approved through eoffice.casefiles.lists, with a
+    """The 2026 list made, submitted and approved through the list services, with a
     2-year level an admin added (the decree's tables have short terms too)."""
     with moment(date(2026, 1, 5)):
         retention.add_level(district_admin, years=2)
-        file_list = lists.create_list(school.clerk, 2026)
-        heading = lists.add_heading(school.clerk, file_list.id, title="Văn phòng", notation="VP")
+        file_list = list_steps.create_list(school.clerk, 2026)
+        heading = list_headings.add_heading(
+            school.clerk, file_list.id, title="Văn phòng", notation="VP"
+        )
         planned = [
-            lists.add_planned_file(
+            list_files.add_planned_file(
                 school.clerk,
                 file_list.id,
-                lists.PlannedFileInput(
+                list_files.PlannedFileInput(
                     title=title, heading_id=heading.id, retention_code=code, keeper_id=keeper
                 ),
             )
@@ -60,8 +70,10 @@ def _approved_list(school: factories.School, district_admin) -> tuple[FileList, 
                 ("Sổ theo dõi mượn trả thiết bị", "2", school.staff.id),
             )
         ]
-        lists.submit_list(school.clerk, file_list.id)
-        lists.approve_list(school.leader, file_list.id, "Quyết định số 01/QĐ-THLL ngày 05/01/2026")
+        list_steps.submit_list(school.clerk, file_list.id)
+        list_steps.approve_list(
+            school.leader, file_list.id, "Quyết định số 01/QĐ-THLL ngày 05/01/2026"
+        )
     return file_list, planned
 
 

@@ -9,8 +9,16 @@ from datetime import date
 import pytest
 from sqlalchemy import event, func, select, update
 
-from eoffice.casefiles import files, list_pdf, lists, retention
-from eoffice.casefiles.lists import PlannedFileInput
+from eoffice.casefiles import (
+    files,
+    list_files,
+    list_headings,
+    list_pdf,
+    list_sheet,
+    list_steps,
+    retention,
+)
+from eoffice.casefiles.list_files import PlannedFileInput
 from eoffice.casefiles.models import CaseFile, FileHeading, FileList
 from eoffice.core import timeutil
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -33,7 +41,7 @@ def on_day(app):
 
 
 def plan(actor, file_list, heading, title, retention_code="10", keeper=None, note=None):
-    return lists.add_planned_file(
+    return list_files.add_planned_file(
         actor,
         file_list.id,
         PlannedFileInput(
@@ -49,10 +57,10 @@ def plan(actor, file_list, heading, title, retention_code="10", keeper=None, not
 def build_list(office, year=2026, numbering="across"):
     """TCCB (with a small heading «Tuyển dụng») and VP, four files."""
     clerk = office.clerk
-    file_list = lists.create_list(clerk, year, numbering=numbering)
-    tccb = lists.add_heading(clerk, file_list.id, title="Tổ chức, cán bộ", notation="tccb")
-    hiring = lists.add_heading(clerk, file_list.id, title="Tuyển dụng", parent_id=tccb.id)
-    vp = lists.add_heading(clerk, file_list.id, title="Văn phòng", notation="VP")
+    file_list = list_steps.create_list(clerk, year, numbering=numbering)
+    tccb = list_headings.add_heading(clerk, file_list.id, title="Tổ chức, cán bộ", notation="tccb")
+    hiring = list_headings.add_heading(clerk, file_list.id, title="Tuyển dụng", parent_id=tccb.id)
+    vp = list_headings.add_heading(clerk, file_list.id, title="Văn phòng", notation="VP")
     made = [
         plan(clerk, file_list, tccb, "Hồ sơ quy hoạch cán bộ quản lý", "vinh_vien", office.staff),
         plan(clerk, file_list, hiring, "Hồ sơ tuyển dụng giáo viên", "70", office.staff),
@@ -68,7 +76,7 @@ def test_planned_files_are_numbered_across_the_list(world, on_day):
     assert all(f.state == "planned" and f.in_list and f.year == 2026 for f in made)
     assert tccb.notation == "TCCB"  # typed in lower case, kept in capitals
 
-    sheet = lists.list_rows(db.session.get(FileList, file_list.id))
+    sheet = list_sheet.list_rows(db.session.get(FileList, file_list.id))
     assert [(r.kind, r.number) for r in sheet.rows] == [
         ("large", "I"),
         ("file", "01.TCCB"),
@@ -92,21 +100,21 @@ def test_planned_files_are_numbered_within_each_large_heading(world, on_day):
 def test_who_makes_a_list_and_what_is_refused(world, on_day):
     district = world.district
     with pytest.raises(Forbidden):
-        lists.create_list(district.staff, 2026)
+        list_steps.create_list(district.staff, 2026)
     with pytest.raises(Forbidden):
-        lists.create_list(district.leader, 2026)
+        list_steps.create_list(district.leader, 2026)
     with pytest.raises(ValidationFailed) as refused:
-        lists.create_list(district.clerk, 2026, copy_from_previous=True)
+        list_steps.create_list(district.clerk, 2026, copy_from_previous=True)
     assert "copy_from_previous" in refused.value.field_errors
     with pytest.raises(ValidationFailed) as refused:
-        lists.create_list(district.clerk, 2207)
+        list_steps.create_list(district.clerk, 2207)
     assert refused.value.field_errors["year"] == "Năm của danh mục phải từ 2016 đến 2027."
-    made = lists.create_list(district.admin, 2026, numbering="heading")
+    made = list_steps.create_list(district.admin, 2026, numbering="heading")
     assert made.numbering == "heading" and made.state == "draft"
     with pytest.raises(Conflict, match="đã có danh mục hồ sơ năm 2026"):
-        lists.create_list(district.clerk, 2026)
+        list_steps.create_list(district.clerk, 2026)
     # Another office has its own list for the same year.
-    assert lists.create_list(world.school_a.clerk, 2026).org_id == world.school_a.org.id
+    assert list_steps.create_list(world.school_a.clerk, 2026).org_id == world.school_a.org.id
     assert db.session.scalar(select(func.count(FileList.id))) == 2
 
 
@@ -114,32 +122,34 @@ def test_headings_are_checked_moved_renamed_and_deleted_only_when_unused(world, 
     clerk = world.district.clerk
     file_list, (tccb, hiring, vp), made = build_list(world.district)
     with pytest.raises(ValidationFailed) as refused:
-        lists.add_heading(clerk, file_list.id, title="Kế hoạch", notation="")
+        list_headings.add_heading(clerk, file_list.id, title="Kế hoạch", notation="")
     assert "notation" in refused.value.field_errors
     with pytest.raises(ValidationFailed) as refused:
-        lists.add_heading(clerk, file_list.id, title="Thi đua", notation="tccb")
+        list_headings.add_heading(clerk, file_list.id, title="Thi đua", notation="tccb")
     assert refused.value.field_errors["notation"] == (
         "Ký hiệu TCCB đã dùng cho đề mục «Tổ chức, cán bộ»."
     )
     with pytest.raises(ValidationFailed) as refused:
-        lists.add_heading(clerk, file_list.id, title="Kế hoạch", notation="KH.TC")
+        list_headings.add_heading(clerk, file_list.id, title="Kế hoạch", notation="KH.TC")
     assert "notation" in refused.value.field_errors
     with pytest.raises(ValidationFailed) as refused:  # a small heading under a small one
-        lists.add_heading(clerk, file_list.id, title="Thi tuyển", parent_id=hiring.id)
+        list_headings.add_heading(clerk, file_list.id, title="Thi tuyển", parent_id=hiring.id)
     assert "parent_id" in refused.value.field_errors
     with pytest.raises(Forbidden):
-        lists.add_heading(world.district.staff, file_list.id, title="X", notation="X")
+        list_headings.add_heading(world.district.staff, file_list.id, title="X", notation="X")
 
-    lists.move_heading(clerk, file_list.id, vp.id, "up")
-    rows = lists.list_rows(db.session.get(FileList, file_list.id)).rows
+    list_headings.move_heading(clerk, file_list.id, vp.id, "up")
+    rows = list_sheet.list_rows(db.session.get(FileList, file_list.id)).rows
     assert [r.label for r in rows if r.kind == "large"] == ["I. Văn phòng", "II. Tổ chức, cán bộ"]
-    lists.move_heading(clerk, file_list.id, vp.id, "up")  # already first: nothing changes
-    lists.move_heading(clerk, file_list.id, vp.id, "down")
-    rows = lists.list_rows(db.session.get(FileList, file_list.id)).rows
+    list_headings.move_heading(clerk, file_list.id, vp.id, "up")  # already first: nothing changes
+    list_headings.move_heading(clerk, file_list.id, vp.id, "down")
+    rows = list_sheet.list_rows(db.session.get(FileList, file_list.id)).rows
     assert rows[0].label == "I. Tổ chức, cán bộ"
 
     # A new abbreviation re-codes the heading's files (small heading's too), numbers kept.
-    lists.update_heading(clerk, file_list.id, tccb.id, title="Tổ chức - Cán bộ", notation="TC")
+    list_headings.update_heading(
+        clerk, file_list.id, tccb.id, title="Tổ chức - Cán bộ", notation="TC"
+    )
     db.session.expire_all()
     assert sorted(db.session.get(CaseFile, f.id).code for f in made) == [
         "01.TC",
@@ -149,14 +159,14 @@ def test_headings_are_checked_moved_renamed_and_deleted_only_when_unused(world, 
     ]
 
     with pytest.raises(Conflict, match="đang có 1 hồ sơ"):
-        lists.delete_heading(clerk, file_list.id, hiring.id)
+        list_headings.delete_heading(clerk, file_list.id, hiring.id)
     with pytest.raises(Conflict, match="đang có 3 hồ sơ"):
-        lists.delete_heading(clerk, file_list.id, tccb.id)
-    spare = lists.add_heading(clerk, file_list.id, title="Thi đua", notation="TĐ")
-    small = lists.add_heading(clerk, file_list.id, title="Khen thưởng", parent_id=spare.id)
-    lists.delete_heading(clerk, file_list.id, spare.id)
+        list_headings.delete_heading(clerk, file_list.id, tccb.id)
+    spare = list_headings.add_heading(clerk, file_list.id, title="Thi đua", notation="TĐ")
+    small = list_headings.add_heading(clerk, file_list.id, title="Khen thưởng", parent_id=spare.id)
+    list_headings.delete_heading(clerk, file_list.id, spare.id)
     assert db.session.get(FileHeading, small.id) is None
-    assert [h.position for h in lists._siblings(file_list, None)] == [1, 2]
+    assert [h.position for h in list_headings._siblings(file_list, None)] == [1, 2]
 
 
 def test_planned_files_are_edited_renumbered_and_deleted_while_planned(world, on_day):
@@ -165,7 +175,7 @@ def test_planned_files_are_edited_renumbered_and_deleted_while_planned(world, on
     file_list, (tccb, _, vp), made = build_list(district)
     first, _, third, _ = made
     with pytest.raises(ValidationFailed) as refused:
-        lists.add_planned_file(
+        list_files.add_planned_file(
             clerk,
             file_list.id,
             PlannedFileInput(title="", heading_id=None, retention_code="x", keeper_id=10**6),
@@ -175,7 +185,7 @@ def test_planned_files_are_edited_renumbered_and_deleted_while_planned(world, on
         plan(clerk, file_list, vp, "Hồ sơ khác", keeper=world.school_a.staff)
     assert "keeper_id" in refused.value.field_errors
 
-    moved = lists.update_planned_file(
+    moved = list_files.update_planned_file(
         clerk,
         file_list.id,
         third.id,
@@ -193,7 +203,7 @@ def test_planned_files_are_edited_renumbered_and_deleted_while_planned(world, on
         district.clerk.id,
         None,
     )
-    events = lists.history(file_list)
+    events = list_sheet.history(file_list)
     assert events[-1].action == "file_updated"
     assert events[-1].changes["code"] == ["03.VP", "05.TCCB"]
 
@@ -201,15 +211,15 @@ def test_planned_files_are_edited_renumbered_and_deleted_while_planned(world, on
     # again, and the file opened meanwhile is no longer the list's to delete.
     with pytest.raises(Conflict, match="chưa được phê duyệt"):
         files.open_file(district.staff, first.id)
-    lists.submit_list(clerk, file_list.id)
-    lists.approve_list(district.leader, file_list.id)
+    list_steps.submit_list(clerk, file_list.id)
+    list_steps.approve_list(district.leader, file_list.id)
     files.open_file(district.staff, first.id)
-    lists.amend_list(district.leader, file_list.id, "Bổ sung hồ sơ")
+    list_steps.amend_list(district.leader, file_list.id, "Bổ sung hồ sơ")
     with pytest.raises(Conflict, match="đã được mở"):
-        lists.delete_planned_file(clerk, file_list.id, first.id)
-    lists.delete_planned_file(clerk, file_list.id, made[3].id)
+        list_files.delete_planned_file(clerk, file_list.id, first.id)
+    list_files.delete_planned_file(clerk, file_list.id, made[3].id)
     assert db.session.get(CaseFile, made[3].id) is None
-    assert lists.history(file_list)[-1].changes == {
+    assert list_sheet.history(file_list)[-1].changes == {
         "code": "04.TCCB",
         "title": "Hồ sơ nâng lương thường xuyên",
     }
@@ -220,52 +230,52 @@ def test_planned_files_are_edited_renumbered_and_deleted_while_planned(world, on
 def test_the_approval_steps_and_their_roles(world, on_day):
     district = world.district
     clerk, leader, staff = district.clerk, district.leader, district.staff
-    empty = lists.create_list(clerk, 2027)
+    empty = list_steps.create_list(clerk, 2027)
     with pytest.raises(Conflict, match="chưa có hồ sơ nào"):
-        lists.submit_list(clerk, empty.id)
+        list_steps.submit_list(clerk, empty.id)
 
     file_list, (tccb, _, _), _ = build_list(district)
     with pytest.raises(Forbidden):
-        lists.submit_list(staff, file_list.id)
-    lists.submit_list(clerk, file_list.id, "Kính trình Trưởng phòng.")
+        list_steps.submit_list(staff, file_list.id)
+    list_steps.submit_list(clerk, file_list.id, "Kính trình Trưởng phòng.")
     with pytest.raises(Conflict, match="chỉ sửa được đề mục và hồ sơ khi danh mục còn là dự thảo"):
-        lists.add_heading(clerk, file_list.id, title="Thi đua", notation="TĐ")
+        list_headings.add_heading(clerk, file_list.id, title="Thi đua", notation="TĐ")
     with pytest.raises(Conflict, match="còn là dự thảo"):
         plan(clerk, file_list, tccb, "Hồ sơ muộn")
     with pytest.raises(Forbidden):
-        lists.approve_list(clerk, file_list.id)
+        list_steps.approve_list(clerk, file_list.id)
     with pytest.raises(ValidationFailed) as refused:
-        lists.return_list(leader, file_list.id, "  ")
+        list_steps.return_list(leader, file_list.id, "  ")
     assert "reason" in refused.value.field_errors
 
-    returned = lists.return_list(leader, file_list.id, "Bổ sung hồ sơ thi đua.")
+    returned = list_steps.return_list(leader, file_list.id, "Bổ sung hồ sơ thi đua.")
     assert (returned.state, returned.return_reason) == ("draft", "Bổ sung hồ sơ thi đua.")
-    lists.add_heading(clerk, file_list.id, title="Thi đua, khen thưởng", notation="TĐKT")
-    lists.submit_list(clerk, file_list.id)
-    approved = lists.approve_list(leader, file_list.id, DECISION, "Đồng ý.")
+    list_headings.add_heading(clerk, file_list.id, title="Thi đua, khen thưởng", notation="TĐKT")
+    list_steps.submit_list(clerk, file_list.id)
+    approved = list_steps.approve_list(leader, file_list.id, DECISION, "Đồng ý.")
     assert approved.state == "approved"
     assert approved.approved_by_id == leader.id and approved.approved_at is not None
     assert approved.decision_ref == DECISION and approved.return_reason is None
 
     with pytest.raises(Forbidden):
-        lists.amend_list(clerk, file_list.id, "Thêm đơn vị mới")
+        list_steps.amend_list(clerk, file_list.id, "Thêm đơn vị mới")
     with pytest.raises(Conflict, match="chỉ khóa được khi đã hết năm 2026"):
-        lists.lock_list(clerk, file_list.id)
-    assert [t.name for t in lists.available_steps(leader, approved)] == ["amend"]
-    amended = lists.amend_list(leader, file_list.id, "Thành lập tổ chuyên môn mới.")
+        list_steps.lock_list(clerk, file_list.id)
+    assert [t.name for t in list_sheet.available_steps(leader, approved)] == ["amend"]
+    amended = list_steps.amend_list(leader, file_list.id, "Thành lập tổ chuyên môn mới.")
     assert (amended.state, amended.approved_at) == ("draft", None)
-    lists.submit_list(clerk, file_list.id)
-    lists.approve_list(leader, file_list.id)
+    list_steps.submit_list(clerk, file_list.id)
+    list_steps.approve_list(leader, file_list.id)
     assert db.session.get(FileList, file_list.id).decision_ref == DECISION
 
     with moment(date(2027, 1, 4)):
-        assert [t.name for t in lists.available_steps(clerk, approved)] == ["lock"]
+        assert [t.name for t in list_sheet.available_steps(clerk, approved)] == ["lock"]
         with pytest.raises(Forbidden):
-            lists.lock_list(staff, file_list.id)
-        assert lists.lock_list(clerk, file_list.id).state == "locked"
+            list_steps.lock_list(staff, file_list.id)
+        assert list_steps.lock_list(clerk, file_list.id).state == "locked"
     with pytest.raises(Conflict):
-        lists.amend_list(leader, file_list.id, "Quá muộn")
-    actions = [e.action for e in lists.history(file_list)]
+        list_steps.amend_list(leader, file_list.id, "Quá muộn")
+    actions = [e.action for e in list_sheet.history(file_list)]
     assert actions[0] == "created"
     assert actions[-8:] == [
         "returned",
@@ -289,22 +299,22 @@ def test_copy_forward_in_one_action_and_approving_next_year_locks_the_last(world
     )
     db.session.commit()
     plan(clerk, last, vp, "Hồ sơ lưu trữ cơ quan", "vinh_vien", leaving)
-    lists.submit_list(clerk, last.id)
-    lists.approve_list(leader, last.id)
+    list_steps.submit_list(clerk, last.id)
+    list_steps.approve_list(leader, last.id)
     files.open_file(district.staff, made[0].id)
     people.set_user_active(district.admin, leaving.id, False)
     events_before = db.session.scalar(select(func.count(AuditEvent.id)))
 
-    new = lists.create_list(clerk, 2027, numbering="across", copy_from_previous=True)
+    new = list_steps.create_list(clerk, 2027, numbering="across", copy_from_previous=True)
     assert new.copied_from_id == last.id and new.state == "draft"
     # One action, one event on the new list (the files it planned tell where they came from).
-    assert [e.action for e in lists.history(new)] == ["created"]
-    assert lists.history(new)[0].changes["files"] == 5
+    assert [e.action for e in list_sheet.history(new)] == ["created"]
+    assert list_sheet.history(new)[0].changes["files"] == 5
     new_events = db.session.scalar(select(func.count(AuditEvent.id))) - events_before
     assert new_events == 1
 
-    old_headings = lists._headings(last)
-    new_headings = lists._headings(new)
+    old_headings = list_sheet.heading_tree(last)
+    new_headings = list_sheet.heading_tree(new)
     shape = lambda hs: [  # noqa: E731
         (h.title, h.notation, h.position, [(s.title, s.position) for s in hs[1][h.id]])
         for h in hs[0]
@@ -312,11 +322,11 @@ def test_copy_forward_in_one_action_and_approving_next_year_locks_the_last(world
     assert shape(new_headings) == shape(old_headings)
     assert {h.list_id for h in new_headings[0]} == {new.id}
 
-    sheet = lists.list_rows(db.session.get(FileList, new.id))
+    sheet = list_sheet.list_rows(db.session.get(FileList, new.id))
     copied = sheet.files
     assert [f.code for f in copied] == ["01.TCCB", "02.TCCB", "03.TCCB", "04.VP", "05.VP"]
     assert [f.title for f in copied] == [
-        r.case_file.title for r in lists.list_rows(last).rows if r.case_file
+        r.case_file.title for r in list_sheet.list_rows(last).rows if r.case_file
     ]
     assert {(f.state, f.year, f.list_id, f.in_list) for f in copied} == {
         ("planned", 2027, new.id, True)
@@ -328,16 +338,16 @@ def test_copy_forward_in_one_action_and_approving_next_year_locks_the_last(world
     assert db.session.get(CaseFile, made[0].id).state == "open"
     assert db.session.get(FileList, last.id).state == "approved"
 
-    lists.submit_list(clerk, new.id)
-    lists.approve_list(leader, new.id, DECISION)
+    list_steps.submit_list(clerk, new.id)
+    list_steps.approve_list(leader, new.id, DECISION)
     # Approved in December, next year's list leaves this year's open until the year ends.
     assert db.session.get(FileList, last.id).state == "approved"
     timeutil.set_clock(lambda: local_moment(date(2027, 1, 5), 10))
-    lists.amend_list(leader, new.id, "Bổ sung")
-    lists.submit_list(clerk, new.id)
-    lists.approve_list(leader, new.id, DECISION)
+    list_steps.amend_list(leader, new.id, "Bổ sung")
+    list_steps.submit_list(clerk, new.id)
+    list_steps.approve_list(leader, new.id, DECISION)
     assert db.session.get(FileList, last.id).state == "locked"
-    locked = lists.history(last)[-1]
+    locked = list_sheet.history(last)[-1]
     assert locked.action == "locked" and "2027" in locked.note
     # Files of the locked list live on.
     assert db.session.get(CaseFile, made[0].id).state == "open"
@@ -350,8 +360,8 @@ def test_the_printed_list_has_the_columns_the_rows_and_the_counts(world, on_day)
     file_list, _, _ = build_list(district)
     draft = pdf_text(list_pdf.render_list_pdf(file_list), layout=False)
     assert "(Dự thảo, chưa được phê duyệt)" in draft
-    lists.submit_list(district.clerk, file_list.id)
-    lists.approve_list(district.leader, file_list.id, DECISION)
+    list_steps.submit_list(district.clerk, file_list.id)
+    list_steps.approve_list(district.leader, file_list.id, DECISION)
 
     pdf = list_pdf.render_list_pdf(db.session.get(FileList, file_list.id))
     assert pdf.startswith(b"%PDF")
@@ -389,8 +399,8 @@ def test_the_printed_list_has_the_columns_the_rows_and_the_counts(world, on_day)
 
 def test_the_header_row_repeats_on_every_page(world, on_day):
     clerk = world.district.clerk
-    file_list = lists.create_list(clerk, 2026)
-    heading = lists.add_heading(clerk, file_list.id, title="Văn phòng", notation="VP")
+    file_list = list_steps.create_list(clerk, 2026)
+    heading = list_headings.add_heading(clerk, file_list.id, title="Văn phòng", notation="VP")
     for n in range(1, 46):
         plan(clerk, file_list, heading, f"Hồ sơ công việc số {n} của văn phòng năm 2026")
     pdf = list_pdf.render_list_pdf(db.session.get(FileList, file_list.id))
@@ -476,7 +486,7 @@ def test_the_pages_for_each_role_and_no_other_office(world, on_day, client):
     assert client.get(f"{show}/files/{made[0].id}/edit").status_code == 404
     assert client.post(f"{show}/steps/submit").status_code == 404
     with pytest.raises(NotFound):
-        lists.add_heading(world.school_a.clerk, file_list.id, title="X", notation="X")
+        list_headings.add_heading(world.school_a.clerk, file_list.id, title="X", notation="X")
 
 
 def test_creating_a_list_from_the_page_copies_last_year(world, on_day, client):
@@ -491,7 +501,7 @@ def test_creating_a_list_from_the_page_copies_last_year(world, on_day, client):
     )
     assert made.status_code == 302
     new = db.session.scalars(select(FileList).where(FileList.year == 2027)).one()
-    assert new.copied_from_id == last.id and lists.list_rows(new).total == 4
+    assert new.copied_from_id == last.id and list_sheet.list_rows(new).total == 4
     again = client.post("/casefiles/lists/", data={"year": "2027", "numbering": "across"})
     assert again.status_code == 409
     assert "đã có danh mục hồ sơ năm 2027" in again.get_data(as_text=True)
@@ -518,7 +528,7 @@ def test_retention_levels_are_added_and_retired_never_deleted(world, on_day, cli
         plan(district.clerk, file_list, tccb, "Hồ sơ mới", "70")
     assert "retention_code" in refused.value.field_errors
     # A file that has the retired level keeps it, and may be edited without changing it.
-    kept = lists.update_planned_file(
+    kept = list_files.update_planned_file(
         district.clerk,
         file_list.id,
         made[1].id,
@@ -527,7 +537,9 @@ def test_retention_levels_are_added_and_retired_never_deleted(world, on_day, cli
         ),
     )
     assert kept.retention_code == "70"
-    assert lists.list_rows(db.session.get(FileList, file_list.id)).rows[4].retention == "70 năm"
+    assert (
+        list_sheet.list_rows(db.session.get(FileList, file_list.id)).rows[4].retention == "70 năm"
+    )
 
     factories.login(client, district.admin)
     page = client.get("/casefiles/lists/retention")
@@ -596,14 +608,14 @@ def test_a_step_on_the_list_reads_the_state_the_lock_waited_for(world, on_day):
     """Loaded as submitted, returned meanwhile by someone else: approving is refused."""
     district = world.district
     file_list, _, _ = build_list(district)
-    lists.submit_list(district.clerk, file_list.id)
+    list_steps.submit_list(district.clerk, file_list.id)
     assert db.session.get(FileList, file_list.id).state == "submitted"
     db.session.execute(
         update(FileList).where(FileList.id == file_list.id).values(state="draft"),
         execution_options={"synchronize_session": False},
     )
     with pytest.raises(Conflict):
-        lists.approve_list(district.leader, file_list.id)
+        list_steps.approve_list(district.leader, file_list.id)
     assert db.session.get(FileList, file_list.id).approved_at is None
 
 
@@ -611,22 +623,24 @@ def test_an_opened_file_keeps_its_code_when_the_list_is_amended(world, on_day):
     district = world.district
     clerk, leader = district.clerk, district.leader
     file_list, (tccb, _, vp), made = build_list(district)
-    lists.submit_list(clerk, file_list.id)
-    lists.approve_list(leader, file_list.id)
+    list_steps.submit_list(clerk, file_list.id)
+    list_steps.approve_list(leader, file_list.id)
     files.open_file(district.staff, made[0].id)  # 01.TCCB, cited from now on
-    lists.amend_list(leader, file_list.id, "Đổi ký hiệu đề mục")
+    list_steps.amend_list(leader, file_list.id, "Đổi ký hiệu đề mục")
     with pytest.raises(Conflict, match="chưa được phê duyệt"):  # a draft again
         files.open_file(district.staff, made[3].id)
 
-    lists.update_heading(clerk, file_list.id, tccb.id, title="Tổ chức, cán bộ", notation="TC")
+    list_headings.update_heading(
+        clerk, file_list.id, tccb.id, title="Tổ chức, cán bộ", notation="TC"
+    )
     codes = {f.id: f.code for f in db.session.scalars(select(CaseFile))}
     assert codes[made[0].id] == "01.TCCB"  # opened: keeps its code
     assert codes[made[1].id] == "02.TC" and codes[made[3].id] == "04.TC"  # planned: new code
-    recoded = lists.history(file_list)[-1].changes["recoded"]
+    recoded = list_sheet.history(file_list)[-1].changes["recoded"]
     assert recoded == ["02.TCCB → 02.TC", "04.TCCB → 04.TC"]
 
     with pytest.raises(ValidationFailed) as refused:  # an opened file stays under its heading
-        lists.update_planned_file(
+        list_files.update_planned_file(
             clerk,
             file_list.id,
             made[0].id,
@@ -649,7 +663,7 @@ def test_copying_a_list_takes_the_same_statements_whatever_its_files(world, on_d
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            copied = lists.create_list(clerk, year, copy_from_previous=True)
+            copied = list_steps.create_list(clerk, year, copy_from_previous=True)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         # The files' rows are inserted together (PostgreSQL: batched; SQLite: a row each):
@@ -662,7 +676,7 @@ def test_copying_a_list_takes_the_same_statements_whatever_its_files(world, on_d
         plan(clerk, small, vp, f"Hồ sơ thêm {n}")
     large, many = copy_counting(2027)  # twelve files
     assert few == many
-    codes = [f.code for f in lists.list_rows(large).files]
+    codes = [f.code for f in list_sheet.list_rows(large).files]
     assert len(codes) == 12 and len(set(codes)) == 12
     # The same numbers one file at a time would give: across the list, in list order.
     assert [int(c.split(".")[0]) for c in codes] == list(range(1, 13))

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from eoffice.casefiles import handover, lists
+from eoffice.casefiles import handover, list_sheet
 from eoffice.casefiles.files import files_of_document
 from eoffice.casefiles.models import CaseFile, CaseFileItem, Disposal, FileList
 from eoffice.catalog.models import RegisterBook
@@ -825,7 +825,7 @@ def test_every_office_works_with_this_years_approved_file_list(demo_with_files):
             assert file_list.approved_by.has_role(Role.LEADER)
             decision = rf"Quyết định số \d\d/QĐ-{re.escape(org.short_name)} ngày "
             assert re.fullmatch(decision + f"{approved:%d/%m/%Y}", file_list.decision_ref)
-        old_sheet, new_sheet = lists.list_rows(old), lists.list_rows(new)
+        old_sheet, new_sheet = list_sheet.list_rows(old), list_sheet.list_rows(new)
         large = [row for row in new_sheet.rows if row.kind == "large"]
         district = org.kind == OrgKind.DISTRICT_OFFICE
         notations = DISTRICT_NOTATIONS if district else SCHOOL_NOTATIONS
