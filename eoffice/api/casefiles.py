@@ -21,7 +21,15 @@ from eoffice.api import casefiles_parsing as parsing
 from eoffice.api import casefiles_queries as queries
 from eoffice.api import casefiles_schemas as shapes
 from eoffice.api.auth import api_user
-from eoffice.api.views import DEFAULT_LIMIT, JSON_TYPES, _check_id, _step_body, bp
+from eoffice.api.views import (
+    DEFAULT_LIMIT,
+    _check_id,
+    _step_body,
+    body_needs_json,
+    body_not_json,
+    bp,
+    json_only,
+)
 from eoffice.casefiles import (
     creating,
     file_queries,
@@ -45,29 +53,13 @@ from eoffice.orgs.models import User
 from eoffice.outgoing import involvement as outgoing_access
 from eoffice.reports import exports as report_exports
 from eoffice.reports.models import ExportState, ReportExport
-from eoffice.web.errors import api_error
 from eoffice.web.http import attachment_response
 from workflows import casefiles as flow
 
-MSG_JSON_ONLY = "Chỉ nhận nội dung application/json."
 MSG_NOT_READY = "Tệp chưa tạo xong: xem tình trạng ở địa chỉ url của yêu cầu xuất tệp."
 # The list service names the retention field after its column; the API calls it
 # `retention` everywhere (as closing a file and creating one do).
 PLANNED_FILE_ERRORS = {"retention_code": "retention"}
-
-
-def _json_only():
-    return api_error(415, "unsupported_media_type", MSG_JSON_ONLY)
-
-
-def _not_json() -> bool:
-    """A body was sent, and not as JSON (an empty body is fine where nothing is needed)."""
-    return bool(request.get_data()) and request.mimetype not in JSON_TYPES
-
-
-def _needs_json() -> bool:
-    """Bodies that carry what the step needs: JSON and nothing else."""
-    return request.mimetype not in JSON_TYPES
 
 
 def _body(fields: tuple[parsing.Field, ...]) -> dict[str, Any]:
@@ -132,8 +124,8 @@ def casefile_lists():
 def create_casefile_list():
     user = api_user()
     _require_maker(user)
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only()
     values = _body(parsing.NEW_LIST)
     year = values["year"]
     file_list = list_steps.create_list(
@@ -174,8 +166,8 @@ def _heading_response(user: User, list_id: int, heading_id: int, status: int = 2
 @bp.post("/casefiles/lists/<int:list_id>/headings")
 def add_casefile_heading(list_id: int):
     user, file_list = _editing(list_id)
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only()
     values = _body(parsing.NEW_HEADING)
     heading = list_headings.add_heading(
         user,
@@ -192,8 +184,8 @@ def update_casefile_heading(list_id: int, heading_id: int):
     """The title (and a large heading's abbreviation, which re-codes its files)."""
     _check_id(heading_id)
     user, file_list = _editing(list_id)
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only()
     values = _body(parsing.EDIT_HEADING)
     list_headings.update_heading(
         user, file_list.id, heading_id, title=values["title"], notation=values["notation"]
@@ -238,8 +230,8 @@ def _file_response(user: User, file_id: int, status: int = 200, location: str | 
 @bp.post("/casefiles/lists/<int:list_id>/files")
 def add_planned_casefile(list_id: int):
     user, file_list = _editing(list_id)
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only()
     values = _body(parsing.PLANNED_FILE)
     try:
         case_file = list_files.add_planned_file(user, file_list.id, _planned_input(values))
@@ -254,8 +246,8 @@ def update_planned_casefile(list_id: int, file_id: int):
     """Every field replaced; another heading numbers the file anew there."""
     _check_id(file_id)
     user, file_list = _editing(list_id)
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only()
     values = _body(parsing.PLANNED_FILE)
     try:
         list_files.update_planned_file(user, file_list.id, file_id, _planned_input(values))
@@ -281,8 +273,8 @@ def _list_step_view(name: str):
         _check_id(list_id)
         user = api_user()
         get_list(user, list_id)  # another office's list: 404 before anything
-        if _not_json():
-            return _json_only()
+        if body_not_json():
+            return json_only()
         values = _optional_body(fields)
         list_steps.STEPS[name](user, list_id, **values)
         return _list_response(user, list_id)
@@ -336,8 +328,8 @@ def _file_input(values: dict[str, Any]) -> creating.FileInput:
 @bp.post("/casefiles")
 def create_casefile():
     """Lập hồ sơ ngoài danh mục: an open file, numbered at once."""
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only()
     user = api_user()
     values = _body(parsing.NEW_FILE)
     case_file = creating.create_file(user, _file_input(values))
@@ -365,8 +357,8 @@ def update_casefile(file_id: int):
     """Every field replaced (title, retention, keeper, note, description); the code and
     the start are fixed once the file exists."""
     user, case_file = _changing(file_id)
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only()
     values = _body(parsing.EDIT_FILE)
     creating.update_file(user, case_file.id, _file_input(values))
     return _file_response(user, file_id)
@@ -377,8 +369,8 @@ def open_casefile(file_id: int):
     _check_id(file_id)
     user = api_user()
     get_file(user, file_id)
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only()
     _optional_body(())
     files.open_file(user, file_id)
     return _file_response(user, file_id)
@@ -389,8 +381,8 @@ def add_casefile_documents(file_id: int):
     """Filed, never copied: a document may be in several files; one already in this file
     stays where it is."""
     user, case_file = _changing(file_id)
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only()
     values = _body(parsing.DOCUMENTS)
     added = files.add_documents(
         user,
@@ -421,8 +413,8 @@ def remove_casefile_document(file_id: int, item_id: int):
 def move_casefile_document(file_id: int, item_id: int):
     _check_id(item_id)
     user, case_file = _changing(file_id)
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only()
     position = parsing.position_from(_body(parsing.MOVE))
     files.move_item(user, case_file.id, item_id, position)
     return _file_response(user, file_id)
@@ -431,8 +423,8 @@ def move_casefile_document(file_id: int, item_id: int):
 @bp.post("/casefiles/<int:file_id>/order-by-date")
 def order_casefile(file_id: int):
     user, case_file = _changing(file_id)
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only()
     _optional_body(())
     files.order_chronologically(user, case_file.id)
     return _file_response(user, file_id)
@@ -443,8 +435,8 @@ def close_casefile(file_id: int):
     _check_id(file_id)
     user = api_user()
     get_file(user, file_id)
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only()
     values = _optional_body(parsing.CLOSE)
     files.close_file(user, file_id, values["retention"], values["note"])
     return _file_response(user, file_id)
@@ -455,8 +447,8 @@ def reopen_casefile(file_id: int):
     _check_id(file_id)
     user = api_user()
     get_file(user, file_id)
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only()
     values = _optional_body(parsing.REOPEN)
     files.reopen_file(user, file_id, values["reason"])
     return _file_response(user, file_id)
@@ -505,8 +497,8 @@ def export_casefile(file_id: int):
     _check_id(file_id)
     user = api_user()
     get_file(user, file_id)
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only()
     _optional_body(())
     export = casefile_export.request_export(user, file_id)
     export, case_file = casefile_export.get_export(user, export.id)
@@ -536,8 +528,8 @@ def retry_export_job(export_id: int):
     """Tạo lại tệp: an export that failed, or whose worker died, queued once more."""
     user = api_user()
     export, _case_file = _export_of(user, export_id)
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only()
     _optional_body(())
     kind = report_exports.KINDS.get(export.kind)
     report_exports.retry_export(user, export.id, pages=kind.pages if kind else None)

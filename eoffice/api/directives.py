@@ -18,29 +18,21 @@ from eoffice.api import directives_parsing as parsing
 from eoffice.api import directives_queries as queries
 from eoffice.api import directives_schemas as shapes
 from eoffice.api.auth import api_user
-from eoffice.api.views import JSON_TYPES, _check_id, _step_body, bp
+from eoffice.api.views import (
+    _check_id,
+    _step_body,
+    body_needs_json,
+    body_not_json,
+    bp,
+    json_only,
+)
 from eoffice.core.timeutil import local_today
 from eoffice.directives import answers, board, groups, rollup, tasklists, tracking
 from eoffice.directives.task_views import answer_file_response
 from eoffice.orgs.models import Role
 from eoffice.outgoing import delivery as outgoing_delivery
-from eoffice.web.errors import api_error
 
 MSG_JSON_ONLY = "Chỉ nhận nội dung application/json (tệp mã hóa base64)."
-
-
-def _json_only():
-    return api_error(415, "unsupported_media_type", MSG_JSON_ONLY)
-
-
-def _not_json() -> bool:
-    """A body was sent, and not as JSON (an empty body is fine where nothing is needed)."""
-    return bool(request.get_data()) and request.mimetype not in JSON_TYPES
-
-
-def _needs_json() -> bool:
-    """Bodies that carry what the step needs: JSON and nothing else."""
-    return request.mimetype not in JSON_TYPES
 
 
 # Recipient groups ------------------------------------------------------------------------
@@ -73,8 +65,8 @@ def directive_groups():
 
 @bp.post("/directives/groups")
 def create_directive_group():
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only(MSG_JSON_ONLY)
     body = parsing.group_from_json(request.get_json(silent=True))
     group = groups.create_group(
         api_user(),
@@ -99,8 +91,8 @@ def _save_group(group_id: int, *, partial: bool):
     _check_id(group_id)
     user = api_user()
     group = groups.get_group(user, group_id)  # not the admin's office's: 404; not admin: 403
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only(MSG_JSON_ONLY)
     body = parsing.group_from_json(request.get_json(silent=True))
 
     def given(name: str) -> bool:
@@ -174,8 +166,8 @@ def answer_directive_task(task_id: int):
     _check_id(task_id)
     user = api_user()
     tasklists.get_task(user, task_id)  # another school's task: 404 before anything
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only(MSG_JSON_ONLY)
     body = parsing.answer_from_json(request.get_json(silent=True))
     task = answers.answer(
         user,
@@ -201,8 +193,8 @@ def acknowledge_delivery(delivery_id: int):
     _check_id(delivery_id)
     user = api_user()
     outgoing_delivery.get_for_recipient(user, delivery_id)  # another office's copy: 404
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only(MSG_JSON_ONLY)
     note = parsing.note_from_json(_step_body())
     found = answers.acknowledge(user, delivery_id, note)
     return jsonify(
@@ -226,8 +218,8 @@ def extend_directive_request(doc_id: int, request_id: int):
     _check_id(doc_id, request_id)
     user = api_user()
     board.followed_document(user, doc_id)  # not the user's to follow: 404 first
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only(MSG_JSON_ONLY)
     body = parsing.extend_from_json(request.get_json(silent=True))
     moved = tracking.extend_deadline(
         user, doc_id, request_id, body.deadline, body.reason, school_id=body.school_id
@@ -248,8 +240,8 @@ def return_directive_task(task_id: int):
     _check_id(task_id)
     user = api_user()
     task = queries.task_for_district(user, task_id)  # a school's own task too: 404
-    if _needs_json():
-        return _json_only()
+    if body_needs_json():
+        return json_only(MSG_JSON_ONLY)
     comment = parsing.comment_from_json(request.get_json(silent=True))
     returned = tracking.return_answer(user, task.request.outgoing_id, task_id, comment)
     return jsonify(shapes.task_json(returned, user, local_today()))
@@ -260,8 +252,8 @@ def remind_directive(doc_id: int):
     _check_id(doc_id)
     user = api_user()
     board.followed_document(user, doc_id)
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only(MSG_JSON_ONLY)
     body = parsing.remind_from_json(_step_body())
     count = tracking.remind(user, doc_id, request_id=body.request_id, school_ids=body.school_ids)
     return jsonify({"reminded": count, "message": f"Đã nhắc {count} trường chưa trả lời."})

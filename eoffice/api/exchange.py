@@ -21,24 +21,20 @@ from eoffice.api.auth import api_user
 from eoffice.api.outgoing_parsing import book_code_from_json
 from eoffice.api.schemas import document_detail_json
 from eoffice.api.steps import Step, parse_body
-from eoffice.api.views import DEFAULT_LIMIT, JSON_TYPES, _check_id, _step_body, bp
+from eoffice.api.views import (
+    DEFAULT_LIMIT,
+    _check_id,
+    _step_body,
+    body_not_json,
+    bp,
+    json_only,
+)
 from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, NotFound
 from eoffice.exchange import checks, inbox, packet_log
-from eoffice.web.errors import api_error
 from eoffice.web.http import attachment_response
 
-MSG_JSON_ONLY = "Chỉ nhận nội dung application/json."
 MSG_NO_FILE = "Không tìm thấy tệp này trong văn bản."
-
-
-def _json_only():
-    return api_error(415, "unsupported_media_type", MSG_JSON_ONLY)
-
-
-def _not_json() -> bool:
-    """A body was sent, and not as JSON (an empty body is always fine: nothing is needed)."""
-    return bool(request.get_data()) and request.mimetype not in JSON_TYPES
 
 
 def _detail(packet_id: int):
@@ -79,8 +75,8 @@ def register_exchange_packet(packet_id: int):
     _check_id(packet_id)
     user = api_user()
     inbox.get(user, packet_id)  # another office's packet: 404; staff: 403, before anything
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only()
     book_code = book_code_from_json(_step_body(), user.org_id)
     incoming = inbox.register(user, packet_id, book_code)
     response = jsonify(document_detail_json(incoming, history("incoming", incoming.id), user))
@@ -94,8 +90,8 @@ def _answer_view(step: Step):
         _check_id(packet_id)
         user = api_user()
         inbox.get(user, packet_id)
-        if _not_json():
-            return _json_only()
+        if body_not_json():
+            return json_only()
         step.run(user, packet_id, parse_body(step, _step_body()))
         return _detail(packet_id)
 
@@ -123,8 +119,8 @@ for _path, _step in (
 def exchange_check():
     """Kiểm tra ngay. A hub that cannot be reached is a result too (the run is recorded as
     failed, the message says why), exactly as the clerk's button reports it."""
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only()
     parse_body(parsing.NO_INPUT, _step_body())
     return jsonify(shapes.check_result_json(checks.check_now(api_user())))
 
@@ -132,8 +128,8 @@ def exchange_check():
 @bp.post("/exchange/checks/confirm")
 def confirm_exchange_check():
     """Đã kiểm tra: answers the check time whose period contains this moment, once."""
-    if _not_json():
-        return _json_only()
+    if body_not_json():
+        return json_only()
     parse_body(parsing.NO_INPUT, _step_body())
     return jsonify(shapes.confirmation_json(checks.confirm(api_user())))
 

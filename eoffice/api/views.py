@@ -34,6 +34,22 @@ bp.before_request(authenticate)
 DEFAULT_LIMIT = 50
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("multipart/form-data",)
+MSG_JSON_ONLY = "Chỉ nhận nội dung application/json."
+
+
+def json_only(message: str = MSG_JSON_ONLY):
+    """415: the body was not JSON."""
+    return api_error(415, "unsupported_media_type", message)
+
+
+def body_not_json() -> bool:
+    """A body was sent, and not as JSON (an empty body is fine where nothing is needed)."""
+    return bool(request.get_data()) and request.mimetype not in JSON_TYPES
+
+
+def body_needs_json() -> bool:
+    """Bodies that carry what the step needs: JSON and nothing else."""
+    return request.mimetype not in JSON_TYPES
 
 
 def _check_id(*ids: int) -> None:
