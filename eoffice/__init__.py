@@ -60,7 +60,9 @@ def create_app(
     from eoffice import models_registry  # noqa: F401  (every table known to Alembic)
     from eoffice.jobs.clock import install_embedded
     from eoffice.jobs.connection import init_jobs
+    from eoffice.search import indexing
 
+    indexing.install()
     init_jobs(app)
     install_embedded(app)
     _register_blueprints(app)

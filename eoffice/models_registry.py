@@ -12,4 +12,5 @@ from eoffice.notifications import models as notifications_models  # noqa: F401
 from eoffice.orgs import models as orgs_models  # noqa: F401
 from eoffice.outgoing import models as outgoing_models  # noqa: F401
 from eoffice.reports import models as reports_models  # noqa: F401
+from eoffice.search import models as search_models  # noqa: F401
 from eoffice.signing import models as signing_models  # noqa: F401

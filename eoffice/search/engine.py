@@ -1,0 +1,240 @@
+"""The search: one query over incoming and outgoing documents, newest first.
+
+Each kind is searched with its own visibility rule (`incoming.access.visible_filter`,
+`outgoing.involvement.visible_filter`) and the filters that apply to it; the two
+streams are merged by date. When the query carries diacritics, documents holding the
+very words typed ("quyết định") come first, then those that matched only once folded
+("quyet dinh", "Quyết đinh"): each tier is its own index walk in date order, so a page
+never sorts every match.
+
+Pages are keyset pages: the cursor holds (tier, date, kind, id) of the last hit shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, select
+
+from eoffice.core import keyset
+from eoffice.core.text import LIKE_ESCAPE, like_contains
+from eoffice.extensions import db
+from eoffice.incoming import access as incoming_access
+from eoffice.incoming.models import IncomingDocument
+from eoffice.incoming.queries import local_day_start
+from eoffice.orgs.models import User
+from eoffice.outgoing import involvement as outgoing_access
+from eoffice.outgoing.models import OutgoingDocument
+from eoffice.search.backends import Tier, match
+from eoffice.search.models import DocumentKind, SearchEntry
+from eoffice.search.tokens import ParsedQuery, parse_query
+
+CURSOR_NAME = "search"
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+# Merged order within a tier: date, then kind (incoming first on a tie), then id.
+_KIND_RANK = {DocumentKind.INCOMING: 1, DocumentKind.OUTGOING: 0}
+_MODELS = {DocumentKind.INCOMING: IncomingDocument, DocumentKind.OUTGOING: OutgoingDocument}
+
+
+@dataclass
+class SearchQuery:
+    """What the user asked: words, and filters that narrow the documents searched.
+
+    `state` is a state code of `kind`'s workflow (the search page offers the states of
+    the kind chosen). `sender` applies to incoming documents only: choosing it leaves
+    outgoing documents out.
+    """
+
+    text: str = ""
+    kind: str | None = None  # DocumentKind value, None for both
+    document_type_id: int | None = None
+    sender: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    state: str | None = None
+    urgency_code: str | None = None
+    confidentiality_code: str | None = None
+
+    @property
+    def kinds(self) -> tuple[DocumentKind, ...]:
+        if self.kind:
+            return (DocumentKind(self.kind),)
+        if self.sender:
+            return (DocumentKind.INCOMING,)
+        return (DocumentKind.INCOMING, DocumentKind.OUTGOING)
+
+    @property
+    def has_filters(self) -> bool:
+        return any(
+            (
+                self.kind,
+                self.document_type_id,
+                self.sender,
+                self.date_from,
+                self.date_to,
+                self.state,
+                self.urgency_code,
+                self.confidentiality_code,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Key:
+    tier: int
+    sorted_at: datetime
+    kind_rank: int
+    document_id: int
+
+    def encode(self) -> str:
+        values = (self.tier, self.sorted_at, self.kind_rank, self.document_id)
+        return keyset.encode(CURSOR_NAME, values)
+
+    @classmethod
+    def decode(cls, text: str) -> Key:
+        tier, sorted_at, kind_rank, document_id = keyset.decode(CURSOR_NAME, text, 4)
+        if not isinstance(sorted_at, datetime) or tier not in (0, 1) or kind_rank not in (0, 1):
+            raise ValueError("cursor")
+        if not isinstance(document_id, int) or document_id <= 0:
+            raise ValueError("cursor")
+        return cls(tier, sorted_at, kind_rank, document_id)
+
+
+@dataclass
+class Hit:
+    kind: DocumentKind
+    document: Any  # IncomingDocument | OutgoingDocument
+    sorted_at: datetime
+    exact: bool  # matched the very diacritics typed (always True when none were typed)
+
+    @property
+    def key_tier(self) -> int:
+        return 0 if self.exact else 1
+
+
+@dataclass
+class SearchPage:
+    hits: list[Hit]
+    parsed: ParsedQuery
+    next_cursor: str | None = None
+    tiered: bool = False  # the query had diacritics: exact matches are listed first
+    first_page: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _tiers(parsed: ParsedQuery) -> list[tuple[int, Tier]]:
+    if parsed and parsed.exact:
+        return [(0, Tier.EXACT), (1, Tier.FOLDED_ONLY)]
+    return [(0, Tier.ANY)]
+
+
+def _base(user: User, kind: DocumentKind, query: SearchQuery) -> Select:
+    """The documents of `kind` the user may see, narrowed by the filters, joined to
+    their index row."""
+    model = _MODELS[kind]
+    entry = SearchEntry
+    visible = (
+        incoming_access.visible_filter(user)
+        if kind is DocumentKind.INCOMING
+        else outgoing_access.visible_filter(user)
+    )
+    stmt = (
+        select(model, entry.sorted_at)
+        .join(entry, and_(entry.kind == kind.value, entry.document_id == model.id))
+        .where(entry.org_id == user.org_id, visible)
+    )
+    if query.document_type_id:
+        stmt = stmt.where(model.document_type_id == query.document_type_id)
+    if query.urgency_code:
+        stmt = stmt.where(model.urgency_code == query.urgency_code)
+    if query.confidentiality_code:
+        stmt = stmt.where(model.confidentiality_code == query.confidentiality_code)
+    if query.state:
+        stmt = stmt.where(model.state == query.state)
+    if query.date_from:
+        stmt = stmt.where(entry.sorted_at >= local_day_start(query.date_from))
+    if query.date_to:
+        stmt = stmt.where(entry.sorted_at < local_day_start(query.date_to + timedelta(days=1)))
+    if query.sender and kind is DocumentKind.INCOMING:
+        stmt = stmt.where(
+            IncomingDocument.sender_name_folded.like(
+                like_contains(query.sender), escape=LIKE_ESCAPE
+            )
+        )
+    return stmt
+
+
+def _after(kind: DocumentKind, key: Key) -> Any:
+    """Rows of `kind` after `key` in (date, kind rank, id) descending order."""
+    entry = SearchEntry
+    rank = _KIND_RANK[kind]
+    if rank < key.kind_rank:
+        return entry.sorted_at <= key.sorted_at
+    if rank > key.kind_rank:
+        return entry.sorted_at < key.sorted_at
+    return keyset.after((entry.sorted_at, entry.document_id), (key.sorted_at, key.document_id))
+
+
+def _fetch(
+    user: User,
+    kind: DocumentKind,
+    query: SearchQuery,
+    parsed: ParsedQuery,
+    tier: tuple[int, Tier],
+    after: Key | None,
+    limit: int,
+) -> list[Hit]:
+    number, which = tier
+    stmt = _base(user, kind, query)
+    if parsed:
+        stmt = stmt.where(match(db.session, parsed, which))
+    if after is not None and after.tier == number:
+        stmt = stmt.where(_after(kind, after))
+    stmt = stmt.order_by(SearchEntry.sorted_at.desc(), SearchEntry.document_id.desc())
+    rows = db.session.execute(stmt.limit(limit)).all()
+    return [Hit(kind, doc, sorted_at, exact=number == 0) for doc, sorted_at in rows]
+
+
+def _order(hit: Hit) -> tuple:
+    return (hit.sorted_at, _KIND_RANK[hit.kind], hit.document.id)
+
+
+def search(
+    user: User,
+    query: SearchQuery,
+    *,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> SearchPage:
+    """One page of hits. ValueError for a cursor this search did not hand out."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    parsed = parse_query(query.text)
+    after = Key.decode(cursor) if cursor else None
+    tiers = _tiers(parsed)
+    hits: list[Hit] = []
+    for tier in tiers:
+        if after is not None and tier[0] < after.tier:
+            continue
+        wanted = limit + 1 - len(hits)
+        found: list[Hit] = []
+        for kind in query.kinds:
+            found.extend(_fetch(user, kind, query, parsed, tier, after, wanted))
+        found.sort(key=_order, reverse=True)
+        hits.extend(found[:wanted])
+        if len(hits) > limit:
+            break
+    page = SearchPage(hits[:limit], parsed, tiered=len(tiers) > 1, first_page=after is None)
+    if len(hits) > limit:
+        last = page.hits[-1]
+        page.next_cursor = Key(
+            last.key_tier, last.sorted_at, _KIND_RANK[last.kind], last.document.id
+        ).encode()
+    return page
+
+
+def with_text(query: SearchQuery, text: str) -> SearchQuery:
+    return replace(query, text=text)
