@@ -1,16 +1,29 @@
 """How the words of a query are matched: the one part that differs between databases.
 
-PostgreSQL matches the generated tsvector columns of `search_entries` with a tsquery
-built from our tokens; SQLite matches the FTS5 table `search_fts` with an FTS5 query
-built from the same tokens. Tokens are letters and digits only (`search.tokens`), so
-neither query language ever sees an operator the user typed.
+PostgreSQL matches the generated tsvector columns of `search_entries`, made from our
+own words (`array_to_tsvector`, no text-search parser), with a tsquery of those words;
+a phrase is then checked on the folded text itself (`LIKE '% w1 w2 %'`), which has none
+of the tsvector's limits on positions (16,383) and repeats (256). SQLite matches the FTS5
+table `search_fts` with an FTS5 query of the same words. Words are letters and digits
+only (`search.tokens`), so neither query language ever sees an operator the user typed.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
-from sqlalchemy import ColumnElement, and_, column, literal_column, not_, select, table
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    cast,
+    column,
+    literal,
+    literal_column,
+    not_,
+    select,
+    table,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from eoffice.search.models import SearchEntry
@@ -28,11 +41,16 @@ class Tier(Enum):
 _FTS = table("search_fts", column("rowid"), column("search_fts"))
 _TSV = literal_column("search_entries.tsv")
 _TSV_EXACT = literal_column("search_entries.tsv_exact")
-_SIMPLE = literal_column("'simple'::regconfig")
 
 
-def _ts_term(term: Term) -> str:
-    return " <-> ".join(term.words) if term.is_phrase else term.words[0]
+def _tsquery(words: tuple[str, ...] | list[str]) -> ColumnElement:
+    """All of `words` as a tsquery; each is quoted, so it is taken as one lexeme."""
+    return cast(literal(" & ".join(f"'{w}'" for w in words)), TSQUERY)
+
+
+def _phrase(term: Term) -> ColumnElement[bool]:
+    padded = literal(" ") + SearchEntry.folded + literal(" ")
+    return padded.like("% " + " ".join(term.words) + " %")
 
 
 def _fts_term(term: Term) -> str:
@@ -40,13 +58,13 @@ def _fts_term(term: Term) -> str:
 
 
 def _postgres(parsed: ParsedQuery, tier: Tier) -> ColumnElement[bool]:
-    from sqlalchemy import func
-
-    folded = " & ".join(_ts_term(t) for t in parsed.terms)
-    condition = _TSV.op("@@")(func.to_tsquery(_SIMPLE, folded))
+    condition = and_(
+        _TSV.op("@@")(_tsquery(parsed.words)),
+        *(_phrase(t) for t in parsed.terms if t.is_phrase),
+    )
     if tier is Tier.ANY or not parsed.exact:
         return condition
-    exact = _TSV_EXACT.op("@@")(func.to_tsquery(_SIMPLE, " & ".join(parsed.exact)))
+    exact = _TSV_EXACT.op("@@")(_tsquery(parsed.exact))
     return and_(condition, exact if tier is Tier.EXACT else not_(exact))
 
 

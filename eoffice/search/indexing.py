@@ -81,23 +81,28 @@ class EntryText:
     pieces: tuple[str, ...]
 
     def row(self) -> dict:
+        """The index row: whole words only, up to MAX_INDEXED_CHARS (never a cut word
+        nor an empty one, which PostgreSQL's array_to_tsvector would refuse)."""
         folded: list[str] = []
-        exact: list[str] = []
+        exact: dict[str, None] = {}
         size = 0
         for piece in self.pieces:
-            if size >= MAX_INDEXED_CHARS:
+            for word in folded_words(piece):
+                size += len(word) + 1
+                if size > MAX_INDEXED_CHARS:
+                    break
+                folded.append(word)
+            for word in exact_words(piece):
+                exact.setdefault(word, None)
+            if size > MAX_INDEXED_CHARS:
                 break
-            words = folded_words(piece)
-            folded.extend(words)
-            exact.extend(exact_words(piece))
-            size += sum(len(w) + 1 for w in words)
         return {
             "kind": self.kind,
             "document_id": self.document_id,
             "org_id": self.org_id,
             "sorted_at": self.sorted_at,
-            "folded": " ".join(folded)[:MAX_INDEXED_CHARS],
-            "exact": " ".join(dict.fromkeys(exact))[:MAX_INDEXED_CHARS],
+            "folded": " ".join(folded),
+            "exact": " ".join(exact),
             "updated_at": now_utc(),
         }
 

@@ -5,8 +5,9 @@ configuration) and SQLite (FTS5, unicode61) see the same words and return the sa
 documents (STACK.md §5, decision 0018):
 
 - `folded`: every word lower-cased, diacritics removed, đ → d (`core.text.vn_fold`),
-  and every character that is not a letter or a digit turned into a space, so that
-  "3337/GDĐT-TTTT" is found by "3337", "gddt" or the whole symbol (as a phrase).
+  compatibility forms made plain (NFKC: "m²" is "m2", "①" is "1"), and every character
+  that is not a letter or a digit turned into a space, so that "3337/GDĐT-TTTT" is found
+  by "3337", "gddt" or the whole symbol (as a phrase).
 - `exact`: only the words that carry a diacritic, spelt in ASCII the way Telex types
   them ("quyết" → "quyeets", "định" → "ddinhj"). It ranks first the documents whose
   words have the very diacritics the user typed; ASCII keeps both databases' parsers
@@ -28,6 +29,9 @@ from eoffice.core.text import strip_controls, vn_fold
 # Longest text indexed per document: PostgreSQL refuses a tsvector over 1 MB, and the
 # words of a document's first 200,000 characters are the ones people search for.
 MAX_INDEXED_CHARS = 200_000
+# A longer "word" is no word (a base64 blob, a run of dots): it is left out, and
+# PostgreSQL refuses a lexeme over 2,047 bytes.
+MAX_WORD_CHARS = 60
 # A longer query is cut: nobody types more, and each term costs an index probe.
 MAX_QUERY_TERMS = 12
 MAX_QUERY_CHARS = 300
@@ -44,7 +48,9 @@ def folded_words(text: str | None) -> list[str]:
     """The index words of `text`: folded, split on anything that is not a letter or digit."""
     if not text:
         return []
-    return _NOT_ALNUM.sub(" ", vn_fold(text[:MAX_INDEXED_CHARS])).split()
+    plain = unicodedata.normalize("NFKC", text[:MAX_INDEXED_CHARS])
+    words = _NOT_ALNUM.sub(" ", vn_fold(plain)).split()
+    return [w for w in words if len(w) <= MAX_WORD_CHARS]
 
 
 def exact_word(word: str) -> str | None:
@@ -75,9 +81,9 @@ def exact_words(text: str | None) -> list[str]:
     """The Telex spellings of the words of `text` that carry a diacritic (for ranking)."""
     if not text:
         return []
-    cleaned = strip_controls(unicodedata.normalize("NFC", text[:MAX_INDEXED_CHARS]))
+    cleaned = strip_controls(unicodedata.normalize("NFKC", text[:MAX_INDEXED_CHARS]))
     spelt = (exact_word(w) for w in _NOT_ALNUM.sub(" ", cleaned).split())
-    return [w for w in spelt if w]
+    return [w for w in spelt if w and len(w) <= MAX_WORD_CHARS]
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,7 @@ def parse_query(text: str | None) -> ParsedQuery:
     """
     if not text:
         return ParsedQuery()
-    text = strip_controls(unicodedata.normalize("NFC", text))[:MAX_QUERY_CHARS]
+    text = strip_controls(unicodedata.normalize("NFKC", text))[:MAX_QUERY_CHARS]
     terms: list[Term] = []
     position = 0
     pieces: list[tuple[str, bool]] = []

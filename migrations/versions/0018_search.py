@@ -16,10 +16,12 @@ import sqlalchemy as sa
 
 POSTGRES_UP = (
     "CREATE EXTENSION IF NOT EXISTS btree_gin",
+    # Our own words, not the text-search parser's (decision 0018): no positions, a
+    # phrase is checked on `folded` itself.
     "ALTER TABLE search_entries ADD COLUMN tsv tsvector"
-    " GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, folded)) STORED",
+    " GENERATED ALWAYS AS (array_to_tsvector(string_to_array(folded, ' '))) STORED",
     "ALTER TABLE search_entries ADD COLUMN tsv_exact tsvector"
-    " GENERATED ALWAYS AS (strip(to_tsvector('simple'::regconfig, exact))) STORED",
+    " GENERATED ALWAYS AS (array_to_tsvector(string_to_array(exact, ' '))) STORED",
     "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (org_id, tsv)",
     "CREATE INDEX ix_search_entries_tsv_exact ON search_entries USING gin (org_id, tsv_exact)",
 )
