@@ -60,9 +60,10 @@ def create_app(
     from eoffice import models_registry  # noqa: F401  (every table known to Alembic)
     from eoffice.jobs.clock import install_embedded
     from eoffice.jobs.connection import init_jobs
-    from eoffice.search import indexing
+    from eoffice.search import indexing, texts
 
     indexing.install()
+    texts.install()
     init_jobs(app)
     install_embedded(app)
     _register_blueprints(app)
@@ -215,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
     from eoffice.outgoing.register_views import bp as outgoing_register_bp
     from eoffice.outgoing.views import bp as outgoing_bp
     from eoffice.reports.views import bp as reports_bp
+    from eoffice.search.views import bp as search_bp
     from eoffice.signing.views import bp as signing_bp
     from eoffice.web.views import bp as main_bp
 
@@ -240,6 +242,7 @@ def _register_blueprints(app: Flask) -> None:
         casefiles_bp,
         casefile_exports_bp,
         archive_bp,
+        search_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

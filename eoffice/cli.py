@@ -148,3 +148,7 @@ def register_cli(app: Flask) -> None:
             signal.signal(sig, lambda *_: stop.set())
         click.echo("Bộ lập lịch đang chạy (mỗi phút một lượt).")
         run_loop(app, stop)
+
+    from eoffice.search.cli import register as register_search_cli
+
+    register_search_cli(app)

@@ -16,6 +16,7 @@ from eoffice.api import spec_schemas as s
 from eoffice.api.casefiles_openapi import casefile_paths as _casefile_paths
 from eoffice.api.outgoing_parsing import REJECT_DELIVERY
 from eoffice.api.outgoing_parsing import STEPS as OUTGOING_STEPS
+from eoffice.api.search_openapi import search_paths as _search_paths
 from eoffice.api.steps import COMMENT, FIELDS, STEPS, Step
 
 Json = dict[str, Any]
@@ -383,6 +384,7 @@ def build_spec(*, max_limit: int) -> Json:
             **_exchange_paths(max_limit),
             **_directive_paths(),
             **_casefile_paths(max_limit),
+            **_search_paths(),
         },
         "components": {
             "securitySchemes": {

@@ -229,3 +229,4 @@ from eoffice.api import casefiles as _casefiles  # noqa: E402, F401
 from eoffice.api import directives as _directives  # noqa: E402, F401
 from eoffice.api import exchange as _exchange  # noqa: E402, F401
 from eoffice.api import outgoing as _outgoing  # noqa: E402, F401
+from eoffice.api import search as _search  # noqa: E402, F401

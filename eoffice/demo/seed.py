@@ -47,6 +47,7 @@ from eoffice.notifications.models import Notification
 from eoffice.orgs import services as org_services
 from eoffice.orgs.models import ROLE_LABELS, Organisation, OrgKind, Role, User
 from eoffice.orgs.services import OrganisationData, create_unit, create_user, save_organisation
+from eoffice.search import texts
 
 RANDOM_SEED = 2026  # fixed: the same command builds the same demo (relative to today)
 UNREAD_DAYS = 3  # notifications older than this are marked read at the end of the seed
@@ -168,6 +169,7 @@ def seed_demo(
     files_story: casefiles_demo.CaseFileStory | None = None
     try:
         stack.enter_context(fast_commits())
+        stack.enter_context(texts.deferred())  # files' text extracted at the end, here
         set_clock(lambda: setup_moment)
         with shared_password_hash(password):
             members, senders = _build_world(people_rng, password)
@@ -203,6 +205,7 @@ def seed_demo(
             story.record_schools()
             exchange_demo.disconnect(members[0], now)
         _read_old_news(now)
+        texts.extract_pending()  # the attachments' text, for search
         if outgoing:
             summary = outgoing_demo.summary()
             directives = directives_demo.summary()

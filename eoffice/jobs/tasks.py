@@ -108,3 +108,12 @@ def run_check_slot(org_id: int, day_iso: str, hhmm: str) -> None:
 
     with _app_context():
         run_claimed(org_id, Slot(date.fromisoformat(day_iso), time.fromisoformat(hhmm)))
+
+
+def extract_file_text(stored_file_id: int) -> None:
+    """Extract the text of one attached file and re-index its documents
+    (eoffice.search.texts); a file already extracted is left alone."""
+    from eoffice.search.texts import run_extraction
+
+    with _app_context():
+        run_extraction(stored_file_id)
