@@ -86,6 +86,11 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # The search index's generated columns and FTS5 tables are made by hand (0018).
+    from eoffice.search.models import include_schema_object
+
+    conf_args.setdefault("include_object", include_schema_object)
+
     connectable = get_engine()
     # SQLite cannot ALTER most things: batch mode rebuilds tables instead.
     conf_args.setdefault("render_as_batch", connectable.dialect.name == "sqlite")

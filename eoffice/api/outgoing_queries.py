@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eoffice.api.outgoing_parsing import OutgoingQuery
 from eoffice.api.queries import Keyset
-from eoffice.core.text import LIKE_ESCAPE, clean, like_contains, vn_fold
+from eoffice.core import keyset
 from eoffice.extensions import db
 from eoffice.orgs.models import Organisation, User
 from eoffice.outgoing.drafting import SIGNER_ROLES
-from eoffice.outgoing.involvement import current_stage, holds_stage, visible_filter
+from eoffice.outgoing.involvement import visible_filter
 from eoffice.outgoing.models import OutgoingDocument, OutgoingVersion
-from workflows import outgoing as outgoing_flow
+from eoffice.outgoing.queries import awaiting_me
+from eoffice.search import backends
+from eoffice.search.models import DocumentKind, SearchEntry
+from eoffice.search.tokens import parse_query
 
 # What a row of the list shows, loaded for the whole page at once rather than row by row.
 ROW_LOADS = (
@@ -40,30 +43,9 @@ class OutgoingPage:
 
 
 def waiting_ids(user: User) -> list[int]:
-    """Documents under review whose current stage the user holds (a check, or the signing).
-
-    Worked out per document with the same rule the steps use (holds_stage: unit heads,
-    roles, named people, the signer or their delegate), rather than restated in SQL;
-    documents under review at one time are few.
-    """
-    doc = OutgoingDocument
-    reviewing = db.session.scalars(
-        select(doc).where(visible_filter(user), doc.state == outgoing_flow.IN_REVIEW)
-    )
-    waiting = []
-    for found in reviewing:
-        stage = current_stage(found)
-        if stage is not None and holds_stage(user, found, stage):
-            waiting.append(found.id)
-    return waiting
-
-
-def _escaped(text: str) -> str:
-    return (
-        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
-        .replace("%", LIKE_ESCAPE + "%")
-        .replace("_", LIKE_ESCAPE + "_")
-    )
+    """Documents under review whose current stage the user holds (a check, or the signing):
+    the web tab's list (outgoing.queries.awaiting_me), the same rule as the steps."""
+    return [doc.id for doc in awaiting_me(user)]
 
 
 def outgoing_page(user: User, query: OutgoingQuery) -> OutgoingPage:
@@ -77,22 +59,25 @@ def outgoing_page(user: User, query: OutgoingQuery) -> OutgoingPage:
     if query.waiting:
         stmt = stmt.where(doc.id.in_(waiting_ids(user)))
     if query.text:
-        # Every word in the subject or the recipients (diacritics ignored), or the
-        # number and symbol as typed ("05/KH-GDĐT"): the folded text does not hold it.
-        words = [
-            doc.search_text.like(like_contains(word), escape=LIKE_ESCAPE)
-            for word in vn_fold(query.text).split()
-        ]
-        symbol = doc.symbol.ilike(f"%{_escaped(clean(query.text))}%", escape=LIKE_ESCAPE)
-        stmt = stmt.where(or_(and_(*words), symbol))
-    if query.after is not None:
-        after = query.after
-        stmt = stmt.where(
-            or_(
-                doc.created_at < after.arrived_at,
-                and_(doc.created_at == after.arrived_at, doc.id < after.id),
+        # Whole words (diacritics ignored) and phrases through the search index: the
+        # subject, the number and symbol ("05/KH-GDĐT" is a phrase), the recipients,
+        # the signer, the body and the attached files' text.
+        parsed = parse_query(query.text)
+        if parsed:
+            entry = SearchEntry
+            stmt = stmt.where(
+                doc.id.in_(
+                    select(entry.document_id).where(
+                        entry.kind == DocumentKind.OUTGOING.value,
+                        entry.org_id == user.org_id,
+                        backends.match(db.session, parsed),
+                    )
+                )
             )
-        )
+    if query.after is not None:
+        # A row-value comparison: ix_outgoing_org_created starts at the key.
+        after = query.after
+        stmt = stmt.where(keyset.after((doc.created_at, doc.id), (after.arrived_at, after.id)))
     stmt = (
         stmt.options(*ROW_LOADS)
         .order_by(doc.created_at.desc(), doc.id.desc())

@@ -15,12 +15,14 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from eoffice.catalog.defaults import DEFAULT_BOOKS
 from eoffice.catalog.models import ConfidentialityLevel, DocumentType, RegisterBook, UrgencyLevel
+from eoffice.core import keyset
 from eoffice.core.timeutil import local_today
 from eoffice.extensions import db
 from eoffice.incoming.access import visible_filter
 from eoffice.incoming.models import Assignment, IncomingDocument
-from eoffice.incoming.queries import RegisterFilters, filtered
+from eoffice.incoming.queries import TEXT_MATCH_PROBE, RegisterFilters, filtered
 from eoffice.orgs.models import Unit, User
+from eoffice.search.tokens import parse_query
 from workflows import assignment as assignment_flow
 
 
@@ -41,21 +43,48 @@ class KeysetPage:
 def incoming_page(
     user: User, filters: RegisterFilters, limit: int, after: Keyset | None
 ) -> KeysetPage:
-    """Newest first; `after` continues below the last row of the previous page."""
+    """Newest first; `after` continues below the last row of the previous page.
+
+    With words to find, as on the register page (incoming.queries.register_page): the
+    keys of the matches are read first through the search index, and when there are
+    few the page is cut from them; when there are many the register's order is walked,
+    testing each document's own index row.
+    """
     doc = IncomingDocument
     stmt = filtered(user, filters)
-    if after is not None:
-        stmt = stmt.where(
-            or_(
-                doc.arrived_at < after.arrived_at,
-                and_(doc.arrived_at == after.arrived_at, doc.id < after.id),
+    if filters.text and parse_query(filters.text):
+        keys = db.session.execute(
+            stmt.with_only_columns(doc.arrived_at, doc.id, maintain_column_froms=True).limit(
+                TEXT_MATCH_PROBE + 1
             )
-        )
+        ).all()
+        if len(keys) <= TEXT_MATCH_PROBE:
+            return _page_of_keys(keys, limit, after)
+        stmt = filtered(user, filters, text_per_row=True)
+    if after is not None:
+        # A row-value comparison: the index starts at the key.
+        stmt = stmt.where(keyset.after((doc.arrived_at, doc.id), (after.arrived_at, after.id)))
     rows = list(
         db.session.scalars(stmt.order_by(doc.arrived_at.desc(), doc.id.desc()).limit(limit + 1))
     )
     items = rows[:limit]
     next_key = Keyset(items[-1].arrived_at, items[-1].id) if len(rows) > limit else None
+    return KeysetPage(items, next_key)
+
+
+def _page_of_keys(keys: list, limit: int, after: Keyset | None) -> KeysetPage:
+    """A page cut from the (arrival time, id) keys of every match, newest first."""
+    ordered = sorted(((k.arrived_at, k.id) for k in keys), reverse=True)
+    if after is not None:
+        ordered = [k for k in ordered if k < (after.arrived_at, after.id)]
+    chosen = ordered[: limit + 1]
+    ids = [i for _, i in chosen[:limit]]
+    found = {
+        d.id: d
+        for d in db.session.scalars(select(IncomingDocument).where(IncomingDocument.id.in_(ids)))
+    }
+    items = [found[i] for i in ids if i in found]
+    next_key = Keyset(*chosen[limit - 1]) if len(chosen) > limit else None
     return KeysetPage(items, next_key)
 
 

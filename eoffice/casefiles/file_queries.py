@@ -1,11 +1,13 @@
 """Read-only queries of the file pages: the list of files with its filters, and the
 search for documents to add to a file.
 
-Case files have no folded search column (a file's title is short and an office has a
-few hundred files a year, not hundreds of thousands of documents), so the text filter
-folds code and title in Python with core.text.vn_fold over the few columns of the rows
-the other filters leave, then loads only the page shown: two or three queries, the
-same answers on SQLite and PostgreSQL.
+The list is a keyset page (core.pagination) in FILE_ORDER, walking the index
+ix_case_files_org_order. Case files have no folded search column (a file's title is
+short and an office has a few hundred files a year, not hundreds of thousands of
+documents), so the text filter folds code and title in Python with core.text.vn_fold:
+rows are read in the list's order, a batch of a few columns at a time from the page's
+key, until the page is full, then only the page's files are loaded. The same answers on
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eoffice.casefiles.models import CaseFile, CaseFileItem
-from eoffice.core.pagination import Page
+from eoffice.core.pagination import (
+    KeysetPage,
+    SortKey,
+    fetched_count,
+    keyset_page,
+    page_from,
+    scan_fetch,
+)
 from eoffice.core.text import LIKE_ESCAPE, like_contains, vn_fold
 from eoffice.core.timeutil import to_local
 from eoffice.extensions import db
@@ -65,28 +74,52 @@ def _conditions(user: User, filters: FileFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def file_page(user: User, filters: FileFilters, page: int, per_page: int = PER_PAGE) -> Page:
-    """One page of the organisation's files, newest year first, then by code."""
-    rows = db.session.execute(
-        select(CaseFile.id, CaseFile.code, CaseFile.title)
-        .where(*_conditions(user, filters))
-        .order_by(CaseFile.year.desc(), CaseFile.number, CaseFile.code, CaseFile.id)
-    ).all()
+# Newest year first, then by number and code; the id makes the order total.
+FILE_ORDER = SortKey(
+    "casefiles.files",
+    ((CaseFile.year, True), (CaseFile.number, False), (CaseFile.code, False), (CaseFile.id, False)),
+)
+ROW_LOADS = (selectinload(CaseFile.keeper), selectinload(CaseFile.retention))
+
+
+def file_page(
+    user: User, filters: FileFilters, cursor: str | None, per_page: int = PER_PAGE
+) -> KeysetPage:
+    """One page of the organisation's files in FILE_ORDER, with its capped count."""
+    conditions = _conditions(user, filters)
     words = vn_fold(filters.text).split()[:MAX_SEARCH_WORDS]
-    if words:
-        rows = [r for r in rows if all(w in vn_fold(f"{r.code} {r.title}") for w in words)]
-    total = len(rows)
-    page = max(1, page)
-    chosen = [r.id for r in rows[(page - 1) * per_page : page * per_page]]
+    if not words:
+        stmt = select(CaseFile).where(*conditions)
+        return keyset_page(stmt, FILE_ORDER, cursor, per_page, options=ROW_LOADS)
+    narrow = select(
+        CaseFile.id, CaseFile.year, CaseFile.number, CaseFile.code, CaseFile.title
+    ).where(*conditions)
+
+    seen: dict[int, bool] = {}  # the count and the page read the same rows
+
+    def keep(row) -> bool:
+        if row.id not in seen:
+            folded = vn_fold(f"{row.code} {row.title}")
+            seen[row.id] = all(w in folded for w in words)
+        return seen[row.id]
+
+    fetch = scan_fetch(narrow, FILE_ORDER, keep)
+    page = page_from(fetch, FILE_ORDER, cursor, per_page, fetched_count(fetch))
+    return page.map(_load_files)
+
+
+def _load_files(rows: list) -> list[CaseFile]:
+    """The files of a page's rows, in the rows' order, with what the list shows."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
     found = {
         f.id: f
         for f in db.session.scalars(
-            select(CaseFile)
-            .where(CaseFile.id.in_(chosen))
-            .options(selectinload(CaseFile.keeper), selectinload(CaseFile.retention))
+            select(CaseFile).where(CaseFile.id.in_(ids)).options(*ROW_LOADS)
         )
     }
-    return Page([found[i] for i in chosen], page, per_page, total)
+    return [found[i] for i in ids]
 
 
 def document_counts(file_ids: list[int]) -> dict[int, int]:

@@ -25,6 +25,7 @@ from eoffice.casefiles.history import ARCHIVE_CHANGE_LABELS, file_action_label
 from eoffice.casefiles.models import CaseFile
 from eoffice.core.audit import history
 from eoffice.core.errors import Conflict, ServiceError, ValidationFailed
+from eoffice.core.pagination import BAD_CURSOR
 from eoffice.extensions import db
 from eoffice.incoming import access as incoming_access
 from eoffice.incoming.models import IncomingDocument
@@ -78,7 +79,11 @@ def index():
         state=state if state in file_queries.STATES else None,
         text=(request.args.get("q") or "")[:200],
     )
-    page = file_queries.file_page(current_user, filters, int_arg("page", 1, min=1))
+    page = file_queries.file_page(
+        current_user, filters, request.args.get("cursor"), file_queries.PER_PAGE
+    )
+    if page.refused:
+        flash(BAD_CURSOR, "warning")
     filter_args = {
         **({"year": filters.year} if filters.year else {}),
         **({"state": filters.state} if filters.state else {}),

@@ -192,6 +192,17 @@ class CaseFile(db.Model):
         return self.state in flow.FROZEN_STATES
 
 
+# The file list's order (newest year first, then number and code; keyset pages walk it).
+Index(
+    "ix_case_files_org_order",
+    CaseFile.org_id,
+    CaseFile.year.desc(),
+    CaseFile.number,
+    CaseFile.code,
+    CaseFile.id,
+)
+
+
 class CaseFileItem(db.Model):
     """One document in one file, at a position (its number in the file's contents list).
 

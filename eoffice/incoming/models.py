@@ -67,6 +67,9 @@ class IncomingDocument(db.Model):
     __table_args__ = (
         UniqueConstraint("register_book_id", "arrival_number"),
         Index("ix_incoming_org_arrival", "org_id", "arrived_at", "id"),
+        # The open documents of one organisation (the home page's figures, the register's
+        # state and waiting filters), without reading the other organisations' ones.
+        Index("ix_incoming_org_state", "org_id", "state"),
         Index("ix_incoming_duplicate", "org_id", "sender_name_folded", "code_number"),
     )
 

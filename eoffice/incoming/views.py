@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, ServiceError, ValidationFailed
+from eoffice.core.pagination import BAD_CURSOR
 from eoffice.core.timeutil import format_date, now_utc, to_local
 from eoffice.directives.answers import mark_read_incoming
 from eoffice.incoming import processing, services
@@ -49,12 +50,12 @@ def register():
     form.validate()
     filters = form.filters()
     page = register_page(
-        current_user,
-        filters,
-        request.args.get("page", 1, type=int),
-        current_app.config["PAGE_SIZE"],
+        current_user, filters, request.args.get("cursor"), current_app.config["PAGE_SIZE"]
     )
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    if page.refused:
+        flash(BAD_CURSOR, "warning")
+    # The filters, kept on every page link (a page is a cursor, not a number).
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", "page") and v}
     # The printed register covers whole days, never the other filters of the list.
     print_args = {
         name: value.isoformat()

@@ -94,11 +94,16 @@ class OutgoingDocument(db.Model):
     __table_args__ = (
         UniqueConstraint("register_book_id", "number"),
         Index("ix_outgoing_documents_org_state", "org_id", "state"),
+        # The orders of the lists (keyset pages): a drafter's drafts, last touched
+        # first; the issued documents, newest first; the API list, newest first.
+        Index("ix_outgoing_drafter_updated", "drafter_id", "updated_at", "id"),
+        Index("ix_outgoing_org_issued", "org_id", "issued_at", "id"),
+        Index("ix_outgoing_org_created", "org_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    drafter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    drafter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     drafting_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     document_type_id: Mapped[int] = mapped_column(ForeignKey("document_types.id"))
     subject: Mapped[str] = mapped_column(String(500))

@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from eoffice.catalog.models import DocumentType
 from eoffice.core.audit import history
 from eoffice.core.errors import Conflict, NotFound, ValidationFailed
+from eoffice.core.pagination import BAD_CURSOR
 from eoffice.core.timeutil import format_date
 from eoffice.directives.answers import mark_read
 from eoffice.directives.requests import requests_of
@@ -44,6 +45,7 @@ from eoffice.outgoing.layout import render_outgoing_pdf
 from eoffice.outgoing.models import (
     DELIVERY_STATUS_LABELS,
     Delivery,
+    OutgoingAttachment,
     OutgoingDocument,
     OutgoingReview,
     OutgoingVersion,
@@ -177,19 +179,23 @@ STEPS: dict[str, Step] = {
 def index():
     """Three tabs; without one chosen, what waits for the user if anything does."""
     include_closed = request.args.get("closed") == "1"
-    waiting = queries.awaiting_me(current_user)
-    counts = queries.tab_counts(current_user, len(waiting), include_closed=include_closed)
+    waiting = queries.waiting_for(current_user)
+    counts = queries.tab_counts(current_user, waiting, include_closed=include_closed)
     tab = request.args.get("tab")
     if tab not in TABS:
-        tab = "waiting" if waiting else "drafts"
-    number = int_arg("page", 1, min=1)
+        tab = "waiting" if waiting.items else "drafts"
+    cursor = request.args.get("cursor")
     per_page = current_app.config["PAGE_SIZE"]
     if tab == "drafts":
-        page = queries.my_drafts_page(current_user, number, per_page, include_closed=include_closed)
+        page = queries.my_drafts_page(
+            current_user, cursor, per_page, include_closed=include_closed, count=counts.drafts
+        )
     elif tab == "waiting":
-        page = queries.page_of(waiting, number, per_page)
+        page = queries.waiting_page(waiting, cursor, per_page)
     else:
-        page = queries.issued_page(current_user, number, per_page)
+        page = queries.issued_page(current_user, cursor, per_page, count=counts.issued)
+    if page.refused:
+        flash(BAD_CURSOR, "warning")
     return render_template(
         "outgoing/index.html",
         tab=tab,
@@ -390,10 +396,22 @@ def _load_deliveries(doc: OutgoingDocument) -> None:
     set_committed_value(doc, "deliveries", list(rows))
 
 
+def _load_attachments(doc: OutgoingDocument) -> None:
+    """The files with their signed copies in two queries (not one more per file)."""
+    rows = db.session.scalars(
+        select(OutgoingAttachment)
+        .where(OutgoingAttachment.document_id == doc.id)
+        .options(selectinload(OutgoingAttachment.signed_file))
+        .order_by(OutgoingAttachment.position, OutgoingAttachment.id)
+    ).all()
+    set_committed_value(doc, "attachments", list(rows))
+
+
 def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = None, status=200):
     """The document page; `failed` is a step's form to show open, with its errors."""
     if doc.number is not None:
         _load_deliveries(doc)
+    _load_attachments(doc)
     names = step_names(current_user, doc)
     if failed and failed[0] not in names:  # its errors must still be seen
         names.append(failed[0])

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, literal_column, select
+from sqlalchemy.orm import aliased
 
 from eoffice.core import keyset
 from eoffice.core.text import LIKE_ESCAPE, like_contains
@@ -27,13 +28,15 @@ from eoffice.incoming.queries import local_day_start
 from eoffice.orgs.models import User
 from eoffice.outgoing import involvement as outgoing_access
 from eoffice.outgoing.models import OutgoingDocument
-from eoffice.search.backends import Tier, match
+from eoffice.search.backends import Tier, index_columns, match
 from eoffice.search.models import DocumentKind, SearchEntry
 from eoffice.search.tokens import ParsedQuery, parse_query
 
 CURSOR_NAME = "search"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# How many of the newest index rows a search examines first (see `_fetch`).
+PROBE_ROWS = 3000
 
 # Merged order within a tier: date, then kind (incoming first on a tie), then id.
 _KIND_RANK = {DocumentKind.INCOMING: 1, DocumentKind.OUTGOING: 0}
@@ -132,11 +135,10 @@ def _tiers(parsed: ParsedQuery) -> list[tuple[int, Tier]]:
     return [(0, Tier.ANY)]
 
 
-def _base(user: User, kind: DocumentKind, query: SearchQuery) -> Select:
+def _base(user: User, kind: DocumentKind, query: SearchQuery, entry: Any = SearchEntry) -> Select:
     """The documents of `kind` the user may see, narrowed by the filters, joined to
-    their index row."""
+    their index row (`entry`: the table, or an alias of a subquery of it)."""
     model = _MODELS[kind]
-    entry = SearchEntry
     visible = (
         incoming_access.visible_filter(user)
         if kind is DocumentKind.INCOMING
@@ -155,10 +157,7 @@ def _base(user: User, kind: DocumentKind, query: SearchQuery) -> Select:
         stmt = stmt.where(model.confidentiality_code == query.confidentiality_code)
     if query.state:
         stmt = stmt.where(model.state == query.state)
-    if query.date_from:
-        stmt = stmt.where(entry.sorted_at >= local_day_start(query.date_from))
-    if query.date_to:
-        stmt = stmt.where(entry.sorted_at < local_day_start(query.date_to + timedelta(days=1)))
+    stmt = stmt.where(*_date_conditions(query, entry))
     if query.sender and kind is DocumentKind.INCOMING:
         stmt = stmt.where(
             IncomingDocument.sender_name_folded.like(
@@ -168,9 +167,17 @@ def _base(user: User, kind: DocumentKind, query: SearchQuery) -> Select:
     return stmt
 
 
-def _after(kind: DocumentKind, key: Key) -> Any:
+def _date_conditions(query: SearchQuery, entry: Any = SearchEntry) -> list[Any]:
+    conditions = []
+    if query.date_from:
+        conditions.append(entry.sorted_at >= local_day_start(query.date_from))
+    if query.date_to:
+        conditions.append(entry.sorted_at < local_day_start(query.date_to + timedelta(days=1)))
+    return conditions
+
+
+def _after(kind: DocumentKind, key: Key, entry: Any = SearchEntry) -> Any:
     """Rows of `kind` after `key` in (date, kind rank, id) descending order."""
-    entry = SearchEntry
     rank = _KIND_RANK[kind]
     if rank < key.kind_rank:
         return entry.sorted_at <= key.sorted_at
@@ -188,15 +195,65 @@ def _fetch(
     after: Key | None,
     limit: int,
 ) -> list[Hit]:
+    """The first `limit` hits of one kind and tier, newest first.
+
+    A common word matches tens of thousands of documents; fetching them all to keep
+    the newest twenty is what made searches slow (STACK.md §9). So the search first
+    looks only at the PROBE_ROWS newest index rows (an index walk in date order): when
+    they hold enough hits, those are the newest ones and the page is done. Otherwise
+    the matches are few enough for the word index to list them all, and the full
+    query runs, on PostgreSQL ordered so that it cannot fall back to walking the
+    whole date index.
+    """
     number, which = tier
-    stmt = _base(user, kind, query)
-    if parsed:
-        stmt = stmt.where(match(db.session, parsed, which))
-    if after is not None and after.tier == number:
+    entry = SearchEntry
+    keyed = after is not None and after.tier == number
+    newest_first = (entry.sorted_at.desc(), entry.document_id.desc())
+    if not parsed:
+        stmt = _base(user, kind, query)
+        if keyed:
+            stmt = stmt.where(_after(kind, after))
+        return _hits(kind, number, stmt.order_by(*newest_first).limit(limit))
+    # The probe: a subquery with its own LIMIT, which the planner must run first (it
+    # cannot push the word condition into it), so it is always the short date walk.
+    window = (
+        select(entry, *index_columns(db.session))
+        .where(entry.org_id == user.org_id, entry.kind == kind.value, *_date_conditions(query))
+        .order_by(*newest_first)
+        .limit(PROBE_ROWS)
+    )
+    if keyed:
+        window = window.where(_after(kind, after))
+    recent = window.subquery("recent_entries")
+    recent_entry = aliased(SearchEntry, recent)
+    probe = _base(user, kind, query, recent_entry).where(match(db.session, parsed, which, recent))
+    probed = _hits(
+        kind,
+        number,
+        probe.order_by(recent_entry.sorted_at.desc(), recent_entry.document_id.desc()).limit(limit),
+    )
+    if len(probed) >= limit:
+        return probed
+    stmt = _base(user, kind, query).where(match(db.session, parsed, which))
+    if keyed:
         stmt = stmt.where(_after(kind, after))
-    stmt = stmt.order_by(SearchEntry.sorted_at.desc(), SearchEntry.document_id.desc())
-    rows = db.session.execute(stmt.limit(limit)).all()
-    return [Hit(kind, doc, sorted_at, exact=number == 0) for doc, sorted_at in rows]
+    return _hits(kind, number, stmt.order_by(*_sorted_by_matches()).limit(limit))
+
+
+def _sorted_by_matches() -> tuple[Any, ...]:
+    """Newest first, in a form no index provides on PostgreSQL (the date plus zero), so
+    the planner lists the matches from the word index and sorts them, instead of
+    walking every row of the organisation in date order looking for a few matches."""
+    entry = SearchEntry
+    if db.session.get_bind().dialect.name == "postgresql":
+        moment = entry.sorted_at + literal_column("interval '0 seconds'")
+        return (moment.desc(), entry.document_id.desc())
+    return (entry.sorted_at.desc(), entry.document_id.desc())
+
+
+def _hits(kind: DocumentKind, tier_number: int, stmt: Select) -> list[Hit]:
+    rows = db.session.execute(stmt).all()
+    return [Hit(kind, doc, sorted_at, exact=tier_number == 0) for doc, sorted_at in rows]
 
 
 def _order(hit: Hit) -> tuple:

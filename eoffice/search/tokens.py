@@ -39,6 +39,19 @@ MAX_QUERY_CHARS = 300
 _NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 _QUOTED = re.compile(r'"([^"]*)"?')
 
+
+def _combining_marks() -> str:
+    """Every combining mark (category Mn) as a regex class body: a word typed on a
+    decomposing keyboard, or with a stray mark, stays one word, as `vn_fold` (which
+    drops the marks) sees it."""
+    planes = (*range(0x20000), *range(0xE0000, 0xE1000))  # where Unicode has them
+    marks = [chr(c) for c in planes if unicodedata.category(chr(c)) == "Mn"]
+    return "".join(re.escape(m) for m in marks)
+
+
+# A word of the original text: letters, digits and the marks on them.
+_WORD = re.compile(rf"(?:[^\W_]|[{_combining_marks()}])+")
+
 # Telex: the vowel marks double the letter or add w, the tone goes to the end.
 _SHAPE = {"\u0302": "{base}", "\u0306": "w", "\u031b": "w"}  # circumflex, breve, horn
 _TONE = {"\u0300": "f", "\u0301": "s", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
@@ -56,33 +69,37 @@ def folded_words(text: str | None) -> list[str]:
 def exact_word(word: str) -> str | None:
     """The Telex spelling of one word if it carries a diacritic or đ, else None.
 
-    `word` is one token of NFC text; the result is lower-case ASCII for Vietnamese.
+    `word` is one word of the original text; the result is lower-case ASCII for
+    Vietnamese. A mark with no letter before it is dropped.
     """
     lowered = unicodedata.normalize("NFC", word).lower()
     if lowered.isascii():
         return None
     letters: list[str] = []
     tone = ""
-    for char in lowered:
+    base = ""
+    for char in unicodedata.normalize("NFD", lowered):
         if char == "đ":
             letters.append("dd")
-            continue
-        base, *marks = unicodedata.normalize("NFD", char)
-        letters.append(base)
-        for mark in marks:
-            if mark in _SHAPE:
-                letters.append(_SHAPE[mark].format(base=base))
-            elif mark in _TONE:
-                tone = _TONE[mark]
+        elif unicodedata.category(char) != "Mn":
+            base = char
+            letters.append(char)
+        elif char in _SHAPE and base:
+            letters.append(_SHAPE[char].format(base=base))
+        elif char in _TONE:
+            tone = _TONE[char]
     return "".join(letters) + tone
+
+
+def _original_words(text: str) -> list[str]:
+    return _WORD.findall(strip_controls(unicodedata.normalize("NFKC", text[:MAX_INDEXED_CHARS])))
 
 
 def exact_words(text: str | None) -> list[str]:
     """The Telex spellings of the words of `text` that carry a diacritic (for ranking)."""
     if not text:
         return []
-    cleaned = strip_controls(unicodedata.normalize("NFKC", text[:MAX_INDEXED_CHARS]))
-    spelt = (exact_word(w) for w in _NOT_ALNUM.sub(" ", cleaned).split())
+    spelt = (exact_word(w) for w in _original_words(text))
     return [w for w in spelt if w and len(w) <= MAX_WORD_CHARS]
 
 
@@ -96,6 +113,9 @@ class Term:
 
     words: tuple[str, ...]
     exact: tuple[str, ...] = ()
+    # The folded words typed without any diacritic: only these need the folded index
+    # when the exact one already holds the accented words (not part of equality).
+    plain: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def is_phrase(self) -> bool:
@@ -119,6 +139,15 @@ class ParsedQuery:
         return tuple(seen)
 
     @property
+    def plain(self) -> tuple[str, ...]:
+        """The folded words typed without diacritics, once each."""
+        seen: dict[str, None] = {}
+        for term in self.terms:
+            for word in term.plain:
+                seen.setdefault(word, None)
+        return tuple(seen)
+
+    @property
     def words(self) -> tuple[str, ...]:
         """Every folded word of the query, once each (for highlighting)."""
         seen: dict[str, None] = {}
@@ -132,7 +161,9 @@ def _term(raw: str) -> Term | None:
     words = tuple(folded_words(raw))
     if not words:
         return None
-    return Term(words=words, exact=tuple(exact_words(raw)))
+    covered = {w for part in _original_words(raw) if exact_word(part) for w in folded_words(part)}
+    plain = tuple(w for w in words if w not in covered)
+    return Term(words=words, exact=tuple(exact_words(raw)), plain=plain)
 
 
 def parse_query(text: str | None) -> ParsedQuery:

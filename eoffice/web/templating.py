@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from eoffice.core import timeutil
 from eoffice.core.audit import ACTION_LABELS
 from eoffice.core.filetypes import format_size
+from eoffice.core.pagination import CappedCount, thousands
 from eoffice.orgs.models import ROLE_LABELS
 
 # Admin menu entries; an entry shows once its endpoint exists.
@@ -36,6 +37,11 @@ def admin_menu_items() -> list[tuple[str, str]]:
     return [(e, label) for e, label in ADMIN_MENU if e in current_app.view_functions]
 
 
+def count_label(count: CappedCount | int) -> str:
+    """A list's figure: "1.234", or "hơn 10.000" for a count that stopped at its cap."""
+    return count.label if isinstance(count, CappedCount) else thousands(count)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["admin_menu_items"] = admin_menu_items
     app.jinja_env.filters["vn_date"] = timeutil.format_date
@@ -44,6 +50,7 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime
     app.jinja_env.filters["filesize"] = format_size
+    app.jinja_env.filters["capped"] = count_label
     app.jinja_env.filters["local"] = timeutil.to_local
     app.jinja_env.globals["ACTION_LABELS"] = ACTION_LABELS
     app.jinja_env.globals["ROLE_LABELS"] = ROLE_LABELS

@@ -20,6 +20,7 @@ from openapi_spec_validator import validate as validate_spec
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from eoffice.api import queries as api_queries
 from eoffice.auth.services import create_api_token, revoke_api_token
 from eoffice.catalog.models import RegisterBook
 from eoffice.core import timeutil
@@ -293,6 +294,31 @@ def test_list_is_newest_first_and_pages_by_keyset(api, world):
     everything = api.get(f"{PREFIX}/incoming").json
     assert everything["limit"] == 50 and everything["next_cursor"] is None
     assert len(everything["items"]) == 6
+
+
+@pytest.mark.parametrize("probe", [5_000, 1])
+def test_the_text_filter_pages_by_keyset_whether_its_words_are_rare_or_common(
+    api, world, monkeypatch, probe
+):
+    """Few matches: the page is cut from the keys the search index names; many (a probe
+    of 1 makes two "many"): the register's order is walked. The same pages either way."""
+    monkeypatch.setattr(api_queries, "TEXT_MATCH_PROBE", probe)
+    clerk = world.school_a.clerk
+    times = [_at(20, 8), _at(22, 7), _at(22, 7), _at(23, 14)]
+    docs = [
+        factories.register(clerk, subject=f"Kế hoạch tuyển sinh đợt {i}", arrived_at=t)
+        for i, t in enumerate(times)
+    ]
+    factories.register(clerk, subject="Báo cáo tổng kết", arrived_at=_at(21, 8))
+    seen, cursor = [], None
+    for _page in range(6):
+        params = {"q": "tuyen sinh", "limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = api.get(f"{PREFIX}/incoming", query_string=params).json
+        seen += [d["id"] for d in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [docs[3].id, docs[2].id, docs[1].id, docs[0].id]
 
 
 def test_list_filters(api, world):

@@ -11,10 +11,10 @@ from datetime import date
 import lxml.html
 import pytest
 
-from eoffice.casefiles import contents_pdf, creating, files
+from eoffice.casefiles import contents_pdf, creating, file_queries, files
 from eoffice.casefiles.creating import FileInput
 from eoffice.casefiles.models import CaseFile
-from eoffice.core import timeutil
+from eoffice.core import pagination, timeutil
 from eoffice.extensions import db
 from eoffice.orgs import people
 from tests import factories
@@ -88,6 +88,53 @@ def test_the_list_filters_mine_all_year_state_and_folded_text(world, app):
     leader = _client(app, world.school_b.leader)  # keeps nothing: the empty state says what to do
     empty = _page(leader, "/casefiles/")
     assert "Bạn chưa lập hồ sơ nào" in empty.text_content()
+
+
+def _codes(tree) -> list[str]:
+    return [a.text for a in tree.xpath('//table[@id="file-list"]//td[1]/a')]
+
+
+def _pager(tree) -> dict[str, str]:
+    return {
+        a.text_content().strip(): a.get("href")
+        for a in tree.xpath('//nav[contains(@class, "keyset-pager")]//a')
+    }
+
+
+@pytest.mark.parametrize("query", ["", "&q=ho+so+thi+dua"])
+def test_the_list_pages_by_cursor_newest_year_first_with_or_without_text(
+    world, app, monkeypatch, query
+):
+    """Keyset pages in the list's order (year descending, then number), whether the rows
+    come from SQL alone or through the folded text filter (a Python filter over batches)."""
+    school = world.school_a
+    for n in range(3):
+        _file(school.clerk, f"Hồ sơ thi đua năm trước {n}", start_date=date(2025, 3, 1))
+    for n in range(4):
+        _file(school.clerk, f"Hồ sơ thi đua {n}")
+    _file(school.clerk, "Hồ sơ không khớp", notation="KK")
+    monkeypatch.setattr(file_queries, "PER_PAGE", 3)
+    monkeypatch.setattr(pagination, "SCAN_BATCH", 2)  # several batches per page
+    clerk = _client(app, school.clerk)
+    first = _page(clerk, f"/casefiles/?tab=all{query}")
+    total = "8" if not query else "7"
+    assert first.get_element_by_id("list-count").text_content() == f"({total} hồ sơ)"
+    seen = [_codes(first)]
+    page = first
+    while "Trang sau ›" in _pager(page):
+        page = _page(clerk, _pager(page)["Trang sau ›"])
+        seen.append(_codes(page))
+    expected_2026 = ["01.VP", "02.VP", "03.VP", "04.VP"] + ([] if query else ["05.KK"])
+    flat = [code for codes in seen for code in codes]
+    assert flat == [*expected_2026, "01.VP", "02.VP", "03.VP"]
+    assert [len(codes) for codes in seen[:-1]] == [3] * (len(seen) - 1)
+    back = _page(clerk, _pager(page)["‹ Trang trước"])
+    assert _codes(back) == seen[-2]
+    for href in _pager(back).values():  # the filters stay on every page link
+        assert ("q=ho+so+thi+dua" in href) == bool(query) and "tab=all" in href
+    refused = _page(clerk, f"/casefiles/?tab=all{query}&cursor=not-a-cursor")
+    assert _codes(refused) == seen[0]
+    assert pagination.BAD_CURSOR in refused.text_content()
 
 
 def test_opening_a_file_outside_the_list_from_its_form(world, app):

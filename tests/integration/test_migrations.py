@@ -6,11 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from eoffice.extensions import db
+from eoffice.search.models import include_schema_object
 
 
 def test_models_match_the_migrated_schema(app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": False, "include_object": include_schema_object}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

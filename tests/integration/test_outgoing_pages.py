@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
 import pytest
 from sqlalchemy import func, select
 
 from eoffice.core import timeutil
+from eoffice.core.pagination import BAD_CURSOR
 from eoffice.extensions import db
 from eoffice.incoming import processing
 from eoffice.incoming.attachments import file_store
@@ -19,10 +21,11 @@ from eoffice.incoming.models import IncomingDocument
 from eoffice.incoming.processing import Party
 from eoffice.jobs.connection import runner
 from eoffice.orgs.services import OrganisationData, save_organisation
-from eoffice.outgoing import drafting, issuing, review
+from eoffice.outgoing import drafting, issuing, queries, review
 from eoffice.outgoing.forms import editable_text
 from eoffice.outgoing.models import Delivery, OutgoingDocument, OutgoingVersion
 from eoffice.outgoing.richtext import plain_to_html
+from eoffice.outgoing.settings import DelegationInput, add_delegation
 from tests import factories
 
 NOW = datetime(2026, 9, 25, 2, 0, tzinfo=UTC)  # Friday 25/09/2026, 09:00 office time
@@ -468,6 +471,101 @@ def test_who_sees_which_outgoing_document(app, world):
     assert late.status_code == 302
     assert "chỉ sửa được khi là dự thảo" in _text(owner.get(moved_on.headers["Location"]))
     assert _count(OutgoingVersion) == 1
+
+
+def _tab(client, url: str) -> tuple[list[int], dict[str, str], lxml.html.HtmlElement]:
+    """The documents a tab lists (ids in order), its page links, and the page."""
+    page = _page(client.get(url))
+    ids = [
+        int(href.rsplit("/", 1)[1])
+        for href in page.xpath("//table[@id='outgoing-list']//td[1]/a/@href")
+    ]
+    links = {
+        a.text_content().strip(): a.get("href")
+        for a in page.xpath("//nav[contains(@class, 'keyset-pager')]//a")
+    }
+    return ids, links, page
+
+
+def _walk(client, url: str) -> list[list[int]]:
+    """Every page of a tab, following "Trang sau ›"."""
+    pages = []
+    while url:
+        ids, links, _ = _tab(client, url)
+        pages.append(ids)
+        url = links.get("Trang sau ›")
+    return pages
+
+
+def test_the_tabs_page_by_cursor_and_refuse_a_foreign_cursor(app, office):
+    world, _ = office
+    district = world.district
+    app.config["PAGE_SIZE"] = 2
+    drafts = [
+        drafting.create_draft(
+            district.staff,
+            factories.outgoing_plan(
+                world, world.school_a, urgency_code="urgent" if n == 2 else "normal"
+            ),
+        ).id
+        for n in range(5)
+    ]
+    for doc_id in drafts[:3]:
+        review.submit(district.staff, doc_id)
+    issued = [_issue(world, world.school_a).id for _ in range(3)]
+    staff, clerk = _web(app, district.staff), _web(app, district.clerk)
+
+    # Drafts: last touched first (one clock: the newest id first), two to a page.
+    own = _walk(staff, "/outgoing?tab=drafts")
+    assert own == [[drafts[4], drafts[3]], [drafts[2], drafts[1]], [drafts[0]]]
+    # Waiting for the clerk's check: the urgent one first, then the oldest.
+    waiting = _walk(clerk, "/outgoing?tab=waiting")
+    assert waiting == [[drafts[2], drafts[0]], [drafts[1]]]
+    _ids, links, page = _tab(clerk, "/outgoing?tab=waiting")
+    assert page.xpath("//a[@data-tab='waiting']//span/@data-count") == ["3"]
+    second_ids, second_links, _ = _tab(clerk, links["Trang sau ›"])
+    assert second_ids == [drafts[1]]
+    back_ids, back_links, _ = _tab(clerk, second_links["‹ Trang trước"])
+    assert back_ids == [drafts[2], drafts[0]] and "‹ Trang trước" not in back_links
+    # Issued: newest first.
+    assert _walk(clerk, "/outgoing?tab=issued") == [[issued[2], issued[1]], [issued[0]]]
+
+    # A cursor of the drafts tab is not one of the issued tab's: the first page, said so.
+    _ids, draft_links, _ = _tab(staff, "/outgoing?tab=drafts")
+    foreign = parse_qs(urlsplit(draft_links["Trang sau ›"]).query)["cursor"][0]
+    refused_ids, _links, refused = _tab(clerk, f"/outgoing?tab=issued&cursor={foreign}")
+    assert refused_ids == [issued[2], issued[1]]
+    assert BAD_CURSOR in refused.text_content()
+
+
+def test_a_deputy_signing_for_the_head_sees_what_waits_for_the_signature(app, office):
+    """The waiting tab reads the running delegations once, not once per document."""
+    world, _ = office
+    district = world.district
+    deputy = factories.make_user(
+        district.org, "photruongphong@pgdthu.hcm.edu.vn", ["deputy"], "Võ Phó Trưởng Phòng"
+    )
+    db.session.commit()
+    add_delegation(
+        district.admin,
+        district.org.id,
+        DelegationInput(district.leader.id, deputy.id, "KT", date(2026, 9, 1), date(2026, 9, 30)),
+    )
+    at_signing = []
+    for _ in range(2):
+        doc = drafting.create_draft(district.staff, factories.outgoing_plan(world, world.school_a))
+        review.submit(district.staff, doc.id)
+        review.approve(district.clerk, doc.id)
+        at_signing.append(doc.id)
+    still_checked = drafting.create_draft(
+        district.staff, factories.outgoing_plan(world, world.school_a)
+    )
+    review.submit(district.staff, still_checked.id)
+    ids = _tab(_web(app, deputy), "/outgoing?tab=waiting")[0]
+    assert ids == at_signing
+    assert ids == [d.id for d in queries.awaiting_me(deputy)]
+    assert _tab(_web(app, district.leader), "/outgoing?tab=waiting")[0] == at_signing
+    assert _tab(_web(app, district.staff), "/outgoing?tab=waiting")[0] == []
 
 
 @pytest.mark.parametrize(

@@ -29,3 +29,33 @@ def test_folded_and_exact(app):
     assert len(first.hits) == 2 and first.next_cursor
     second = search(clerk, SearchQuery(text=""), cursor=first.next_cursor, limit=2)
     assert len(second.hits) == 1 and second.next_cursor is None
+
+
+def test_the_probe_of_the_newest_rows_never_changes_the_results(app, monkeypatch):
+    """A search first looks at the newest PROBE_ROWS index rows and falls back to the
+    whole index when they hold too few hits: the hits and pages are the same either way."""
+    from eoffice.search import engine
+
+    world = factories.build_world()
+    clerk = world.school_a.clerk
+    for i in range(7):
+        factories.register(clerk, subject=f"Kế hoạch tuyển sinh đợt {i}")
+        factories.register(clerk, subject=f"Công văn về việc khác số {i}")
+    factories.register(clerk, subject="Ke hoach tuyen sinh go khong dau")
+    db.session.commit()
+
+    def every_page(text: str) -> list[tuple[int, bool]]:
+        seen, cursor = [], None
+        while True:
+            page = search(clerk, SearchQuery(text=text), cursor=cursor, limit=3)
+            seen += [(h.document.id, h.exact) for h in page.hits]
+            if not page.next_cursor:
+                return seen
+            cursor = page.next_cursor
+
+    queries = ["kế hoạch", "ke hoach", "khác", '"tuyen sinh"', "không dấu", "đợt 3"]
+    expected = {q: every_page(q) for q in queries}
+    assert len(expected["kế hoạch"]) == 8 and expected["kế hoạch"][-1][1] is False
+    for probe in (1, 2, 5):
+        monkeypatch.setattr(engine, "PROBE_ROWS", probe)
+        assert {q: every_page(q) for q in queries} == expected
