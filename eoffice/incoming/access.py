@@ -6,7 +6,7 @@ another school's document: the answer is 404, by URL or by API.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from eoffice.catalog.models import ConfidentialityLevel
@@ -40,6 +40,26 @@ def _assigned_to(user: User) -> ColumnElement[bool]:
         part.unit_id == user.unit_id if user.unit_id else false(),
     )
     return IncomingDocument.id.in_(select(part.document_id).where(holder))
+
+
+def addressed_or_assigned_ids(user: User) -> Select:
+    """Ids of the documents addressed to the user or their unit, or in which they hold a
+    part: a superset of what a staff member may see (`visible_filter` still decides),
+    built from three indexed look-ups, so a staff member's search can start from their
+    few thousand documents instead of every document of the organisation."""
+    doc = IncomingDocument
+    part = Assignment
+    queries = [select(doc.id).where(doc.org_id == user.org_id, doc.recipient_user_id == user.id)]
+    if user.unit_id:
+        queries.append(
+            select(doc.id).where(doc.org_id == user.org_id, doc.recipient_unit_id == user.unit_id)
+        )
+    holder = or_(
+        part.user_id == user.id,
+        part.unit_id == user.unit_id if user.unit_id else false(),
+    )
+    queries.append(select(part.document_id).where(holder))
+    return union(*queries)
 
 
 def visible_filter(user: User) -> ColumnElement[bool]:

@@ -71,6 +71,9 @@ class IncomingDocument(db.Model):
         # state and waiting filters), without reading the other organisations' ones.
         Index("ix_incoming_org_state", "org_id", "state"),
         Index("ix_incoming_duplicate", "org_id", "sender_name_folded", "code_number"),
+        # A staff member's documents are found from these (incoming.access).
+        Index("ix_incoming_recipient_user", "recipient_user_id"),
+        Index("ix_incoming_recipient_unit", "recipient_unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, literal_column, select
+from sqlalchemy import Integer, Select, and_, any_, bindparam, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from eoffice.core import keyset
@@ -37,6 +38,8 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 # How many of the newest index rows a search examines first (see `_fetch`).
 PROBE_ROWS = 3000
+# How many matching documents of a staff member's search are read at a time.
+NARROW_BATCH = 200
 
 # Merged order within a tier: date, then kind (incoming first on a tie), then id.
 _KIND_RANK = {DocumentKind.INCOMING: 1, DocumentKind.OUTGOING: 0}
@@ -194,8 +197,10 @@ def _fetch(
     tier: tuple[int, Tier],
     after: Key | None,
     limit: int,
+    narrow: list[int] | None = None,
 ) -> list[Hit]:
-    """The first `limit` hits of one kind and tier, newest first.
+    """The first `limit` hits of one kind and tier, newest first (`narrow`: the ids a
+    staff member may be shown, see `_narrow_ids`).
 
     A common word matches tens of thousands of documents; fetching them all to keep
     the newest twenty is what made searches slow (STACK.md §9). So the search first
@@ -214,14 +219,17 @@ def _fetch(
         if keyed:
             stmt = stmt.where(_after(kind, after))
         return _hits(kind, number, stmt.order_by(*newest_first).limit(limit))
+    if narrow is not None:
+        return _fetch_narrow(user, kind, query, parsed, tier, after, limit, narrow)
     # The probe: a subquery with its own LIMIT, which the planner must run first (it
-    # cannot push the word condition into it), so it is always the short date walk.
+    # cannot push the word condition into it): always the short date walk.
     window = (
         select(entry, *index_columns(db.session))
-        .where(entry.org_id == user.org_id, entry.kind == kind.value, *_date_conditions(query))
+        .where(entry.org_id == user.org_id, entry.kind == kind.value)
         .order_by(*newest_first)
         .limit(PROBE_ROWS)
     )
+    window = window.where(*_date_conditions(query))
     if keyed:
         window = window.where(_after(kind, after))
     recent = window.subquery("recent_entries")
@@ -238,6 +246,75 @@ def _fetch(
     if keyed:
         stmt = stmt.where(_after(kind, after))
     return _hits(kind, number, stmt.order_by(*_sorted_by_matches()).limit(limit))
+
+
+def _ids_in(column: Any, ids: list[int]) -> Any:
+    """`column IN ids`, as one array parameter on PostgreSQL (thousands of ids)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, ARRAY(Integer), unique=True))
+    return column.in_(ids)
+
+
+def _fetch_narrow(
+    user: User,
+    kind: DocumentKind,
+    query: SearchQuery,
+    parsed: ParsedQuery,
+    tier: tuple[int, Tier],
+    after: Key | None,
+    limit: int,
+    narrow: list[int],
+) -> list[Hit]:
+    """`_fetch` for a user who sees a few thousand documents of the organisation.
+
+    Their index rows are matched first (a subquery over exactly those rows, by id),
+    newest first; the matching documents are then read in small batches with the
+    visibility rule and the filters, until the page is full. Starting from the
+    organisation's rows instead would read every one of them to find the user's.
+    """
+    number, which = tier
+    entry = SearchEntry
+    window = (
+        select(entry, *index_columns(db.session))
+        .where(
+            entry.org_id == user.org_id,
+            entry.kind == kind.value,
+            _ids_in(entry.document_id, narrow),
+        )
+        .where(*_date_conditions(query))
+        .limit(max(1, len(narrow)))
+    )
+    if after is not None and after.tier == number:
+        window = window.where(_after(kind, after))
+    mine = window.subquery("my_entries")
+    candidates = list(
+        db.session.scalars(
+            select(mine.c.document_id)
+            .where(match(db.session, parsed, which, mine))
+            .order_by(mine.c.sorted_at.desc(), mine.c.document_id.desc())
+        )
+    )
+    hits: list[Hit] = []
+    for start in range(0, len(candidates), NARROW_BATCH):
+        batch = candidates[start : start + NARROW_BATCH]
+        stmt = (
+            _base(user, kind, query)
+            .where(_ids_in(_MODELS[kind].id, batch))  # on the document: its primary key
+            .order_by(entry.sorted_at.desc(), entry.document_id.desc())
+            .limit(limit - len(hits))
+        )
+        hits.extend(_hits(kind, number, stmt))
+        if len(hits) >= limit:
+            break
+    return hits
+
+
+def _narrow_ids(user: User, kind: DocumentKind) -> list[int] | None:
+    """The incoming documents a user without the register's overview may be shown, as
+    ids (None for everyone else, whose visible documents are most of the organisation's)."""
+    if kind is not DocumentKind.INCOMING or incoming_access.can_see_register(user):
+        return None
+    return sorted(db.session.scalars(incoming_access.addressed_or_assigned_ids(user)))
 
 
 def _sorted_by_matches() -> tuple[Any, ...]:
@@ -273,13 +350,16 @@ def search(
     after = Key.decode(cursor) if cursor else None
     tiers = _tiers(parsed)
     hits: list[Hit] = []
+    narrow_ids: dict[DocumentKind, list[int] | None] = {}
     for tier in tiers:
         if after is not None and tier[0] < after.tier:
             continue
         wanted = limit + 1 - len(hits)
         found: list[Hit] = []
         for kind in query.kinds:
-            found.extend(_fetch(user, kind, query, parsed, tier, after, wanted))
+            if kind not in narrow_ids:
+                narrow_ids[kind] = _narrow_ids(user, kind) if parsed else None
+            found.extend(_fetch(user, kind, query, parsed, tier, after, wanted, narrow_ids[kind]))
         found.sort(key=_order, reverse=True)
         hits.extend(found[:wanted])
         if len(hits) > limit:
