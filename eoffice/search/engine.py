@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, and_, any_, bindparam, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from eoffice.core import keyset
 from eoffice.core.text import LIKE_ESCAPE, like_contains
@@ -152,6 +152,11 @@ def _base(user: User, kind: DocumentKind, query: SearchQuery, entry: Any = Searc
         .join(entry, and_(entry.kind == kind.value, entry.document_id == model.id))
         .where(entry.org_id == user.org_id, visible)
     )
+    if kind is DocumentKind.INCOMING:  # shown with a hit found through them
+        stmt = stmt.options(
+            selectinload(IncomingDocument.recipient_unit),
+            selectinload(IncomingDocument.recipient_user),
+        )
     if query.document_type_id:
         stmt = stmt.where(model.document_type_id == query.document_type_id)
     if query.urgency_code:

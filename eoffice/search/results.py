@@ -37,6 +37,10 @@ RECIPIENTS_SHOWN = 3
 LABEL_NOTES = "Ghi chú"
 LABEL_BODY = "Nội dung"
 LABEL_FILE = "Tệp"
+LABEL_RECIPIENT = "Nơi nhận"
+LABEL_SIGNER = "Người ký"
+LABEL_REPLY = "Văn bản trả lời"
+LABEL_ADDRESSEES = "Kính gửi"
 
 
 @dataclass
@@ -135,6 +139,26 @@ def _own_snippet(hit: Hit, parsed: ParsedQuery) -> tuple[Markup | None, str | No
     return snippet(html_text(doc.body_html), parsed), LABEL_BODY
 
 
+def _field_snippet(hit: Hit, parsed: ParsedQuery) -> tuple[Markup | None, str | None]:
+    """Last resort, after the files: the indexed fields the row does not show (whom it
+    is addressed to, the signer…), so a hit found through one of them says why."""
+    doc = hit.document
+    if hit.kind is DocumentKind.INCOMING:
+        signer = " ".join(filter(None, (doc.signer_name, doc.signer_position)))
+        fields = (
+            (LABEL_RECIPIENT, doc.recipient_label),
+            (LABEL_SIGNER, signer),
+            (LABEL_REPLY, doc.reply_reference),
+        )
+    else:
+        fields = ((LABEL_ADDRESSEES, doc.addressees), (LABEL_SIGNER, doc.signer_title))
+    for label, text in fields:
+        excerpt = snippet(text, parsed)
+        if excerpt is not None:
+            return excerpt, label
+    return None, None
+
+
 def _party(hit: Hit, recipients: dict[int, list[str]]) -> tuple[str, str]:
     if hit.kind is DocumentKind.INCOMING:
         return "Nơi gửi", hit.document.sender_name
@@ -203,4 +227,8 @@ def rows(page: SearchPage) -> list[ResultRow]:
                 if excerpt is not None:
                     row.snippet, row.snippet_source = excerpt, f"{LABEL_FILE}: {file.name}"
                     break
+    if parsed:
+        for row, hit in zip(found, page.hits, strict=True):
+            if row.snippet is None:
+                row.snippet, row.snippet_source = _field_snippet(hit, parsed)
     return found

@@ -452,3 +452,21 @@ def test_statements_per_page_do_not_grow_with_its_hits(client, world, clock):
     few, shown = _statements(client, "/search?q=tuyen+sinh+bo+sung")
     assert shown == 5
     assert few == many
+
+
+def test_a_hit_found_through_a_field_not_shown_says_which(client, world, clock):
+    """A document found only through the unit it is addressed to shows that unit."""
+    district = world.district
+    doc = incoming(
+        clock,
+        district,
+        subject="Tờ trình đề nghị bổ sung kinh phí",
+        recipient_unit_id=district.unit.id,
+    )
+    doc_unit = district.unit.name  # "Tổ Văn phòng"
+    login(client, district.leader)
+    found = page(client, "/search?q=van+phong")
+    (p,) = result(found, "in", doc.id).xpath('.//p[contains(@class, "result-snippet")]')
+    assert p.text_content().startswith("Nơi nhận: ")
+    assert doc_unit in p.text_content()
+    assert marks(p) == ["Văn", "phòng"]
