@@ -36,8 +36,9 @@ migrate: setup
 worker: setup
 	$(BIN)/flask worker
 
+## make bench: load 1,000,000 documents into eoffice_bench and measure (see benchmarks/README.md)
 bench: setup
-	$(BIN)/python benchmarks/intake.py
+	$(BIN)/python -m benchmarks scale
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

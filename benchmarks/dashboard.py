@@ -328,13 +328,13 @@ def report(app, people: People, handler: str, repeat: int, total: int) -> dict[s
     return counts
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=30)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     ensure_database(args.database_url, reset=True)
     app = build_app(args.database_url)

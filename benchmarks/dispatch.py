@@ -344,14 +344,14 @@ def board_render(app, doc_id: int, clerk_email: str) -> dict[str, Callable[[], o
     return measures
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--schools", type=int, default=2500)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=30, help="board renders to time")
     parser.add_argument("--reset", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     ensure_database(args.database_url, reset=args.reset)
     app = build_app(args.database_url)
     with app.app_context():

@@ -274,13 +274,13 @@ def report(result: Result) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--packets", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--failure-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.chdir(ROOT)  # the hub is started as `flask exchange-hub` with FLASK_APP=wsgi.py
     result = run(args.packets, threads=args.threads, failure_rate=args.failure_rate, seed=args.seed)
     print(report(result))

@@ -11,10 +11,20 @@ would refuse; the services still check every POST.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    has_app_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -432,16 +442,39 @@ class FilingCard:
     """The "Hồ sơ" card of a document page."""
 
     files: list[CaseFile]  # the files the document is in
-    proposals: list[CaseFile]  # best first (eoffice.casefiles.suggest)
-    choices: list[CaseFile]  # every file the user may put it in, not holding it yet
+    proposals: Sequence[suggest.FileChoice]  # best first (eoffice.casefiles.suggest)
+    choices: Sequence[suggest.FileChoice]  # the files offered, not holding it yet
     fileable_ids: frozenset[int]  # of `files`, those the user may still file into
+    more: bool = False  # the user may file into more files than those offered
     labels: dict[str, str] = field(default_factory=lambda: dict(STATE_LABELS))
 
 
+# Where the choices of a document page are kept for the rest of the request.
+FILING_CHOICES_KEY = "eoffice_filing_choices"
+
+
+def filing_choices(
+    user: User, *, incoming_id: int | None = None, outgoing_id: int | None = None
+) -> suggest.FilingChoices:
+    """The files `user` could file the document into (eoffice.casefiles.suggest), once
+    per request: the incoming page asks twice, for the FILE step's select and for this
+    card. Nothing writes between the two (the page is rendered after any step)."""
+    key = (user.id, incoming_id, outgoing_id)
+    memo = g.setdefault(FILING_CHOICES_KEY, {}) if has_app_context() else {}
+    if key not in memo:
+        memo[key] = suggest.document_choices(user, incoming_id=incoming_id, outgoing_id=outgoing_id)
+    return memo[key]
+
+
 @bp.app_template_global()
-def filing_card(incoming: IncomingDocument | None = None, outgoing: OutgoingDocument | None = None):
-    """For the incoming and outgoing document pages: the files the document is in and
-    where it could go. None for a document of another office (nothing to file)."""
+def filing_card(
+    incoming: IncomingDocument | None = None,
+    outgoing: OutgoingDocument | None = None,
+    offering: bool = True,
+):
+    """For the incoming and outgoing document pages: the files the document is in and,
+    when the page offers filing (`offering`), where it could go. None for a document of
+    another office (nothing to file)."""
     doc = incoming or outgoing
     if doc is None or doc.org_id != current_user.org_id:
         return None
@@ -451,13 +484,17 @@ def filing_card(incoming: IncomingDocument | None = None, outgoing: OutgoingDocu
         current_user, incoming_id=incoming_id, outgoing_id=outgoing_id
     )
     held = {f.id for f in holding}
+    choices = (
+        filing_choices(current_user, incoming_id=incoming_id, outgoing_id=outgoing_id)
+        if offering
+        else suggest.NO_CHOICES
+    )
     return FilingCard(
         files=holding,
-        proposals=suggest.proposed_files(
-            current_user, incoming_id=incoming_id, outgoing_id=outgoing_id
-        ),
-        choices=[f for f in filing.fileable_files(current_user) if f.id not in held],
+        proposals=choices.proposals,
+        choices=[f for f in choices.files if f.id not in held],
         fileable_ids=frozenset(f.id for f in holding if filing.may_file_into(current_user, f)),
+        more=choices.more,
     )
 
 

@@ -2,10 +2,11 @@
 the outgoing document's "Lưu vào hồ sơ", the file page's search.
 
 Which files a person may file into is one rule, used for the choices the pages offer
-and checked again when they post: a file still being kept (planned or open) that the
-person may change (its keeper, a clerk, a leader; eoffice.casefiles.access), or a
-planned file of the list nobody keeps yet — filing into it opens it, and whoever opens
-a planned file keeps it (workflows.casefiles: "opened by whoever will keep it").
+(ranked by eoffice.casefiles.suggest) and checked again when they post: a file still
+being kept (planned or open) that the person may change (its keeper, a clerk, a leader;
+eoffice.casefiles.access), or a planned file of the list nobody keeps yet — filing into
+it opens it, and whoever opens a planned file keeps it (workflows.casefiles: "opened by
+whoever will keep it").
 
 `put_in` runs inside the caller's transaction, so a step that files and then moves the
 document on (processing.file) commits both or neither; `file_documents` is the same as
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_
 
 from eoffice.casefiles import files
 from eoffice.casefiles.access import MANAGERS, may_change
@@ -29,7 +30,6 @@ from eoffice.orgs.models import User
 from workflows import casefiles as flow
 
 FIELD = "case_file_id"
-MAX_CHOICES = 500
 MSG_CHOOSE = "Chọn một hồ sơ đang lập của cơ quan."
 MSG_NOT_FOUND = "Không tìm thấy hồ sơ này trong các hồ sơ của cơ quan."
 MSG_NOT_ALLOWED = "Bạn không được đưa văn bản vào hồ sơ này (hồ sơ do người khác lập)."
@@ -62,18 +62,6 @@ def fileable_filter(user: User) -> ColumnElement[bool]:
             CaseFile.keeper_id == user.id,
             and_(CaseFile.state == flow.PLANNED, CaseFile.keeper_id.is_(None)),
         ),
-    )
-
-
-def fileable_files(user: User, *, limit: int = MAX_CHOICES) -> list[CaseFile]:
-    """The files `user` may file into, newest year first, then by code."""
-    return list(
-        db.session.scalars(
-            select(CaseFile)
-            .where(fileable_filter(user))
-            .order_by(CaseFile.year.desc(), CaseFile.number, CaseFile.code)
-            .limit(limit)
-        )
     )
 
 

@@ -71,9 +71,9 @@ class IncomingDocument(db.Model):
         # state and waiting filters), without reading the other organisations' ones.
         Index("ix_incoming_org_state", "org_id", "state"),
         Index("ix_incoming_duplicate", "org_id", "sender_name_folded", "code_number"),
-        # A staff member's documents are found from these (incoming.access).
-        Index("ix_incoming_recipient_user", "recipient_user_id"),
-        Index("ix_incoming_recipient_unit", "recipient_unit_id"),
+        # A staff member's documents are found from these, index only (incoming.access).
+        Index("ix_incoming_recipient_user", "recipient_user_id", "org_id", "id"),
+        Index("ix_incoming_recipient_unit", "recipient_unit_id", "org_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -230,12 +230,17 @@ class Assignment(db.Model):
     """
 
     __tablename__ = "assignments"
+    __table_args__ = (
+        Index("ix_assignments_user_document", "user_id", "document_id"),
+        Index("ix_assignments_unit_document", "unit_id", "document_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("incoming_documents.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # Indexed with document_id (below): a holder's documents, read from the index alone.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     deadline: Mapped[date | None]
     instruction: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default=assignment_flow.ASSIGNED)

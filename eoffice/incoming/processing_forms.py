@@ -17,8 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from eoffice.casefiles import filing, suggest
-from eoffice.casefiles.models import CaseFile
+from eoffice.casefiles.suggest import CHOICES_SHOWN, FilingChoices
 from eoffice.extensions import db
 from eoffice.incoming.involvement import Party, unit_members
 from eoffice.orgs.models import Role, Unit, User, UserRole
@@ -26,6 +25,11 @@ from eoffice.web.fields import VnDateField
 from eoffice.web.forms import Form, optional_int
 
 MSG_CHOICE = "Lựa chọn không hợp lệ."
+MSG_MORE_FILES = (
+    f"Danh sách chỉ có {CHOICES_SHOWN} hồ sơ liên quan nhất. Không thấy hồ sơ cần chọn: "
+    "mở hồ sơ đó trong mục «Hồ sơ», thêm văn bản này vào hồ sơ, rồi lưu văn bản bằng nút "
+    "«Lưu vào hồ sơ này» ở khung «Hồ sơ» bên dưới."
+)
 
 
 def party_choices(org_id: int) -> list[tuple[str, str]]:
@@ -173,21 +177,19 @@ class FileForm(Form):
         ),
     )
 
-    def offer(self, user: User, doc_id: int) -> None:
-        """The proposed files first (marked), then every other file the user may file
-        into, newest year first."""
-        proposed = suggest.proposed_files(user, incoming_id=doc_id)
-        taken = {f.id for f in proposed}
-        others = [f for f in filing.fileable_files(user) if f.id not in taken]
+    def offer(self, choices: FilingChoices) -> None:
+        """The proposed files first (marked), then every other file offered, newest year
+        first (eoffice.casefiles.suggest; the page computes them once for this select
+        and its "Hồ sơ" card). When the person may file into more files than a select
+        can usefully list, the field says how to reach the others."""
+        proposed = {f.id for f in choices.proposals}
         self.case_file_id.choices = [
             (0, "— Chọn hồ sơ —"),
-            *((f.id, f"Đề xuất: {_file_label(f)}") for f in proposed),
-            *((f.id, _file_label(f)) for f in others),
+            *((f.id, f"Đề xuất: {f.label}") for f in choices.proposals),
+            *((f.id, f.label) for f in choices.files if f.id not in proposed),
         ]
-
-
-def _file_label(case_file: CaseFile) -> str:
-    return f"{case_file.code} – {case_file.title} ({case_file.year})"
+        if choices.more:
+            self.case_file_id.description = f"{self.case_file_id.description} {MSG_MORE_FILES}"
 
 
 class ContributeForm(Form):

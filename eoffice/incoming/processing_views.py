@@ -13,6 +13,7 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from eoffice.casefiles.file_views import filing_choices
 from eoffice.core.errors import ValidationFailed
 from eoffice.incoming import discussion, parts, processing
 from eoffice.incoming import processing_forms as forms
@@ -185,9 +186,12 @@ STEPS: dict[str, Step] = {
 }
 
 
-def step_names(user: User, doc: IncomingDocument) -> list[str]:
-    """The steps to offer, in the order of STEPS (cancel keeps its own button)."""
-    offered = {t.name for t in processing.available_steps(user, doc)}
+def step_names(
+    user: User, doc: IncomingDocument, available: frozenset[str] | None = None
+) -> list[str]:
+    """The steps to offer, in the order of STEPS (cancel keeps its own button);
+    `available` is the document's workflow steps for the user when already known."""
+    offered = set(available if available is not None else _available(user, doc))
     if processing.can_record_progress(user, doc):
         offered.add(PROGRESS)
     if processing.can_extend_deadline(user, doc):
@@ -196,18 +200,23 @@ def step_names(user: User, doc: IncomingDocument) -> list[str]:
     return [name for name in STEPS if name in offered]
 
 
+def _available(user: User, doc: IncomingDocument) -> frozenset[str]:
+    return frozenset(t.name for t in processing.available_steps(user, doc))
+
+
 def page_context(
     user: User, doc: IncomingDocument, failed: tuple[str, Form] | None = None
 ) -> dict[str, Any]:
     """What the document page needs for the processing card, one form per offered step."""
-    names = step_names(user, doc)
+    available = _available(user, doc)
+    names = step_names(user, doc, available)
     if failed and failed[0] not in names and failed[0] in STEPS:  # errors must still be seen
         names.append(failed[0])
     steps = []
     for name in names:
         form = failed[1] if failed and failed[0] == name else STEPS[name].form(user, name)
         if isinstance(form, forms.FileForm):  # its files depend on the document
-            form.offer(user, doc.id)
+            form.offer(filing_choices(user, incoming_id=doc.id))  # shared with the card
         steps.append((name, STEPS[name], form))
     return {
         "comment_form": (
@@ -216,9 +225,7 @@ def page_context(
             else None
         ),
         "steps": steps,
-        "can_cancel": any(
-            t.name == incoming_flow.CANCEL for t in processing.available_steps(user, doc)
-        ),
+        "can_cancel": incoming_flow.CANCEL in available,
         "open_step": failed[0] if failed else None,
         "parts": doc.assignments,
         "processing_actions": processing.PROCESSING_ACTIONS,

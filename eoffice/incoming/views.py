@@ -17,16 +17,20 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, ServiceError, ValidationFailed
 from eoffice.core.pagination import BAD_CURSOR
 from eoffice.core.timeutil import format_date, now_utc, to_local
 from eoffice.directives.answers import mark_read_incoming
+from eoffice.extensions import db
 from eoffice.incoming import processing, services
 from eoffice.incoming.access import can_register, can_see_register, get_visible
 from eoffice.incoming.attachments import Upload, file_store, get_attachment
 from eoffice.incoming.forms import CancelForm, IncomingForm, RegisterFilterForm
+from eoffice.incoming.models import IncomingDocument
 from eoffice.incoming.queries import (
     RegisterFilters,
     print_filters,
@@ -36,6 +40,7 @@ from eoffice.incoming.queries import (
     sender_suggestions,
 )
 from eoffice.incoming.signatures import signature_cards
+from eoffice.orgs.models import User
 from eoffice.outgoing.delivery import inbox as outgoing_inbox
 from eoffice.web.forms import show_refusal
 from eoffice.web.http import attachment_response
@@ -151,8 +156,26 @@ def detail(doc_id: int):
     return render_detail(doc)
 
 
+def _load_named(doc: IncomingDocument) -> None:
+    """The book, recipient unit and person and registering clerk the page names, in one
+    query rather than a lazy load each (and the people's roles only if asked for)."""
+    db.session.scalars(
+        select(IncomingDocument)
+        .where(IncomingDocument.id == doc.id)
+        .options(
+            lazyload("*"),
+            load_only(IncomingDocument.id),
+            joinedload(IncomingDocument.register_book),
+            joinedload(IncomingDocument.recipient_unit),
+            joinedload(IncomingDocument.recipient_user).lazyload(User.role_rows),
+            joinedload(IncomingDocument.registered_by).lazyload(User.role_rows),
+        )
+    ).one()
+
+
 def render_detail(doc, *, failed=None, status: int = 200):
     """The document page; `failed` is a processing step's form to show open, with errors."""
+    _load_named(doc)
     return render_template(
         "incoming/detail.html",
         doc=doc,

@@ -18,7 +18,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eoffice.catalog.models import DocumentType
@@ -376,6 +376,28 @@ def _versions(doc: OutgoingDocument) -> list[OutgoingVersion]:
     )
 
 
+def _version_list(doc: OutgoingDocument) -> list[OutgoingVersion]:
+    """The document page's list of versions: who saved which, when and how; not their
+    bodies (the comparison page reads those), and each author loaded once."""
+    return list(
+        db.session.scalars(
+            select(OutgoingVersion)
+            .where(OutgoingVersion.document_id == doc.id)
+            .options(
+                load_only(
+                    OutgoingVersion.number,
+                    OutgoingVersion.source,
+                    OutgoingVersion.note,
+                    OutgoingVersion.created_by_id,
+                    OutgoingVersion.created_at,
+                ),
+                selectinload(OutgoingVersion.created_by).lazyload(User.role_rows),
+            )
+            .order_by(OutgoingVersion.number.desc())
+        )
+    )
+
+
 def _planned_symbol(doc: OutgoingDocument) -> tuple[str | None, str | None]:
     """What the symbol will look like once numbered, or why it cannot be made yet."""
     try:
@@ -407,8 +429,26 @@ def _load_attachments(doc: OutgoingDocument) -> None:
     set_committed_value(doc, "attachments", list(rows))
 
 
+def _load_named(doc: OutgoingDocument) -> None:
+    """The signer, drafter, drafting unit and book the page names, in one query rather
+    than a lazy load each (and the people's roles only if something asks for them)."""
+    db.session.scalars(
+        select(OutgoingDocument)
+        .where(OutgoingDocument.id == doc.id)
+        .options(
+            lazyload("*"),
+            load_only(OutgoingDocument.id),
+            joinedload(OutgoingDocument.signer).lazyload(User.role_rows),
+            joinedload(OutgoingDocument.drafter).lazyload(User.role_rows),
+            joinedload(OutgoingDocument.drafting_unit),
+            joinedload(OutgoingDocument.register_book),
+        )
+    ).one()
+
+
 def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = None, status=200):
     """The document page; `failed` is a step's form to show open, with its errors."""
+    _load_named(doc)
     if doc.number is not None:
         _load_deliveries(doc)
     _load_attachments(doc)
@@ -441,7 +481,7 @@ def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = No
         channel_labels=CHANNEL_LABELS,
         status_labels=DELIVERY_STATUS_LABELS,
         event_actors=_event_actors(doc),
-        versions=_versions(doc),
+        versions=_version_list(doc),
         version_sources=VERSION_SOURCES,
         reply_to=_visible_incoming(doc.reply_to_id),
         planned_symbol=planned,

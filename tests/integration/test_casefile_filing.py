@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from eoffice.casefiles import creating, files, suggest
 from eoffice.casefiles.creating import FileInput
@@ -228,6 +228,50 @@ def test_proposals_put_the_documents_relatives_first_then_mine_then_my_unit(worl
     assert my_unit.id not in for_reply  # already holds the reply
 
 
+def test_a_document_pages_choices_are_ranked_and_bounded(world):
+    """One ranked query gives the proposals and the select's files: every file the
+    person may file into (those holding the document too), in the list's order; past
+    `shown`, the best ranked ones, and `more` says there are others."""
+    school = world.school_a
+    clerk = school.clerk
+    earlier = handled_incoming(school, subject="Về việc hội thi năm trước")
+    doc = handled_incoming(school, subject="Về việc hội thi năm nay")
+    related = _file(clerk, "Hồ sơ hội thi", keeper_id=school.staff.id)  # 01
+    files.add_documents(clerk, related.id, incoming_ids=[earlier.id])
+    holding = _file(clerk, "Hồ sơ đã có văn bản")  # 02
+    files.add_documents(clerk, holding.id, incoming_ids=[doc.id])
+    others = [_file(clerk, f"Hồ sơ số {n}", keeper_id=school.staff.id) for n in range(3)]  # 03–05
+    mine = _file(clerk, "Hồ sơ của văn thư")  # 06
+
+    everything = suggest.document_choices(clerk, incoming_id=doc.id)
+    assert (
+        [f.id for f in everything.proposals]
+        == [
+            related.id,
+            mine.id,
+            *(f.id for f in reversed(others)),  # then the most recently changed
+        ][: suggest.DEFAULT_LIMIT]
+    )
+    assert [f.code for f in everything.files] == [f"0{n}.VP" for n in range(1, 7)]
+    assert [f.holds for f in everything.files] == [False, True, False, False, False, False]
+    assert not everything.more
+    assert everything.files[0].label == "01.VP – Hồ sơ hội thi (2026)"
+
+    bounded = suggest.document_choices(clerk, incoming_id=doc.id, shown=3)
+    assert bounded.more
+    # The three best ranked (a relative, the clerk's own, the latest), in the list's order;
+    # the file already holding the document ranks last of all.
+    assert [f.id for f in bounded.files] == [related.id, others[2].id, mine.id]
+    assert bounded.proposals == everything.proposals
+    assert suggest.document_choices(clerk, incoming_id=doc.id, shown=6).more is False
+    # A staff member's choices are the files they keep (and none of another office's).
+    staff_choices = suggest.document_choices(school.staff, incoming_id=doc.id)
+    assert {f.id for f in staff_choices.files} == {related.id, *(f.id for f in others)}
+    assert suggest.document_choices(world.school_b.clerk, incoming_id=doc.id) == (
+        suggest.NO_CHOICES
+    )
+
+
 # The incoming FILE step -----------------------------------------------------------------
 
 
@@ -265,6 +309,73 @@ def test_the_file_step_files_the_document_into_a_real_case_file(world, app):
     page = client.get(f"/incoming/{other.id}").get_data(as_text=True)
     card = page.split('id="ho-so"')[1]
     assert f'href="/casefiles/{own.id}"' in card and "Văn bản chưa thuộc hồ sơ nào." not in card
+
+
+def _file_statements(client, url: str) -> tuple[str, list[str]]:
+    """The page at `url` and the SQL statements it ran that read case files."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if "FROM case_files" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return response.get_data(as_text=True), statements
+
+
+def test_the_file_step_and_the_card_share_one_ranked_query(world, app):
+    """The FILE step's select and the "Hồ sơ" card offer the same files, looked up once;
+    a page that offers no filing does not look them up at all."""
+    school = world.school_a
+    earlier = handled_incoming(school, subject="Về việc hội thi năm trước")
+    doc = handled_incoming(school, subject="Về việc hội thi năm nay")
+    related = _file(school.clerk, "Hồ sơ hội thi")
+    files.add_documents(school.clerk, related.id, incoming_ids=[earlier.id])
+    holding = _file(school.clerk, "Hồ sơ đã có văn bản")
+    files.add_documents(school.clerk, holding.id, incoming_ids=[doc.id])
+
+    page, statements = _file_statements(_client(app, school.clerk), f"/incoming/{doc.id}")
+    assert len(statements) == 2  # the files holding the document, then the ranked choices
+    select_html = page.split('name="file-case_file_id"')[1].split("</select>")[0]
+    assert f'<option value="{related.id}">Đề xuất: 01.VP – Hồ sơ hội thi (2026)</option>' in (
+        select_html
+    )
+    # Filing into the file already holding it ends the step too: in the select, and as a
+    # button on the card; it is not proposed again.
+    assert f'<option value="{holding.id}">02.VP – Hồ sơ đã có văn bản (2026)</option>' in (
+        select_html
+    )
+    card = page.split('id="ho-so"')[1]
+    assert f'data-file="{holding.id}"' in card.split('id="file-proposals"')[0]
+    proposals = card.split('id="file-proposals"')[1].split("</ul>")[0]
+    assert f'data-file="{related.id}"' in proposals
+    assert f'data-file="{holding.id}"' not in proposals
+    assert "more-files" not in page
+
+    # The leader takes no FILE step: the card lists the files holding the document only.
+    page, statements = _file_statements(_client(app, school.leader), f"/incoming/{doc.id}")
+    assert len(statements) == 1
+    assert 'id="file-proposals"' not in page and f'data-file="{holding.id}"' in page
+
+
+def test_a_long_list_of_files_is_cut_with_a_way_to_the_others(world, app):
+    """Past CHOICES_SHOWN files, the select lists the most relevant ones and the page
+    says how to reach the others (from the file's own page)."""
+    school = world.school_a
+    doc = handled_incoming(school)
+    for n in range(suggest.CHOICES_SHOWN + 1):
+        _file(school.clerk, f"Hồ sơ công việc số {n + 1}")
+    page = _client(app, school.clerk).get(f"/incoming/{doc.id}").get_data(as_text=True)
+    select_html = page.split('name="file-case_file_id"')[1].split("</select>")[0]
+    assert select_html.count("<option") == 1 + suggest.CHOICES_SHOWN  # and «— Chọn hồ sơ —»
+    assert "Danh sách chỉ có 100 hồ sơ liên quan nhất" in page  # on the step's field
+    assert 'class="small text-body-secondary mt-2 mb-0 more-files"' in page  # on the card
+    assert 'href="/casefiles/?tab=all"' in page.split('id="ho-so"')[1]
 
 
 def test_the_file_step_is_all_or_nothing(world, app):
