@@ -47,7 +47,6 @@ import multiprocessing
 import os
 import random
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -61,6 +60,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import vocabulary as vocab
+from benchmarks.common import build_app
 
 DEFAULT_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/eoffice_bench"
@@ -126,29 +126,6 @@ class World:
     def book(self, org_index: int, direction: str, secret: bool, year: int) -> int:
         code = "confidential" if secret else "general"
         return self.books[f"{org_index}/{direction}/{code}/{year}"]
-
-
-def build_app(url: str):
-    from eoffice import create_app
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "benchmark-only",
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-            "STORAGE_DIR": tempfile.mkdtemp(prefix="eoffice-bench-"),
-            "REDIS_URL": None,
-            "RATELIMIT_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "WTF_CSRF_ENABLED": False,
-            "JOBS_EMBEDDED_THREAD": False,
-            # ~600 accounts: a cheap hash, signing in is not what is measured.
-            "ARGON2_MEMORY_COST": 1024,
-            "ARGON2_TIME_COST": 1,
-        }
-    )
-    logging.getLogger("eoffice").setLevel(logging.WARNING)
-    return app
 
 
 def _initials(name: str) -> str:

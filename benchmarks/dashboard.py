@@ -18,12 +18,10 @@ then with all of them, so the query counts of the two can be compared.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import event, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.common import build_app
 from benchmarks.intake import ensure_database
 
 DEFAULT_URL = os.environ.get(
@@ -61,29 +60,6 @@ class People:
     book_id: int
     type_id: int
     first_number: int
-
-
-def build_app(url: str):
-    from eoffice import create_app
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "benchmark-only",
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-            "STORAGE_DIR": tempfile.mkdtemp(prefix="eoffice-bench-"),
-            "REDIS_URL": None,
-            "RATELIMIT_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "WTF_CSRF_ENABLED": False,
-            "JOBS_EMBEDDED_THREAD": False,
-            # 300 accounts: a cheap hash, the login is not what is measured.
-            "ARGON2_MEMORY_COST": 1024,
-            "ARGON2_TIME_COST": 1,
-        }
-    )
-    logging.getLogger("eoffice").setLevel(logging.WARNING)
-    return app
 
 
 def make_people(users: int) -> People:

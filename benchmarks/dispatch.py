@@ -22,11 +22,9 @@ delivery is idempotent, so a directive is delivered once.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -35,6 +33,7 @@ from pathlib import Path
 from sqlalchemy import event, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import common
 from benchmarks.intake import ensure_database
 
 DEFAULT_URL = os.environ.get(
@@ -46,28 +45,8 @@ WARDS = 14
 
 
 def build_app(url: str):
-    from eoffice import create_app
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "benchmark-only",
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-            "STORAGE_DIR": tempfile.mkdtemp(prefix="eoffice-bench-"),
-            "REDIS_URL": None,
-            "RATELIMIT_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "WTF_CSRF_ENABLED": False,
-            "JOBS_EMBEDDED_THREAD": False,
-            # The in-app notices are measured; 2,500 e-mail jobs would measure the queue.
-            "NOTIFICATION_EMAIL_ENABLED": False,
-            "ARGON2_MEMORY_COST": 1024,
-            "ARGON2_TIME_COST": 1,
-            "SERVER_NAME": "bench.local",
-        }
-    )
-    logging.getLogger("eoffice").setLevel(logging.WARNING)
-    return app
+    # The in-app notices are measured; 2,500 e-mail jobs would measure the queue.
+    return common.build_app(url, NOTIFICATION_EMAIL_ENABLED=False, SERVER_NAME="bench.local")
 
 
 class Statements:
