@@ -119,7 +119,7 @@ def _load_files(rows: list) -> list[CaseFile]:
             select(CaseFile).where(CaseFile.id.in_(ids)).options(*ROW_LOADS)
         )
     }
-    return [found[i] for i in ids]
+    return [found[i] for i in ids if i in found]  # a file deleted meanwhile is left out
 
 
 def document_counts(file_ids: list[int]) -> dict[int, int]:

@@ -85,17 +85,21 @@ class EntryText:
         nor an empty one, which PostgreSQL's array_to_tsvector would refuse)."""
         folded: list[str] = []
         exact: dict[str, None] = {}
-        size = 0
+        size = exact_size = 0
         for piece in self.pieces:
             for word in folded_words(piece):
                 size += len(word) + 1
                 if size > MAX_INDEXED_CHARS:
                     break
                 folded.append(word)
-            for word in exact_words(piece):
-                exact.setdefault(word, None)
             if size > MAX_INDEXED_CHARS:
-                break
+                break  # the accented words of a piece cut short are left out too
+            for word in exact_words(piece):
+                if word not in exact:
+                    exact_size += len(word.encode()) + 1
+                    if exact_size > MAX_INDEXED_CHARS:
+                        break
+                    exact[word] = None
         return {
             "kind": self.kind,
             "document_id": self.document_id,
@@ -133,6 +137,7 @@ def incoming_entries(ids: list[int], session: Session) -> list[EntryText]:
         .options(
             selectinload(IncomingDocument.recipient_unit),
             selectinload(IncomingDocument.recipient_user),
+            selectinload(IncomingDocument.attachments),
         )
     ).all()
     texts = _file_texts((a.stored_file_id for d in docs for a in d.attachments), session)
@@ -256,8 +261,12 @@ def _index_before_commit(session: Session) -> None:
         session.flush()
 
 
-def _forget(session: Session, *_args: object) -> None:
-    session.info.pop(_PENDING_KEY, None)
+def _forget(session: Session, previous_transaction: object) -> None:
+    """The whole transaction rolled back: nothing to index. A savepoint rolling back
+    keeps the list: re-indexing a document that is gone writes nothing, while forgetting
+    a change made before the savepoint would leave it out of the index for good."""
+    if getattr(previous_transaction, "parent", None) is None:
+        session.info.pop(_PENDING_KEY, None)
 
 
 def mark(session: Session, kind: str, ids: Iterable[int]) -> None:
@@ -270,4 +279,4 @@ def install() -> None:
     if not event.contains(Session, "after_flush", _note_flushed):
         event.listen(Session, "after_flush", _note_flushed)
         event.listen(Session, "before_commit", _index_before_commit)
-        event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_soft_rollback", _forget)

@@ -88,7 +88,7 @@ def exact_word(word: str) -> str | None:
             letters.append(_SHAPE[char].format(base=base))
         elif char in _TONE:
             tone = _TONE[char]
-    return "".join(letters) + tone
+    return unicodedata.normalize("NFC", "".join(letters) + tone)
 
 
 def _original_words(text: str) -> list[str]:

@@ -59,3 +59,17 @@ def test_the_probe_of_the_newest_rows_never_changes_the_results(app, monkeypatch
     for probe in (1, 2, 5):
         monkeypatch.setattr(engine, "PROBE_ROWS", probe)
         assert {q: every_page(q) for q in queries} == expected
+
+
+def test_a_savepoint_rolled_back_keeps_the_documents_waiting_for_the_index(app):
+    """A change flushed before a savepoint that rolls back is still indexed at commit."""
+    world = factories.build_world()
+    clerk = world.school_a.clerk
+    doc = factories.register(clerk, subject="Công văn về lịch công tác")
+    doc.subject = "Công văn về lịch tiếp dân"
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    db.session.commit()
+    assert [h.document.id for h in search(clerk, SearchQuery(text="tiếp dân")).hits] == [doc.id]
+    assert search(clerk, SearchQuery(text="lịch công tác")).hits == []
