@@ -38,11 +38,9 @@ _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 WORKER_INDEX = int(_WORKER[2:]) if _WORKER.startswith("gw") and _WORKER[2:].isdigit() else 0
 
 
-def _worker_database(url: str) -> str:
-    if not WORKER_INDEX:
-        return url
+def ensure_database(url: str, name: str) -> str:
+    """The URL of database `name` on the server of `url`, created if missing."""
     parsed = make_url(url)
-    name = f"{parsed.database}_gw{WORKER_INDEX}"
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -54,6 +52,12 @@ def _worker_database(url: str) -> str:
     finally:
         admin.dispose()
     return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def _worker_database(url: str) -> str:
+    if not WORKER_INDEX:
+        return url
+    return ensure_database(url, f"{make_url(url).database}_gw{WORKER_INDEX}")
 
 
 def _worker_redis(url: str) -> str:

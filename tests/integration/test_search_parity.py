@@ -48,6 +48,7 @@ from tests.conftest import (
     _base_config,
     _missing,
     _server_reachable_pg,
+    ensure_database,
 )
 from tests.search_corpus import (
     ALL_DOCUMENTS,
@@ -159,17 +160,7 @@ def _parity_database_url() -> str:
     parsed = make_url(TEST_DATABASE_URL)
     worker = f"_gw{WORKER_INDEX}" if WORKER_INDEX else ""
     name = f"{parsed.database}{worker}_parity"
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            ).first()
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    url = parsed.set(database=name).render_as_string(hide_password=False)
+    url = ensure_database(TEST_DATABASE_URL, name)
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
