@@ -157,7 +157,7 @@ def parse_search(args: MultiDict, user: User) -> SearchRequest:
     cursor = text("cursor")
     if cursor is not None:
         try:
-            engine.Key.decode(cursor)
+            engine.Key.decode(cursor, query)
         except ValueError:
             errors["cursor"] = MSG_CURSOR
 

@@ -12,7 +12,8 @@ Pages are keyset pages: the cursor holds (tier, date, kind, id) of the last hit 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import hashlib
+from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -88,6 +89,16 @@ class SearchQuery:
             )
         )
 
+    def fingerprint(self) -> str:
+        """A short digest of the words and filters: a cursor carries it, so a cursor
+        replayed with another query is refused instead of giving an odd page."""
+        text = repr(astuple(replace(self, text=" ".join(self.text.split()))))
+        return hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
+
+
+def _cursor_name(query: SearchQuery) -> str:
+    return f"{CURSOR_NAME}:{query.fingerprint()}"
+
 
 @dataclass(frozen=True)
 class Key:
@@ -96,13 +107,14 @@ class Key:
     kind_rank: int
     document_id: int
 
-    def encode(self) -> str:
+    def encode(self, query: SearchQuery) -> str:
         values = (self.tier, self.sorted_at, self.kind_rank, self.document_id)
-        return keyset.encode(CURSOR_NAME, values)
+        return keyset.encode(_cursor_name(query), values)
 
     @classmethod
-    def decode(cls, text: str) -> Key:
-        tier, sorted_at, kind_rank, document_id = keyset.decode(CURSOR_NAME, text, 4)
+    def decode(cls, text: str, query: SearchQuery) -> Key:
+        """The key of a cursor handed out for this very query; ValueError otherwise."""
+        tier, sorted_at, kind_rank, document_id = keyset.decode(_cursor_name(query), text, 4)
         if not isinstance(sorted_at, datetime) or tier not in (0, 1) or kind_rank not in (0, 1):
             raise ValueError("cursor")
         if not isinstance(document_id, int) or document_id <= 0:
@@ -352,7 +364,7 @@ def search(
     """One page of hits. ValueError for a cursor this search did not hand out."""
     limit = max(1, min(limit, MAX_LIMIT))
     parsed = parse_query(query.text)
-    after = Key.decode(cursor) if cursor else None
+    after = Key.decode(cursor, query) if cursor else None
     tiers = _tiers(parsed)
     hits: list[Hit] = []
     narrow_ids: dict[DocumentKind, list[int] | None] = {}
@@ -374,7 +386,7 @@ def search(
         last = page.hits[-1]
         page.next_cursor = Key(
             last.key_tier, last.sorted_at, _KIND_RANK[last.kind], last.document.id
-        ).encode()
+        ).encode(query)
     return page
 
 

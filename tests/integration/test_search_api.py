@@ -135,6 +135,12 @@ def test_filters_and_keyset_pages(world, clock, api_of):
         if cursor is None:
             break
     assert seen == [("in", late.id)] + [("in", d.id) for d in reversed(docs)]
+    first = ok(api.get(SEARCH, query_string={"q": "giay moi", "limit": 2}))
+    replayed = {"q": "hop", "limit": 2, "cursor": first["next_cursor"]}
+    error = refused(api.get(SEARCH, query_string=replayed), 422)
+    assert error["fields"] == {
+        "cursor": "Con trỏ phân trang không hợp lệ; hãy dùng đúng giá trị next_cursor đã nhận."
+    }
 
     assert found(api, q="giay moi", urgency="urgent") == [("in", late.id)]
     assert found(api, type_id=factories.type_id("Giấy mời")) == [("in", late.id)]

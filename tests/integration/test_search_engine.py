@@ -31,6 +31,25 @@ def test_folded_and_exact(app):
     assert len(second.hits) == 1 and second.next_cursor is None
 
 
+def test_a_cursor_belongs_to_its_query(app):
+    """A cursor replayed with other words or filters is refused, not read as a position
+    in a list it was never part of; spacing of the same words does not matter."""
+    import pytest
+
+    world = factories.build_world()
+    clerk = world.school_a.clerk
+    for i in range(3):
+        factories.register(clerk, subject=f"Kế hoạch tuyển sinh đợt {i}")
+    db.session.commit()
+    first = search(clerk, SearchQuery(text="kế hoạch"), limit=2)
+    assert first.next_cursor
+    again = search(clerk, SearchQuery(text="  kế   hoạch "), cursor=first.next_cursor, limit=2)
+    assert len(again.hits) == 1
+    for other in (SearchQuery(text="tuyển sinh"), SearchQuery(text="kế hoạch", kind="in")):
+        with pytest.raises(ValueError):
+            search(clerk, other, cursor=first.next_cursor, limit=2)
+
+
 def test_the_probe_of_the_newest_rows_never_changes_the_results(app, monkeypatch):
     """A search first looks at the newest PROBE_ROWS index rows and falls back to the
     whole index when they hold too few hits: the hits and pages are the same either way."""
