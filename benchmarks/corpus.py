@@ -25,6 +25,8 @@ What is made, and how:
   from the same pieces `incoming_entries` / `outgoing_entries` collect, so the words
   indexed are exactly production's (`search.tokens`). `tokens.exact_word` is memoised in
   the workers (a pure function of one word; same results, twice as fast).
+- Who may read each incoming document (`incoming_readers`) is filled after COPY by the
+  application's own `incoming.readers.rebuild_all`.
 - Secondary indexes of the bulk tables are dropped before COPY and rebuilt after (two
   at a time); foreign keys are not checked during COPY (`session_replication_role`),
   the data being made consistent here; primary keys and unique constraints stay, so a
@@ -86,6 +88,7 @@ BULK_TABLES = (
     "file_texts",
     "search_entries",
     "audit_events",
+    "incoming_readers",
 )
 OPEN_AGE_DAYS = 45
 ALL_SCHOOLS = "Hiệu trưởng các trường mầm non, tiểu học, trung học cơ sở"
@@ -977,6 +980,14 @@ def load(url: str, documents: int, *, workers: int | None = None, seed: int = 20
                 rate = done / (time.perf_counter() - t)
                 print(f"    {done:>9,} documents  {rate:8,.0f}/s", flush=True)
     t = phase("generate + COPY", t)
+
+    with app.app_context():  # who may read what: the application's own statement
+        from eoffice.extensions import db
+        from eoffice.incoming import readers
+
+        readers.rebuild_all(db.session.connection())
+        db.session.commit()
+    t = phase("readers (incoming.readers)", t)
 
     rebuild_indexes(url, definitions, workers)
     t = phase("rebuild indexes", t)

@@ -58,10 +58,12 @@ def create_app(
     _configure_login(app)
 
     from eoffice import models_registry  # noqa: F401  (every table known to Alembic)
+    from eoffice.incoming import readers
     from eoffice.jobs.clock import install_embedded
     from eoffice.jobs.connection import init_jobs
     from eoffice.search import indexing, texts
 
+    readers.install()
     indexing.install()
     texts.install()
     init_jobs(app)

@@ -20,7 +20,12 @@ from eoffice.core.timeutil import local_today
 from eoffice.extensions import db
 from eoffice.incoming.access import visible_filter
 from eoffice.incoming.models import Assignment, IncomingDocument
-from eoffice.incoming.queries import TEXT_MATCH_PROBE, RegisterFilters, filtered
+from eoffice.incoming.queries import (
+    TEXT_MATCH_PROBE,
+    RegisterFilters,
+    filtered,
+    register_order,
+)
 from eoffice.orgs.models import Unit, User
 from eoffice.search.tokens import parse_query
 from workflows import assignment as assignment_flow
@@ -50,11 +55,12 @@ def incoming_page(
     few the page is cut from them; when there are many the register's order is walked,
     testing each document's own index row.
     """
-    doc = IncomingDocument
+    # (arrival time, id), read where the user's list is best walked (register_order).
+    arrived_at, doc_id = (column for column, _ in register_order(user).columns)
     stmt = filtered(user, filters)
     if filters.text and parse_query(filters.text):
         keys = db.session.execute(
-            stmt.with_only_columns(doc.arrived_at, doc.id, maintain_column_froms=True).limit(
+            stmt.with_only_columns(arrived_at, doc_id, maintain_column_froms=True).limit(
                 TEXT_MATCH_PROBE + 1
             )
         ).all()
@@ -63,9 +69,9 @@ def incoming_page(
         stmt = filtered(user, filters, text_per_row=True)
     if after is not None:
         # A row-value comparison: the index starts at the key.
-        stmt = stmt.where(keyset.after((doc.arrived_at, doc.id), (after.arrived_at, after.id)))
+        stmt = stmt.where(keyset.after((arrived_at, doc_id), (after.arrived_at, after.id)))
     rows = list(
-        db.session.scalars(stmt.order_by(doc.arrived_at.desc(), doc.id.desc()).limit(limit + 1))
+        db.session.scalars(stmt.order_by(arrived_at.desc(), doc_id.desc()).limit(limit + 1))
     )
     items = rows[:limit]
     next_key = Keyset(items[-1].arrived_at, items[-1].id) if len(rows) > limit else None
@@ -74,7 +80,7 @@ def incoming_page(
 
 def _page_of_keys(keys: list, limit: int, after: Keyset | None) -> KeysetPage:
     """A page cut from the (arrival time, id) keys of every match, newest first."""
-    ordered = sorted(((k.arrived_at, k.id) for k in keys), reverse=True)
+    ordered = sorted(((at, doc_id) for at, doc_id in keys), reverse=True)
     if after is not None:
         ordered = [k for k in ordered if k < (after.arrived_at, after.id)]
     chosen = ordered[: limit + 1]

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import cmp_to_key
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, literal_column, or_, select
 from sqlalchemy.types import TypeDecorator
 
 from eoffice.core import keyset
@@ -335,7 +335,8 @@ def sparse_keyset_page(
     keys = order.sort(keys)
     page = page_from(list_fetch(keys, order), order, cursor, per_page, count)
     entity = stmt.column_descriptions[0]["entity"]
-    id_column = columns[-1]
+    # The key ends with the entity's id, perhaps read from a joined table's column.
+    id_column = inspect(entity).primary_key[0]
 
     def load(rows: list[Any]) -> list[Any]:
         ids = [row[-1] for row in rows]

@@ -16,8 +16,9 @@ from eoffice.core.pagination import KeysetPage, SortKey, keyset_page, sparse_key
 from eoffice.core.text import LIKE_ESCAPE, like_contains
 from eoffice.core.timeutil import local_today, local_tz, to_utc
 from eoffice.extensions import db
-from eoffice.incoming.access import visible_filter
+from eoffice.incoming.access import can_see_register, visible_filter
 from eoffice.incoming.models import Assignment, IncomingDocument, IncomingState
+from eoffice.incoming.readers import IncomingReader
 from eoffice.orgs.models import Organisation, Role, User
 from eoffice.search import backends
 from eoffice.search.models import DocumentKind, SearchEntry
@@ -72,7 +73,7 @@ def filtered(user: User, filters: RegisterFilters, *, text_per_row: bool = False
     from the documents the search index names; for walking the register's order when
     the words are known to be common."""
     doc = IncomingDocument
-    stmt = select(doc).where(visible_filter(user))
+    stmt = visible_documents(user)
     if filters.date_from:
         stmt = stmt.where(doc.arrived_at >= local_day_start(filters.date_from))
     if filters.date_to:
@@ -102,6 +103,17 @@ def filtered(user: User, filters: RegisterFilters, *, text_per_row: bool = False
     if filters.text:
         stmt = stmt.where(text_condition(user, filters.text, per_row=text_per_row))
     return stmt
+
+
+def visible_documents(user: User) -> Select:
+    """select(IncomingDocument) of what the user may see. A staff member's are joined
+    from their `incoming_readers` rows, so that their register walks that index in
+    arrival order (`register_order`) instead of the organisation's."""
+    doc = IncomingDocument
+    if can_see_register(user):
+        return select(doc).where(visible_filter(user))
+    reader = IncomingReader
+    return select(doc).join(reader, and_(reader.document_id == doc.id, reader.user_id == user.id))
 
 
 def text_condition(user: User, text: str, *, per_row: bool = False) -> ColumnElement[bool]:
@@ -204,6 +216,20 @@ REGISTER_ORDER = SortKey(
     ((IncomingDocument.arrived_at, True), (IncomingDocument.id, True)),
 )
 
+# The same order for a staff member, read from their readers rows (see
+# visible_documents); the same cursors.
+READER_ORDER = SortKey(
+    REGISTER_ORDER.name,
+    ((IncomingReader.arrived_at, True), (IncomingReader.document_id, True)),
+    values=lambda doc: (doc.arrived_at, doc.id),
+)
+
+
+def register_order(user: User) -> SortKey:
+    """The register's order as the user's list is best walked."""
+    return REGISTER_ORDER if can_see_register(user) else READER_ORDER
+
+
 # With words to find, the keys of at most this many matches are read first (see
 # register_page): reading them costs about as much, beyond it, as walking the register
 # for a page of a word at least this common costs.
@@ -227,18 +253,19 @@ def register_page(
     (sparse_keyset_page): a rare word must not make the page read the whole register.
     """
     stmt = filtered(user, filters)
+    order = register_order(user)
     if filters.text and parse_query(filters.text):
         dense = filtered(user, filters, text_per_row=True)
         return sparse_keyset_page(
             stmt,
-            REGISTER_ORDER,
+            order,
             cursor,
             per_page,
             options=ROW_LOADS,
             dense=dense,
             probe=TEXT_MATCH_PROBE,
         )
-    return keyset_page(stmt, REGISTER_ORDER, cursor, per_page, options=ROW_LOADS)
+    return keyset_page(stmt, order, cursor, per_page, options=ROW_LOADS)
 
 
 def print_filters(date_from: date | None, date_to: date | None) -> RegisterFilters:

@@ -17,8 +17,7 @@ from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, any_, bindparam, literal_column, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, and_, func, literal_column, select
 from sqlalchemy.orm import aliased, selectinload
 
 from eoffice.core import keyset
@@ -27,6 +26,7 @@ from eoffice.extensions import db
 from eoffice.incoming import access as incoming_access
 from eoffice.incoming.models import IncomingDocument
 from eoffice.incoming.queries import local_day_start
+from eoffice.incoming.readers import IncomingReader
 from eoffice.orgs.models import User
 from eoffice.outgoing import involvement as outgoing_access
 from eoffice.outgoing.models import OutgoingDocument
@@ -39,8 +39,8 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 # How many of the newest index rows a search examines first (see `_fetch`).
 PROBE_ROWS = 3000
-# How many matching documents of a staff member's search are read at a time.
-NARROW_BATCH = 200
+# From how many matches in the organisation words count as common (see `_fetch`).
+COMMON_MATCHES = 1000
 
 # Merged order within a tier: date, then kind (incoming first on a tie), then id.
 _KIND_RANK = {DocumentKind.INCOMING: 1, DocumentKind.OUTGOING: 0}
@@ -214,65 +214,60 @@ def _fetch(
     tier: tuple[int, Tier],
     after: Key | None,
     limit: int,
-    narrow: list[int] | None = None,
 ) -> list[Hit]:
-    """The first `limit` hits of one kind and tier, newest first (`narrow`: the ids a
-    staff member may be shown, see `_narrow_ids`).
+    """The first `limit` hits of one kind and tier, newest first.
 
     A common word matches tens of thousands of documents; fetching them all to keep
     the newest twenty is what made searches slow (STACK.md §9). So the search first
     looks only at the PROBE_ROWS newest index rows (an index walk in date order): when
-    they hold enough hits, those are the newest ones and the page is done. Otherwise
-    the matches are few enough for the word index to list them all, and the full
-    query runs, on PostgreSQL ordered so that it cannot fall back to walking the
-    whole date index.
+    they hold enough hits, those are the newest ones and the page is done. Otherwise,
+    when the words are rare (fewer than COMMON_MATCHES matches in the organisation),
+    the word index lists them all and they are sorted; when they are common but the
+    filters keep few of them, a probe ten times wider comes first.
     """
-    number, which = tier
+    number = tier[0]
     entry = SearchEntry
-    keyed = after is not None and after.tier == number
-    newest_first = (entry.sorted_at.desc(), entry.document_id.desc())
     if not parsed:
         stmt = _base(user, kind, query)
-        if keyed:
+        if after is not None and after.tier == number:
             stmt = stmt.where(_after(kind, after))
+        newest_first = (entry.sorted_at.desc(), entry.document_id.desc())
         return _hits(kind, number, stmt.order_by(*newest_first).limit(limit))
-    if narrow is not None:
-        return _fetch_narrow(user, kind, query, parsed, tier, after, limit, narrow)
-    # The probe: a subquery with its own LIMIT, which the planner must run first (it
-    # cannot push the word condition into it): always the short date walk.
-    window = (
-        select(entry, *index_columns(db.session))
-        .where(entry.org_id == user.org_id, entry.kind == kind.value)
-        .order_by(*newest_first)
-        .limit(PROBE_ROWS)
-    )
-    window = window.where(*_date_conditions(query))
-    if keyed:
-        window = window.where(_after(kind, after))
-    recent = window.subquery("recent_entries")
-    recent_entry = aliased(SearchEntry, recent)
-    probe = _base(user, kind, query, recent_entry).where(match(db.session, parsed, which, recent))
-    probed = _hits(
-        kind,
-        number,
-        probe.order_by(recent_entry.sorted_at.desc(), recent_entry.document_id.desc()).limit(limit),
-    )
+    own = kind is DocumentKind.INCOMING and not incoming_access.can_see_register(user)
+    probe = _probe_own if own else _probe
+    probed = probe(user, kind, query, parsed, tier, after, limit, PROBE_ROWS)
+    if len(probed) < limit and _common(user, kind, query, parsed, tier, after):
+        probed = probe(user, kind, query, parsed, tier, after, limit, PROBE_ROWS * 10)
     if len(probed) >= limit:
         return probed
-    stmt = _base(user, kind, query).where(match(db.session, parsed, which))
-    if keyed:
+    return _fetch_all(user, kind, query, parsed, tier, after, limit)
+
+
+def _common(
+    user: User,
+    kind: DocumentKind,
+    query: SearchQuery,
+    parsed: ParsedQuery,
+    tier: tuple[int, Tier],
+    after: Key | None,
+) -> bool:
+    """Whether the words match at least COMMON_MATCHES of the organisation's index rows
+    (counted from the word index, stopping there)."""
+    number, which = tier
+    entry = SearchEntry
+    stmt = select(literal_column("1")).where(
+        entry.org_id == user.org_id,
+        entry.kind == kind.value,
+        match(db.session, parsed, which),
+        *_date_conditions(query),
+    )
+    if after is not None and after.tier == number:
         stmt = stmt.where(_after(kind, after))
-    return _hits(kind, number, stmt.order_by(*_sorted_by_matches()).limit(limit))
+    found = select(func.count()).select_from(stmt.limit(COMMON_MATCHES).subquery())
+    return db.session.scalar(found) >= COMMON_MATCHES
 
 
-def _ids_in(column: Any, ids: list[int]) -> Any:
-    """`column IN ids`, as one array parameter on PostgreSQL (thousands of ids)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, ARRAY(Integer), unique=True))
-    return column.in_(ids)
-
-
-def _fetch_narrow(
+def _probe(
     user: User,
     kind: DocumentKind,
     query: SearchQuery,
@@ -280,58 +275,93 @@ def _fetch_narrow(
     tier: tuple[int, Tier],
     after: Key | None,
     limit: int,
-    narrow: list[int],
+    rows: int,
 ) -> list[Hit]:
-    """`_fetch` for a user who sees a few thousand documents of the organisation.
-
-    Their index rows are matched first (a subquery over exactly those rows, by id),
-    newest first; the matching documents are then read in small batches with the
-    visibility rule and the filters, until the page is full. Starting from the
-    organisation's rows instead would read every one of them to find the user's.
-    """
+    """The hits among the organisation's `rows` newest index rows of `kind`: a subquery
+    with its own LIMIT, which the planner must run first (it cannot push the word
+    condition into it): always the short date walk."""
     number, which = tier
     entry = SearchEntry
-    if db.session.get_bind().dialect.name == "postgresql":
-        own = _ids_in(entry.document_id, narrow)
-    else:  # SQLite caps the number of parameters; the ids' own query instead
-        own = entry.document_id.in_(incoming_access.addressed_or_assigned_ids(user))
     window = (
         select(entry, *index_columns(db.session))
-        .where(entry.org_id == user.org_id, entry.kind == kind.value, own)
-        .where(*_date_conditions(query))
-        .limit(max(1, len(narrow)))
+        .where(entry.org_id == user.org_id, entry.kind == kind.value, *_date_conditions(query))
+        .order_by(entry.sorted_at.desc(), entry.document_id.desc())
+        .limit(rows)
     )
     if after is not None and after.tier == number:
         window = window.where(_after(kind, after))
-    mine = window.subquery("my_entries")
-    candidates = list(
-        db.session.scalars(
-            select(mine.c.document_id)
-            .where(match(db.session, parsed, which, mine))
-            .order_by(mine.c.sorted_at.desc(), mine.c.document_id.desc())
-        )
+    recent = window.subquery("recent_entries")
+    recent_entry = aliased(SearchEntry, recent)
+    stmt = (
+        _base(user, kind, query, recent_entry)
+        .where(match(db.session, parsed, which, recent))
+        .order_by(recent_entry.sorted_at.desc(), recent_entry.document_id.desc())
+        .limit(limit)
     )
-    hits: list[Hit] = []
-    for start in range(0, len(candidates), NARROW_BATCH):
-        batch = candidates[start : start + NARROW_BATCH]
-        stmt = (
-            _base(user, kind, query)
-            .where(_ids_in(_MODELS[kind].id, batch))  # on the document: its primary key
-            .order_by(entry.sorted_at.desc(), entry.document_id.desc())
-            .limit(limit - len(hits))
-        )
-        hits.extend(_hits(kind, number, stmt))
-        if len(hits) >= limit:
-            break
-    return hits
+    return _hits(kind, number, stmt)
 
 
-def _narrow_ids(user: User, kind: DocumentKind) -> list[int] | None:
-    """The incoming documents a user without the register's overview may be shown, as
-    ids (None for everyone else, whose visible documents are most of the organisation's)."""
-    if kind is not DocumentKind.INCOMING or incoming_access.can_see_register(user):
-        return None
-    return sorted(db.session.scalars(incoming_access.addressed_or_assigned_ids(user)))
+def _fetch_all(
+    user: User,
+    kind: DocumentKind,
+    query: SearchQuery,
+    parsed: ParsedQuery,
+    tier: tuple[int, Tier],
+    after: Key | None,
+    limit: int,
+) -> list[Hit]:
+    """Every match, from the word index, sorted: for words too rare for a probe."""
+    number, which = tier
+    stmt = _base(user, kind, query).where(match(db.session, parsed, which))
+    if after is not None and after.tier == number:
+        stmt = stmt.where(_after(kind, after))
+    return _hits(kind, number, stmt.order_by(*_sorted_by_matches()).limit(limit))
+
+
+def _probe_own(
+    user: User,
+    kind: DocumentKind,
+    query: SearchQuery,
+    parsed: ParsedQuery,
+    tier: tuple[int, Tier],
+    after: Key | None,
+    limit: int,
+    rows: int,
+) -> list[Hit]:
+    """The probe of a staff member's search: the `rows` newest of the incoming
+    documents they may read (their `incoming_readers` rows, one index range in arrival
+    order), each tested against its index row, newest first until the page is full.
+
+    The organisation's newest rows would hold only a tenth of theirs.
+    """
+    number, which = tier
+    reader = IncomingReader
+    # The readers' columns under the names the date and cursor conditions use.
+    own = _Ordered(sorted_at=reader.arrived_at, document_id=reader.document_id)
+    window = select(reader.document_id, reader.arrived_at).where(
+        reader.user_id == user.id, *_date_conditions(query, own)
+    )
+    if after is not None and after.tier == number:
+        window = window.where(_after(kind, after, own))
+    newest = (
+        window.order_by(reader.arrived_at.desc(), reader.document_id.desc())
+        .limit(rows)
+        .subquery("my_newest")
+    )
+    stmt = (
+        _base(user, kind, query)
+        .join(newest, newest.c.document_id == IncomingDocument.id)
+        .where(match(db.session, parsed, which))
+        .order_by(newest.c.arrived_at.desc(), newest.c.document_id.desc())
+        .limit(limit)
+    )
+    return _hits(kind, number, stmt)
+
+
+@dataclass(frozen=True)
+class _Ordered:
+    sorted_at: Any
+    document_id: Any
 
 
 def _sorted_by_matches() -> tuple[Any, ...]:
@@ -367,16 +397,13 @@ def search(
     after = Key.decode(cursor, query) if cursor else None
     tiers = _tiers(parsed)
     hits: list[Hit] = []
-    narrow_ids: dict[DocumentKind, list[int] | None] = {}
     for tier in tiers:
         if after is not None and tier[0] < after.tier:
             continue
         wanted = limit + 1 - len(hits)
         found: list[Hit] = []
         for kind in query.kinds:
-            if kind not in narrow_ids:
-                narrow_ids[kind] = _narrow_ids(user, kind) if parsed else None
-            found.extend(_fetch(user, kind, query, parsed, tier, after, wanted, narrow_ids[kind]))
+            found.extend(_fetch(user, kind, query, parsed, tier, after, wanted))
         found.sort(key=_order, reverse=True)
         hits.extend(found[:wanted])
         if len(hits) > limit:

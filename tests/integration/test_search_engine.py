@@ -51,33 +51,52 @@ def test_a_cursor_belongs_to_its_query(app):
 
 
 def test_the_probe_of_the_newest_rows_never_changes_the_results(app, monkeypatch):
-    """A search first looks at the newest PROBE_ROWS index rows and falls back to the
-    whole index when they hold too few hits: the hits and pages are the same either way."""
+    """A search first looks at the newest PROBE_ROWS index rows (a staff member's: the
+    newest of their own documents), then, for common words, ten times more, and falls
+    back to the whole index when they hold too few hits: the hits and pages are the
+    same whichever path answers, and a staff member gets exactly the clerk's hits that
+    they may see."""
     from eoffice.search import engine
 
     world = factories.build_world()
-    clerk = world.school_a.clerk
+    school = world.school_a
+    clerk = school.clerk
+    theirs = set()
     for i in range(7):
-        factories.register(clerk, subject=f"Kế hoạch tuyển sinh đợt {i}")
-        factories.register(clerk, subject=f"Công văn về việc khác số {i}")
+        unit = school.unit.id if i % 2 else None
+        doc = factories.register(
+            clerk, subject=f"Kế hoạch tuyển sinh đợt {i}", recipient_unit_id=unit
+        )
+        if unit:
+            theirs.add(doc.id)
+        doc = factories.register(
+            clerk, subject=f"Công văn về việc khác số {i}", recipient_unit_id=unit
+        )
+        if unit:
+            theirs.add(doc.id)
     factories.register(clerk, subject="Ke hoach tuyen sinh go khong dau")
     db.session.commit()
 
-    def every_page(text: str) -> list[tuple[int, bool]]:
+    def every_page(user, text: str) -> list[tuple[int, bool]]:
         seen, cursor = [], None
         while True:
-            page = search(clerk, SearchQuery(text=text), cursor=cursor, limit=3)
+            page = search(user, SearchQuery(text=text), cursor=cursor, limit=3)
             seen += [(h.document.id, h.exact) for h in page.hits]
             if not page.next_cursor:
                 return seen
             cursor = page.next_cursor
 
     queries = ["kế hoạch", "ke hoach", "khác", '"tuyen sinh"', "không dấu", "đợt 3"]
-    expected = {q: every_page(q) for q in queries}
+    expected = {q: every_page(clerk, q) for q in queries}
     assert len(expected["kế hoạch"]) == 8 and expected["kế hoạch"][-1][1] is False
+    staff_expected = {q: [hit for hit in hits if hit[0] in theirs] for q, hits in expected.items()}
+    assert staff_expected["khác"]
     for probe in (1, 2, 5):
-        monkeypatch.setattr(engine, "PROBE_ROWS", probe)
-        assert {q: every_page(q) for q in queries} == expected
+        for common in (1, 3, 10**6):
+            monkeypatch.setattr(engine, "PROBE_ROWS", probe)
+            monkeypatch.setattr(engine, "COMMON_MATCHES", common)
+            assert {q: every_page(clerk, q) for q in queries} == expected
+            assert {q: every_page(school.staff, q) for q in queries} == staff_expected
 
 
 def test_a_savepoint_rolled_back_keeps_the_documents_waiting_for_the_index(app):
