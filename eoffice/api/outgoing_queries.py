@@ -20,7 +20,7 @@ from eoffice.orgs.models import Organisation, User
 from eoffice.outgoing.drafting import SIGNER_ROLES
 from eoffice.outgoing.involvement import visible_filter
 from eoffice.outgoing.models import OutgoingDocument, OutgoingVersion
-from eoffice.outgoing.queries import awaiting_me
+from eoffice.outgoing.queries import waiting_filter
 from eoffice.search import backends
 from eoffice.search.models import DocumentKind, SearchEntry
 from eoffice.search.tokens import parse_query
@@ -42,12 +42,6 @@ class OutgoingPage:
     next_key: Keyset | None
 
 
-def waiting_ids(user: User) -> list[int]:
-    """Documents under review whose current stage the user holds (a check, or the signing):
-    the web tab's list (outgoing.queries.awaiting_me), the same rule as the steps."""
-    return [doc.id for doc in awaiting_me(user)]
-
-
 def outgoing_page(user: User, query: OutgoingQuery) -> OutgoingPage:
     """Newest first; `query.after` continues below the last row of the previous page."""
     doc = OutgoingDocument
@@ -57,7 +51,9 @@ def outgoing_page(user: User, query: OutgoingQuery) -> OutgoingPage:
     if query.mine:
         stmt = stmt.where(doc.drafter_id == user.id)
     if query.waiting:
-        stmt = stmt.where(doc.id.in_(waiting_ids(user)))
+        # Under review at a stage the user holds (a check, or the signing): the web
+        # tab's rule, as a condition, so every such document is paged, however many.
+        stmt = stmt.where(waiting_filter(user))
     if query.text:
         # Whole words (diacritics ignored) and phrases through the search index: the
         # subject, the number and symbol ("05/KH-GDĐT" is a phrase), the recipients,

@@ -117,3 +117,12 @@ def extract_file_text(stored_file_id: int) -> None:
 
     with _app_context():
         run_extraction(stored_file_id)
+
+
+def reindex_renamed(kind: str, target_id: int) -> None:
+    """Re-index the documents whose index row holds the name of a renamed unit or user
+    (eoffice.search.renames), in batches; a rerun does the same work again, harmlessly."""
+    from eoffice.search.renames import run
+
+    with _app_context():
+        run(kind, target_id)

@@ -1,21 +1,20 @@
 """Read side of outgoing documents: the three tabs of the list page and their counts.
 
 Every list starts from `involvement.visible_filter`, so a tab never shows what the
-detail page would refuse. "Dự thảo của tôi" and "Đã ban hành" are keyset pages in SQL
-(core.pagination), each walking its index. "Chờ tôi xử lý" asks `involvement.
-holds_stage` of each candidate instead of restating its rules in SQL, so the tab and the
-buttons of the detail page cannot disagree: SQL only narrows the candidates to
-documents with an undecided stage of the current round that the user could hold (at
-most WAITING_LIMIT of them, loaded with their stages in two queries), and the page is
-cut from that short list with the same cursors as the other tabs.
+detail page would refuse. All three tabs are keyset pages in SQL
+(core.pagination). "Chờ tôi xử lý" states in SQL which stage is current and who holds
+it (`waiting_filter`): deciding that in Python for a capped list of candidates once
+left out documents beyond the cap, the API's `waiting=true` included. The Python rules
+(`involvement.current_stage`, `holds_stage`) still drive the buttons of the detail
+page; a test holds the two to each other for every kind of stage.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from eoffice.catalog.models import UrgencyLevel
 from eoffice.core.pagination import (
@@ -24,8 +23,6 @@ from eoffice.core.pagination import (
     SortKey,
     count_upto,
     keyset_page,
-    list_fetch,
-    page_from,
 )
 from eoffice.core.timeutil import local_today
 from eoffice.extensions import db
@@ -33,8 +30,6 @@ from eoffice.orgs.models import User
 from eoffice.outgoing.involvement import (
     SIGNING_STAGE,
     UNIT_HEAD_ROLES,
-    current_stage,
-    holds_stage,
     visible_filter,
 )
 from eoffice.outgoing.models import (
@@ -50,9 +45,6 @@ from workflows import outgoing as outgoing_flow
 OPEN_DRAFT_STATES = (outgoing_flow.DRAFT, outgoing_flow.IN_REVIEW)
 CLOSED_DRAFT_STATES = (outgoing_flow.REJECTED, outgoing_flow.DISCARDED)
 ISSUED_STATES = (outgoing_flow.ISSUED, outgoing_flow.RECALLED)
-# "Chờ tôi xử lý" is work in progress: more than this many candidates is not a list
-# anyone pages through, and the tab then says "hơn …".
-WAITING_LIMIT = 500
 
 _doc = OutgoingDocument
 # Last touched first (ix_outgoing_drafter_updated: drafter, updated_at, id).
@@ -72,6 +64,8 @@ ROW_LOADS = (
     selectinload(_doc.drafter),
     selectinload(_doc.attachments),
 )
+# The waiting tab also shows each row's current stage (`current_stage` reads the reviews).
+WAITING_LOADS = (selectinload(_doc.reviews), *ROW_LOADS)
 
 
 @dataclass(frozen=True)
@@ -116,10 +110,19 @@ def _signers_for(user: User) -> set[int]:
     return {user.id, *delegators}
 
 
-def _could_hold(user: User, signers: set[int]) -> Select:
-    """SQL narrowing of the candidates: an undecided stage of the current round whose
-    holder could be the user (the Python check below decides which stage is current)."""
+def _holds_current_stage(user: User, signers: set[int]) -> ColumnElement[bool]:
+    """SQL: the document's current stage is one the user holds.
+
+    The current stage is `involvement.current_stage`: the undecided stage of the round
+    in progress with the lowest position (the lowest id among equals, the order of
+    `OutgoingDocument.reviews`), i.e. one with no undecided stage before it. Holding it
+    is `involvement.holds_stage`, with `signers` for `can_sign`. Both restate those
+    rules in SQL, so that the list can be filtered and paged by the database whatever
+    its length; `tests/integration/test_outgoing_waiting.py` holds them to the Python
+    rules stage kind by stage kind.
+    """
     review = OutgoingReview
+    earlier = aliased(OutgoingReview)
     doc = OutgoingDocument
     heads_unit = user.unit_id is not None and user.has_role(*UNIT_HEAD_ROLES)
     holder = or_(
@@ -128,74 +131,81 @@ def _could_hold(user: User, signers: set[int]) -> Select:
         and_(review.kind == "role", review.role.in_(sorted(user.roles))),
         and_(review.kind == SIGNING_STAGE, doc.signer_id.in_(sorted(signers))),
     )
+    # Stated against `review` (the enclosing query) alone: a subquery correlates with
+    # the query right around it, not with the document two levels up.
+    before_it = exists().where(
+        earlier.document_id == review.document_id,
+        earlier.round == review.round,
+        earlier.decision.is_(None),
+        or_(
+            earlier.position < review.position,
+            and_(earlier.position == review.position, earlier.id < review.id),
+        ),
+    )
     return exists().where(
         review.document_id == doc.id,
         review.round == doc.review_round,
         review.decision.is_(None),
         holder,
+        ~before_it,
     )
 
 
-def _awaiting(user: User) -> tuple[list[OutgoingDocument], bool]:
-    """(the documents waiting for the user, in WAITING_ORDER; whether the candidates
-    were cut at WAITING_LIMIT)."""
+def waiting_filter(user: User) -> ColumnElement[bool]:
+    """SQL condition: the outgoing documents waiting for `user` ("Chờ tôi xử lý"): under
+    review, visible, and at a stage the user holds, the signing stage included (the
+    proposed signer, or a deputy a running delegation names). One query for the
+    delegations, then a plain condition the web tab and the API filter and page by."""
     doc = OutgoingDocument
-    signers = _signers_for(user)
-    candidates = db.session.scalars(
+    return and_(
+        visible_filter(user),
+        doc.org_id == user.org_id,
+        doc.state == outgoing_flow.IN_REVIEW,
+        _holds_current_stage(user, _signers_for(user)),
+    )
+
+
+def _waiting(user: User) -> Select:
+    doc = OutgoingDocument
+    return (
         select(doc)
         .join(UrgencyLevel, doc.urgency_code == UrgencyLevel.code)
-        .where(
-            visible_filter(user),
-            doc.org_id == user.org_id,
-            doc.state == outgoing_flow.IN_REVIEW,
-            _could_hold(user, signers),
-        )
-        .options(selectinload(doc.reviews), *ROW_LOADS)
-        .order_by(*WAITING_ORDER.order_by())
-        .limit(WAITING_LIMIT + 1)
-    ).all()
-    mine = []
-    for candidate in candidates[:WAITING_LIMIT]:
-        stage = current_stage(candidate)
-        if stage is None:
-            continue
-        if stage.kind == SIGNING_STAGE:
-            held = candidate.signer_id in signers  # can_sign, with the delegations above
-        else:
-            held = holds_stage(user, candidate, stage)
-        if held:
-            mine.append(candidate)
-    return mine, len(candidates) > WAITING_LIMIT
+        .where(waiting_filter(user))
+    )
 
 
 def awaiting_me(user: User) -> list[OutgoingDocument]:
-    """Documents whose current review stage the user holds, the signing stage included
-    (the proposed signer, or a deputy a running delegation names).
-
-    Urgent ones first, then those waiting longest; at most WAITING_LIMIT candidates.
-    """
-    return _awaiting(user)[0]
+    """Every document waiting for the user (`waiting_filter`), urgent ones first, then
+    those waiting longest. Unbounded: the lists page it instead (`waiting_page`, the
+    API's `waiting=true`)."""
+    stmt = _waiting(user).options(*WAITING_LOADS).order_by(*WAITING_ORDER.order_by())
+    return list(db.session.scalars(stmt))
 
 
 @dataclass(frozen=True)
 class Waiting:
-    """The "Chờ tôi xử lý" list, loaded once per request for its tab, count and page."""
+    """The "Chờ tôi xử lý" list of one request: its query and its capped count, for the
+    tab's figure and its page."""
 
-    items: list[OutgoingDocument]
-    cut: bool
+    stmt: Select
+    count: CappedCount
 
     @property
-    def count(self) -> CappedCount:
-        return CappedCount(len(self.items), len(self.items), over=self.cut)
+    def items(self) -> CappedCount:
+        """Whether anything waits (truthy), as the view asks before choosing a tab."""
+        return self.count
 
 
 def waiting_for(user: User) -> Waiting:
-    return Waiting(*_awaiting(user))
+    stmt = _waiting(user)
+    return Waiting(stmt, count_upto(stmt))
 
 
 def waiting_page(waiting: Waiting, cursor: str | None, per_page: int) -> KeysetPage:
-    return page_from(
-        list_fetch(waiting.items, WAITING_ORDER), WAITING_ORDER, cursor, per_page, waiting.count
+    """A keyset page of the list, walked in SQL like the other tabs: no document that
+    waits is ever left out, however many there are."""
+    return keyset_page(
+        waiting.stmt, WAITING_ORDER, cursor, per_page, options=WAITING_LOADS, count=waiting.count
     )
 
 

@@ -5,8 +5,18 @@ document that was added, or whose searchable fields or files changed, and rebuil
 those documents' rows just before the transaction commits. A step that rolls back
 leaves the index as it was; a search right after a commit finds the document.
 
-The text inside files arrives later (a background job extracts it, `search.extract`)
-and re-indexes the documents holding that file through `reindex`.
+The text inside files arrives later (a background job extracts it, `search.texts`)
+and re-indexes the documents holding that file through `reindex`; so does the job that
+follows a renamed unit or user (`search.renames`).
+
+Two transactions may rebuild the same row at once: a clerk's edit and the extraction
+job storing the text of the document's file, say. Each builds the row from what it saw,
+and the one committing last would write its view over the other's. So `reindex` first
+locks the documents' rows (PostgreSQL: FOR NO KEY UPDATE, ids in order, so two
+rebuilds never wait for each other in a circle), and only then reads them, in new
+statements that refresh the session's copies: the second of two rebuilds waits for the
+first to commit and, under READ COMMITTED, sees all of its work. SQLite runs one writer
+at a time and needs no lock.
 """
 
 from __future__ import annotations
@@ -130,6 +140,13 @@ def _file_texts(stored_file_ids: Iterable[int], session: Session) -> dict[int, s
     return {file_id: text for file_id, text in rows}
 
 
+# The builders read the documents as the database holds them now, not as this session
+# loaded them earlier: another transaction may have committed a change since (or a
+# renamed unit or user), and the row must not undo it. Everything this session changed
+# is flushed before a rebuild, so refreshing loses nothing.
+_FRESH = {"populate_existing": True}
+
+
 def incoming_entries(ids: list[int], session: Session) -> list[EntryText]:
     docs = session.scalars(
         select(IncomingDocument)
@@ -139,6 +156,7 @@ def incoming_entries(ids: list[int], session: Session) -> list[EntryText]:
             selectinload(IncomingDocument.recipient_user),
             selectinload(IncomingDocument.attachments),
         )
+        .execution_options(**_FRESH)
     ).all()
     texts = _file_texts((a.stored_file_id for d in docs for a in d.attachments), session)
     entries = []
@@ -168,6 +186,7 @@ def outgoing_entries(ids: list[int], session: Session) -> list[EntryText]:
             selectinload(OutgoingDocument.attachments),
             selectinload(OutgoingDocument.signer),
         )
+        .execution_options(**_FRESH)
     ).all()
     texts = _file_texts((a.stored_file_id for d in docs for a in d.attachments), session)
     entries = []
@@ -189,6 +208,27 @@ def outgoing_entries(ids: list[int], session: Session) -> list[EntryText]:
 
 
 _BUILDERS = {DocumentKind.INCOMING: incoming_entries, DocumentKind.OUTGOING: outgoing_entries}
+_TABLES = {DocumentKind.INCOMING: IncomingDocument, DocumentKind.OUTGOING: OutgoingDocument}
+
+
+def lock_documents(kind: str, ids: list[int], session: Session) -> None:
+    """Wait for, then hold until the commit, the rows of these documents (PostgreSQL).
+
+    FOR NO KEY UPDATE: it conflicts with another rebuild's lock and with an edit of the
+    document (an UPDATE), not with rows merely pointing at it (an attachment being
+    added). Ids in ascending order: two transactions locking overlapping sets take
+    them in the same order. A statement run after this sees what the transactions it
+    waited for committed.
+    """
+    if not ids or session.get_bind().dialect.name != "postgresql":
+        return
+    model = _TABLES[DocumentKind(kind)]
+    session.execute(
+        select(model.id)
+        .where(model.id.in_(sorted(ids)))
+        .order_by(model.id)
+        .with_for_update(key_share=True)
+    ).all()
 
 
 def _upsert(rows: list[dict], session: Session) -> None:
@@ -211,11 +251,17 @@ def _upsert(rows: list[dict], session: Session) -> None:
 
 
 def reindex(kind: str, ids: Iterable[int], session: Session) -> int:
-    """Rebuild the index rows of these documents (in batches); returns how many."""
+    """Rebuild the index rows of these documents (in batches); returns how many.
+
+    Every rebuild comes through here (the commit of a step, the extraction job, the
+    rename job, the CLI): each batch is locked first (`lock_documents`), then read.
+    Call it with this session's changes flushed: the documents are read back fresh.
+    """
     wanted = sorted(set(ids))
     done = 0
     for start in range(0, len(wanted), _BATCH):
         chunk = wanted[start : start + _BATCH]
+        lock_documents(kind, chunk, session)
         rows = [entry.row() for entry in _BUILDERS[DocumentKind(kind)](chunk, session)]
         _upsert(rows, session)
         done += len(rows)
@@ -275,8 +321,16 @@ def mark(session: Session, kind: str, ids: Iterable[int]) -> None:
 
 
 def install() -> None:
-    """Listen on every ORM session (idempotent: create_app may run many times)."""
+    """Listen on every ORM session (idempotent: create_app may run many times).
+
+    The index also holds the names of units and users (an incoming document's
+    recipients, an outgoing document's signer): their renames are followed by
+    `search.renames`, installed with it.
+    """
+    from eoffice.search import renames  # it re-indexes through this module
+
     if not event.contains(Session, "after_flush", _note_flushed):
         event.listen(Session, "after_flush", _note_flushed)
         event.listen(Session, "before_commit", _index_before_commit)
         event.listen(Session, "after_soft_rollback", _forget)
+    renames.install()

@@ -192,6 +192,7 @@ def run_extraction(stored_file_id: int) -> TextState | None:
     db.session.commit()  # ends the read: no transaction stays open while the file is parsed
     result = _extract(found.sha256, found.size, found.kind)
     state = TextState(result.state)
+    _wait_for_attachers(stored_file_id)
     claimed = db.session.execute(
         update(FileText)
         .where(FileText.stored_file_id == stored_file_id, FileText.state == TextState.PENDING)
@@ -208,6 +209,9 @@ def run_extraction(stored_file_id: int) -> TextState | None:
         return None
     documents = 0
     if state == TextState.DONE:  # nothing else changes what the index holds
+        # Each document is locked, then read (indexing.reindex): an edit of it in
+        # progress commits first and is kept, or waits for this commit and then sees
+        # the text.
         for doc_kind, ids in holders(stored_file_id).items():
             documents += indexing.reindex(doc_kind, ids, db.session)
     db.session.commit()
@@ -222,6 +226,26 @@ def run_extraction(stored_file_id: int) -> TextState | None:
             documents,
         )
     return state
+
+
+def _wait_for_attachers(stored_file_id: int) -> None:
+    """Let every transaction attaching this file right now commit first (PostgreSQL).
+
+    A transaction attaching the file to a document builds that document's index row
+    before our text is committed (so without it), and this job, not seeing the
+    attachment yet, would not re-index the document: the text would never reach its
+    row. Adding an attachment takes a KEY SHARE lock on the stored file's row (the
+    foreign key); FOR UPDATE waits for those transactions, and an attachment added
+    after it waits for this job's commit, then reads the text when its own row is
+    built. So `holders`, read after this lock, names every document that could miss
+    the text. Held only while the result is written: the file was parsed with no
+    transaction open.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: one writer at a time
+    db.session.execute(
+        select(StoredFile.id).where(StoredFile.id == stored_file_id).with_for_update()
+    ).all()
 
 
 def _extract(sha256: str, size: int, kind: str) -> ExtractResult:
