@@ -2,13 +2,12 @@
 
 The rules stay in eoffice.casefiles: every user of an organisation sees its files'
 metadata (casefiles.access), and a filed document is opened only through its own
-visibility (incoming.access, outgoing.involvement). What is here is the keyset page of
-the files (the pages number their pages; a client follows a cursor) and which filed
-documents the user may open, each in a constant number of queries.
+visibility (incoming.access, outgoing.involvement). What is here is the API's keyset
+page of the files (its cursor, FileKey, is the API's own) and which filed documents the
+user may open, each in a constant number of queries.
 
-The text filter folds code and title in Python with core.text.vn_fold, as
-eoffice.casefiles.file_queries does (an office has a few hundred files a year and no
-folded column for them), over the few columns of the rows the other filters leave.
+The text filter is eoffice.casefiles.file_queries's, in SQL on the folded code and title
+(`CaseFile.title_folded`), so a page is one query with a LIMIT whatever the office holds.
 """
 
 from __future__ import annotations
@@ -16,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from eoffice.api.casefiles_parsing import FileKey, FileQuery
-from eoffice.casefiles.file_queries import MAX_SEARCH_WORDS
+from eoffice.casefiles.file_queries import ROW_LOADS, text_conditions
 from eoffice.casefiles.files import ContentsRow
 from eoffice.casefiles.models import CaseFile
-from eoffice.core.text import vn_fold
+from eoffice.core.pagination import SortKey
 from eoffice.extensions import db
 from eoffice.incoming import access as incoming_access
 from eoffice.incoming.models import IncomingDocument
@@ -38,11 +36,19 @@ class FilePage:
     next_key: FileKey | None
 
 
+# The API's order of files (its cursor holds year, number and id, FileKey): newest year
+# first, then by number and id. ix_case_files_org_order walks it for one organisation.
+API_FILE_ORDER = SortKey(
+    "api.casefiles", ((CaseFile.year, True), (CaseFile.number, False), (CaseFile.id, False))
+)
+
+
 def file_page(user: User, query: FileQuery) -> FilePage:
     """The organisation's files, newest year first, then by number and id; `query.after`
-    continues after the last row of the previous page. Two queries: the matching rows'
-    keys (filtered by text in Python), then the page's files with keeper and retention."""
-    conditions = [CaseFile.org_id == user.org_id]
+    continues after the last row of the previous page. One query for the page's files
+    (one more than a page, to know whether another follows; every filter in SQL), and
+    their keepers and retention levels."""
+    conditions = [CaseFile.org_id == user.org_id, *text_conditions(query.text)]
     if query.year is not None:
         conditions.append(CaseFile.year == query.year)
     if query.state is not None:
@@ -51,39 +57,22 @@ def file_page(user: User, query: FileQuery) -> FilePage:
         conditions.append(CaseFile.keeper_id == (user.id if query.keeper == "me" else query.keeper))
     if query.after is not None:
         after = query.after
-        conditions.append(
-            or_(
-                CaseFile.year < after.year,
-                and_(CaseFile.year == after.year, CaseFile.number > after.number),
-                and_(
-                    CaseFile.year == after.year,
-                    CaseFile.number == after.number,
-                    CaseFile.id > after.id,
-                ),
-            )
+        conditions.append(API_FILE_ORDER.beyond((after.year, after.number, after.id)))
+    rows = list(
+        db.session.scalars(
+            select(CaseFile)
+            .where(*conditions)
+            .options(*ROW_LOADS)
+            .order_by(*API_FILE_ORDER.order_by())
+            .limit(query.limit + 1)
         )
-    rows = db.session.execute(
-        select(CaseFile.id, CaseFile.year, CaseFile.number, CaseFile.code, CaseFile.title)
-        .where(*conditions)
-        .order_by(CaseFile.year.desc(), CaseFile.number, CaseFile.id)
-    ).all()
-    words = vn_fold(query.text or "").split()[:MAX_SEARCH_WORDS]
-    if words:
-        rows = [r for r in rows if all(w in vn_fold(f"{r.code} {r.title}") for w in words)]
+    )
     chosen = rows[: query.limit]
     next_key = None
     if len(rows) > query.limit:
         last = chosen[-1]
         next_key = FileKey(last.year, last.number, last.id)
-    found = {
-        f.id: f
-        for f in db.session.scalars(
-            select(CaseFile)
-            .where(CaseFile.id.in_([r.id for r in chosen]))
-            .options(selectinload(CaseFile.keeper), selectinload(CaseFile.retention))
-        )
-    }
-    return FilePage([found[r.id] for r in chosen], next_key)
+    return FilePage(chosen, next_key)
 
 
 def _visible(user: User, model, visible, ids: Iterable[int]) -> set[int]:

@@ -12,13 +12,15 @@ both before a body is read.
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 
 from eoffice.api import directives_parsing as parsing
 from eoffice.api import directives_queries as queries
 from eoffice.api import directives_schemas as shapes
 from eoffice.api.auth import api_user
+from eoffice.api.paging import page_json
 from eoffice.api.views import (
+    DEFAULT_LIMIT,
     _check_id,
     _step_body,
     body_needs_json,
@@ -143,11 +145,17 @@ def delete_directive_group(group_id: int):
 
 @bp.get("/directives/tasks")
 def directive_tasks():
+    """One keyset page of the school's open (or answered) tasks, as on the page."""
     user = api_user()
-    answered = parsing.parse_answered_flag(request.args)
+    max_limit = current_app.config["API_PAGE_SIZE_MAX"]
+    query = parsing.parse_task_list_query(
+        request.args, default_limit=min(DEFAULT_LIMIT, max_limit), max_limit=max_limit
+    )
+    page = tasklists.task_page(user, query.page.cursor, query.page.limit, answered=query.answered)
     today = local_today()
-    tasks = tasklists.tasks_for(user, answered=answered)
-    return jsonify({"items": [shapes.task_json(t, user, today) for t in tasks]})
+    return jsonify(
+        page_json(page, [shapes.task_json(t, user, today) for t in page.items], query.page.limit)
+    )
 
 
 @bp.get("/directives/tasks/<int:task_id>")

@@ -16,6 +16,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from eoffice.api.paging import PageQuery, parse_page_query
 from eoffice.api.parsing import (
     MAX_ID,
     MSG_DATE,
@@ -28,7 +29,7 @@ from eoffice.api.parsing import (
 )
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.text import clean
-from eoffice.directives import answers, board, groups, tracking
+from eoffice.directives import answers, board, groups, tasklists, tracking
 from eoffice.directives.board import ANSWER_FILTERS, DELIVERY_FILTERS, SORTS, BoardFilters
 from eoffice.incoming.attachments import Upload
 
@@ -302,9 +303,23 @@ def parse_board_query(args: MultiDict) -> BoardFilters:
     return filters
 
 
-def parse_answered_flag(args: MultiDict) -> bool:
-    """GET /directives/tasks?answered=1: the answered tasks instead of the open ones."""
+@dataclass
+class TaskListQuery:
+    answered: bool
+    page: PageQuery
+
+
+def parse_task_list_query(args: MultiDict, *, default_limit: int, max_limit: int) -> TaskListQuery:
+    """GET /directives/tasks: answered=1 for the answered tasks instead of the open ones;
+    limit and cursor (a cursor of the list asked for)."""
     errors: dict[str, str] = {}
     answered = _flag(args, "answered", errors)
+    page = parse_page_query(
+        args,
+        tasklists.list_order(answered=answered),
+        default_limit=default_limit,
+        max_limit=max_limit,
+        errors=errors,
+    )
     _fail(errors)
-    return answered
+    return TaskListQuery(answered, page)

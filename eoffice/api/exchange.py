@@ -19,6 +19,7 @@ from eoffice.api import exchange_parsing as parsing
 from eoffice.api import exchange_schemas as shapes
 from eoffice.api.auth import api_user
 from eoffice.api.outgoing_parsing import book_code_from_json
+from eoffice.api.paging import page_json, parse_page_query
 from eoffice.api.schemas import document_detail_json
 from eoffice.api.steps import Step, parse_body
 from eoffice.api.views import (
@@ -47,10 +48,22 @@ def _detail(packet_id: int):
 
 @bp.get("/exchange/inbox")
 def exchange_inbox():
+    """One keyset page of the exchange inbox (documents and recall requests), newest
+    first, walked with the same cursors as the page."""
     user = api_user()
     if not user.has_role(*inbox.READERS):
         raise Forbidden(inbox.READERS_ONLY)
-    return jsonify({"items": [shapes.inbox_item_json(row) for row in inbox.awaiting(user)]})
+    max_limit = current_app.config["API_PAGE_SIZE_MAX"]
+    query = parse_page_query(
+        request.args,
+        inbox.INBOX_ORDER,
+        default_limit=min(DEFAULT_LIMIT, max_limit),
+        max_limit=max_limit,
+    )
+    page = inbox.awaiting_page(user, query.cursor, query.limit)
+    return jsonify(
+        page_json(page, [shapes.inbox_item_json(row) for row in page.items], query.limit)
+    )
 
 
 @bp.get("/exchange/inbox/<int:packet_id>")

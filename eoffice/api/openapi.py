@@ -382,7 +382,7 @@ def build_spec(*, max_limit: int) -> Json:
             **_paths(max_limit),
             **_outgoing_paths(max_limit),
             **_exchange_paths(max_limit),
-            **_directive_paths(),
+            **_directive_paths(max_limit),
             **_casefile_paths(max_limit),
             **_search_paths(),
         },
@@ -598,9 +598,17 @@ def _outgoing_paths(max_limit: int) -> Json:
             "get": {
                 "operationId": "inbox",
                 "summary": "Văn bản trong hệ thống gửi đến cơ quan, chờ vào sổ",
-                "description": "Chỉ văn thư và lãnh đạo thấy (người khác nhận danh sách rỗng).",
+                "description": "Mới đến trước. Chỉ văn thư và lãnh đạo thấy (người khác nhận "
+                "danh sách rỗng).",
                 "tags": [INBOX_TAG],
-                "responses": {"200": _ok("Văn bản chờ vào sổ.", s.ref("Inbox")), **_errors(401)},
+                "parameters": [
+                    _limit_parameter(max_limit),
+                    _query("cursor", "Giá trị next_cursor của trang trước.", s.STRING),
+                ],
+                "responses": {
+                    "200": _ok("Một trang văn bản chờ vào sổ.", s.ref("Inbox")),
+                    **_errors(401, 422),
+                },
             }
         },
         "/inbox/{delivery_id}/register": {
@@ -730,11 +738,15 @@ def _exchange_paths(max_limit: int) -> Json:
                 "operationId": "exchange_inbox",
                 "summary": "Văn bản nhận qua trục liên thông chờ vào sổ, yêu cầu thu hồi",
                 "description": "Văn bản cơ quan ngoài gửi đến chờ vào sổ và yêu cầu thu hồi "
-                "chờ trả lời, cũ nhất trước. Chỉ văn thư và lãnh đạo (người khác: 403).",
+                "chờ trả lời, mới đến trước. Chỉ văn thư và lãnh đạo (người khác: 403).",
                 "tags": [EXCHANGE_TAG],
+                "parameters": [
+                    _limit_parameter(max_limit),
+                    _query("cursor", "Giá trị next_cursor của trang trước.", s.STRING),
+                ],
                 "responses": {
-                    "200": _ok("Các mục chờ xử lý.", s.ref("ExchangeInbox")),
-                    **_errors(401, 403),
+                    "200": _ok("Một trang các mục chờ xử lý.", s.ref("ExchangeInbox")),
+                    **_errors(401, 403, 422),
                 },
             }
         },
@@ -941,7 +953,7 @@ def _board_parameters() -> list[Json]:
     ]
 
 
-def _directive_paths() -> Json:
+def _directive_paths(max_limit: int) -> Json:
     group_id = _path_id("group_id", "Mã nhóm riêng (id trong /directives/groups).")
     task_id = _path_id("task_id", "Mã nhiệm vụ báo cáo của một trường.")
     doc_id = _path_id("doc_id", "Mã văn bản đi.")
@@ -1028,16 +1040,20 @@ def _directive_paths() -> Json:
                 "Các yêu cầu báo cáo trường phải trả lời",
                 "Văn thư, lãnh đạo thấy mọi nhiệm vụ của trường; người khác chỉ nhiệm vụ của "
                 "văn bản mình được phân công. Mặc định: chưa trả lời và bị trả lại, hạn gần "
-                "nhất trước; answered=1: đã trả lời, mới nhất trước.",
+                "nhất trước; answered=1: đã trả lời, trả lời gần nhất trước. Phân trang bằng "
+                "cursor như các danh sách khác (con trỏ của danh sách nào chỉ dùng cho danh "
+                "sách đó).",
                 TASKS_TAG,
-                {"200": _ok("Các nhiệm vụ.", s.ref("DirectiveTaskList"))},
+                {"200": _ok("Một trang nhiệm vụ.", s.ref("DirectiveTaskList"))},
                 _errors(401, 422),
                 parameters=[
                     _query(
                         "answered",
                         "1: các nhiệm vụ đã trả lời.",
                         {"type": "integer", "enum": [0, 1], "default": 0},
-                    )
+                    ),
+                    _limit_parameter(max_limit),
+                    _query("cursor", "Giá trị next_cursor của trang trước.", s.STRING),
                 ],
             ),
         },

@@ -17,6 +17,7 @@ from eoffice.api import outgoing_parsing as parsing
 from eoffice.api import outgoing_queries as queries
 from eoffice.api import outgoing_schemas as shapes
 from eoffice.api.auth import api_user
+from eoffice.api.paging import page_json, parse_page_query
 from eoffice.api.parsing import encode_cursor
 from eoffice.api.schemas import document_detail_json
 from eoffice.api.steps import Step, parse_body
@@ -163,7 +164,17 @@ for _step in parsing.STEPS.values():
 
 @bp.get("/inbox")
 def inbox():
-    return jsonify({"items": [shapes.inbox_item_json(d) for d in delivery.inbox(api_user())]})
+    """One keyset page of the inbox, newest first (empty for anyone but its clerks and
+    leaders), walked with the same cursors as the page."""
+    max_limit = current_app.config["API_PAGE_SIZE_MAX"]
+    query = parse_page_query(
+        request.args,
+        delivery.INBOX_ORDER,
+        default_limit=min(DEFAULT_LIMIT, max_limit),
+        max_limit=max_limit,
+    )
+    page = delivery.inbox_page(api_user(), query.cursor, query.limit)
+    return jsonify(page_json(page, [shapes.inbox_item_json(d) for d in page.items], query.limit))
 
 
 @bp.post("/inbox/<int:delivery_id>/register")

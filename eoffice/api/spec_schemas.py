@@ -714,7 +714,9 @@ def _delivery_schemas() -> Json:
                 "reject_url": STRING,
             }
         ),
-        "Inbox": closed({"items": array(ref("InboxItem"))}),
+        "Inbox": closed(
+            {"items": array(ref("InboxItem")), "limit": INTEGER, "next_cursor": nullable(_CURSOR)}
+        ),
         "DeliveryRegister": closed(
             {
                 "book_code": nullable(
@@ -994,7 +996,13 @@ def exchange_schemas() -> Json:
     """Component schemas of /exchange, merged into the document's components."""
     return {
         "ExchangeInboxItem": closed(_inbox_item_properties()),
-        "ExchangeInbox": closed({"items": array(ref("ExchangeInboxItem"))}),
+        "ExchangeInbox": closed(
+            {
+                "items": array(ref("ExchangeInboxItem")),
+                "limit": INTEGER,
+                "next_cursor": nullable(_CURSOR),
+            }
+        ),
         "ExchangeFile": closed(
             {
                 "index": {**INTEGER, "minimum": 1, "description": "Thứ tự tệp trong gói tin."},
@@ -1427,7 +1435,13 @@ def directive_schemas() -> Json:
         ),
         "RecipientGroupDeleted": closed({"id": ID, "name": STRING, "message": STRING}),
         "DirectiveTask": closed(_task_properties()),
-        "DirectiveTaskList": closed({"items": array(ref("DirectiveTask"))}),
+        "DirectiveTaskList": closed(
+            {
+                "items": array(ref("DirectiveTask")),
+                "limit": INTEGER,
+                "next_cursor": nullable(_CURSOR),
+            }
+        ),
         "DirectiveAnswer": closed(
             {
                 "text": nullable(

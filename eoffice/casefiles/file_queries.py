@@ -2,12 +2,10 @@
 search for documents to add to a file.
 
 The list is a keyset page (core.pagination) in FILE_ORDER, walking the index
-ix_case_files_org_order. Case files have no folded search column (a file's title is
-short and an office has a few hundred files a year, not hundreds of thousands of
-documents), so the text filter folds code and title in Python with core.text.vn_fold:
-rows are read in the list's order, a batch of a few columns at a time from the page's
-key, until the page is full, then only the page's files are loaded. The same answers on
-SQLite and PostgreSQL.
+ix_case_files_org_order. The text filter is SQL: every word, folded with
+core.text.vn_fold, is in the file's folded code and title (`CaseFile.title_folded`,
+LIKE '%…%' as the register's sender filter), so a page reads its rows with a LIMIT and
+the count stops at its cap, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -19,14 +17,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eoffice.casefiles.models import CaseFile, CaseFileItem
-from eoffice.core.pagination import (
-    KeysetPage,
-    SortKey,
-    fetched_count,
-    keyset_page,
-    page_from,
-    scan_fetch,
-)
+from eoffice.core.pagination import KeysetPage, SortKey, keyset_page
 from eoffice.core.text import LIKE_ESCAPE, like_contains, vn_fold
 from eoffice.core.timeutil import to_local
 from eoffice.extensions import db
@@ -82,44 +73,19 @@ FILE_ORDER = SortKey(
 ROW_LOADS = (selectinload(CaseFile.keeper), selectinload(CaseFile.retention))
 
 
+def text_conditions(text: str | None) -> list[ColumnElement[bool]]:
+    """SQL conditions: each word of `text` (folded; at most MAX_SEARCH_WORDS) is in the
+    file's folded code and title. Shared with the API's list."""
+    words = vn_fold(text).split()[:MAX_SEARCH_WORDS]
+    return [CaseFile.title_folded.like(like_contains(w), escape=LIKE_ESCAPE) for w in words]
+
+
 def file_page(
     user: User, filters: FileFilters, cursor: str | None, per_page: int = PER_PAGE
 ) -> KeysetPage:
     """One page of the organisation's files in FILE_ORDER, with its capped count."""
-    conditions = _conditions(user, filters)
-    words = vn_fold(filters.text).split()[:MAX_SEARCH_WORDS]
-    if not words:
-        stmt = select(CaseFile).where(*conditions)
-        return keyset_page(stmt, FILE_ORDER, cursor, per_page, options=ROW_LOADS)
-    narrow = select(
-        CaseFile.id, CaseFile.year, CaseFile.number, CaseFile.code, CaseFile.title
-    ).where(*conditions)
-
-    seen: dict[int, bool] = {}  # the count and the page read the same rows
-
-    def keep(row) -> bool:
-        if row.id not in seen:
-            folded = vn_fold(f"{row.code} {row.title}")
-            seen[row.id] = all(w in folded for w in words)
-        return seen[row.id]
-
-    fetch = scan_fetch(narrow, FILE_ORDER, keep)
-    page = page_from(fetch, FILE_ORDER, cursor, per_page, fetched_count(fetch))
-    return page.map(_load_files)
-
-
-def _load_files(rows: list) -> list[CaseFile]:
-    """The files of a page's rows, in the rows' order, with what the list shows."""
-    ids = [row.id for row in rows]
-    if not ids:
-        return []
-    found = {
-        f.id: f
-        for f in db.session.scalars(
-            select(CaseFile).where(CaseFile.id.in_(ids)).options(*ROW_LOADS)
-        )
-    }
-    return [found[i] for i in ids if i in found]  # a file deleted meanwhile is left out
+    stmt = select(CaseFile).where(*_conditions(user, filters), *text_conditions(filters.text))
+    return keyset_page(stmt, FILE_ORDER, cursor, per_page, options=ROW_LOADS)
 
 
 def document_counts(file_ids: list[int]) -> dict[int, int]:

@@ -21,11 +21,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eoffice.core.dbtypes import UTCDateTime
+from eoffice.core.text import vn_fold
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
 from workflows import casefiles as flow
@@ -137,6 +140,10 @@ class CaseFile(db.Model):
     notation: Mapped[str | None] = mapped_column(String(20))
     code: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(500))
+    # The code and the title folded (core.text.vn_fold: "01.TCCB kế hoạch" → "01.tccb ke
+    # hoach"): what the lists' text filter searches with LIKE, in SQL. Kept in step with
+    # both on every insert and update (folded_title below); never set by hand.
+    title_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
     retention_code: Mapped[str] = mapped_column(ForeignKey("retention_periods.code"))
     keeper_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
@@ -190,6 +197,21 @@ class CaseFile(db.Model):
     @property
     def frozen(self) -> bool:
         return self.state in flow.FROZEN_STATES
+
+
+def fold_title(code: str | None, title: str | None) -> str:
+    """What `CaseFile.title_folded` holds for a file's code and title (the migration
+    that added the column filled it with this too)."""
+    return vn_fold(f"{code or ''} {title or ''}")
+
+
+@event.listens_for(CaseFile, "before_insert")
+@event.listens_for(CaseFile, "before_update")
+def folded_title(mapper, connection, target: CaseFile) -> None:
+    """Every write of a file through the session refolds its code and title, so the
+    folded column cannot lag behind them whichever service (opening, planning, the copy
+    of last year's list, renumbering) set them."""
+    target.title_folded = fold_title(target.code, target.title)
 
 
 # The file list's order (newest year first, then number and code; keyset pages walk it).

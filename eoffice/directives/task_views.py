@@ -8,13 +8,23 @@ school's first reading (answers.mark_read).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from wtforms import FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from eoffice.catalog.calendar import office_calendar
 from eoffice.core.errors import NotFound, ServiceError
+from eoffice.core.pagination import BAD_CURSOR
 from eoffice.core.timeutil import local_today, now_utc
 from eoffice.directives import answers, tasklists
 from eoffice.directives.models import AnswerForm, ReportTask, TaskState
@@ -88,10 +98,19 @@ def directive_open_tasks() -> int | None:
 @bp.get("/")
 def index():
     answered = request.args.get("tab") == "answered"
+    page = tasklists.task_page(
+        current_user,
+        request.args.get("cursor"),
+        current_app.config["PAGE_SIZE"],
+        answered=answered,
+    )
+    if page.refused:
+        flash(BAD_CURSOR, "warning")
     return render_template(
         "directives/tasks.html",
-        tasks=tasklists.tasks_for(current_user, answered=answered),
+        page=page,
         answered_tab=answered,
+        args={"tab": "answered"} if answered else {},
     )
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from eoffice.core.errors import NotFound
+from eoffice.core.pagination import KeysetPage, SortKey, keyset_page
 from eoffice.core.timeutil import local_today
 from eoffice.directives.models import ReportRequest, ReportTask, TaskState
 from eoffice.extensions import db
@@ -53,31 +54,77 @@ def visible_filter(user: User) -> ColumnElement[bool]:
     return own & Delivery.incoming_document_id.in_(_assigned_documents(user))
 
 
+# What a row of the lists shows, loaded with the page's rows (one statement).
+TASK_LOADS = (
+    joinedload(ReportTask.request)
+    .joinedload(ReportRequest.outgoing)
+    .joinedload(OutgoingDocument.organisation),
+    joinedload(ReportTask.delivery),
+)
+
+# "Cần trả lời": the earliest deadline first (ix_report_tasks_recipient_state walks it).
+OPEN_ORDER = SortKey(
+    "directives.tasks.open", ((ReportTask.deadline, False), (ReportTask.id, False))
+)
+# "Đã trả lời": the latest answer first.
+ANSWERED_ORDER = SortKey(
+    "directives.tasks.answered", ((ReportTask.answered_at, True), (ReportTask.id, True))
+)
+# tasks_for: at most this many rows (the pages and the API walk the rest with a cursor).
+LIST_LIMIT = 200
+
+
 def _task_query():
     return (
         select(ReportTask)
         .join(Delivery, ReportTask.delivery_id == Delivery.id)
-        .options(
-            joinedload(ReportTask.request)
-            .joinedload(ReportRequest.outgoing)
-            .joinedload(OutgoingDocument.organisation),
-            joinedload(ReportTask.delivery),
-        )
+        .options(*TASK_LOADS)
     )
 
 
-def tasks_for(user: User, *, answered: bool = False) -> list[ReportTask]:
-    """The school's tasks `user` may see, earliest deadline first: open and returned
-    ones (what is still to be done), or with `answered` the answered ones, latest first."""
-    stmt = _task_query().where(visible_filter(user))
+def _listed(user: User, *, answered: bool) -> Select:
+    """The tasks of one list `user` may see, filtered, not ordered, without loads."""
+    stmt = (
+        select(ReportTask)
+        .join(Delivery, ReportTask.delivery_id == Delivery.id)
+        .where(visible_filter(user))
+    )
     if answered:
-        stmt = stmt.where(ReportTask.state == TaskState.ANSWERED).order_by(
-            ReportTask.answered_at.desc(), ReportTask.id.desc()
+        # answered_at is set with the answer; saying so keeps a NULL out of the key.
+        return stmt.where(
+            ReportTask.state == TaskState.ANSWERED, ReportTask.answered_at.is_not(None)
         )
-    else:
-        stmt = stmt.where(ReportTask.state.in_(OPEN_STATES)).order_by(
-            ReportTask.deadline, ReportTask.id
-        )
+    return stmt.where(ReportTask.state.in_(OPEN_STATES))
+
+
+def list_order(*, answered: bool) -> SortKey:
+    return ANSWERED_ORDER if answered else OPEN_ORDER
+
+
+def task_page(
+    user: User, cursor: str | None, per_page: int, *, answered: bool = False
+) -> KeysetPage:
+    """One keyset page of the school's tasks `user` may see, with the list's capped
+    count: open and returned ones (what is still to be done), earliest deadline first,
+    or with `answered` the answered ones, latest answer first. A school answers every
+    request it ever received, so neither list is ever loaded whole; a page costs the
+    same statements whatever its rows (the request, its document and office, the
+    delivery come joined)."""
+    order = list_order(answered=answered)
+    return keyset_page(
+        _listed(user, answered=answered), order, cursor, per_page, options=TASK_LOADS
+    )
+
+
+def tasks_for(user: User, *, answered: bool = False, limit: int = LIST_LIMIT) -> list[ReportTask]:
+    """The first `limit` tasks of task_page's list (no count): for code that wants the
+    few at the top of a list, never the whole of it."""
+    stmt = (
+        _listed(user, answered=answered)
+        .options(*TASK_LOADS)
+        .order_by(*list_order(answered=answered).order_by())
+        .limit(limit)
+    )
     return list(db.session.scalars(stmt).unique())
 
 

@@ -17,12 +17,20 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from eoffice.catalog.models import DocumentType, UrgencyLevel
 from eoffice.core import audit
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from eoffice.core.pagination import (
+    COUNT_CAP,
+    CappedCount,
+    KeysetPage,
+    SortKey,
+    count_upto,
+    keyset_page,
+)
 from eoffice.core.steps import transaction
 from eoffice.core.text import clean_multiline, vn_fold
 from eoffice.core.timeutil import now_utc
@@ -69,29 +77,85 @@ def _inbox_filter(org_id: int):
     )
 
 
-def awaiting(user: User) -> list[ExchangePacket]:
-    """Documents awaiting registration and recall requests awaiting an answer, oldest first."""
+# Newest arrival first; the id (the order packets were stored in) makes it total.
+INBOX_ORDER = SortKey(
+    "exchange.inbox", ((ExchangePacket.created_at, True), (ExchangePacket.id, True))
+)
+INBOX_LOADS = (selectinload(ExchangePacket.refers_to),)
+# awaiting(): at most this many rows; the page shows at most RECALLS_SHOWN recall
+# requests above its documents (each answered one makes room for the next).
+AWAITING_LIMIT = 200
+RECALLS_SHOWN = 50
+
+
+def _recall_condition():
+    """SQL form of receiving.is_recall, never NULL (so that its negation keeps the
+    documents whose business type or status code is empty)."""
+    business_type = func.coalesce(ExchangePacket.business_type, -1)
+    status_code = func.coalesce(ExchangePacket.status_code, "")
+    return or_(
+        and_(ExchangePacket.kind == PacketKind.DOCUMENT, business_type == 1),
+        and_(ExchangePacket.kind == PacketKind.STATUS, status_code == RECALL_STATUS),
+    )
+
+
+def _awaiting(user: User, recalls: bool | None = None) -> Select:
+    """What waits in the user's exchange inbox, filtered, not ordered: documents and
+    recall requests, or only recall requests (`recalls` True) or only documents (False)."""
+    stmt = select(ExchangePacket).where(
+        *_inbox_filter(user.org_id), ExchangePacket.state == PacketState.AWAITING
+    )
+    if recalls is True:
+        stmt = stmt.where(_recall_condition())
+    elif recalls is False:
+        stmt = stmt.where(not_(_recall_condition()))
+    return stmt
+
+
+def _empty() -> KeysetPage:
+    return KeysetPage([], CappedCount(0, COUNT_CAP))
+
+
+def awaiting_page(
+    user: User, cursor: str | None, per_page: int, *, recalls: bool | None = None
+) -> KeysetPage:
+    """One keyset page of the exchange inbox, newest first, with its capped count (see
+    _awaiting for `recalls`); empty for anyone but clerks and leaders."""
+    if not user.has_role(*READERS):
+        return _empty()
+    stmt = _awaiting(user, recalls)
+    return keyset_page(stmt, INBOX_ORDER, cursor, per_page, options=INBOX_LOADS)
+
+
+def recall_requests(
+    user: User, limit: int = RECALLS_SHOWN
+) -> tuple[list[ExchangePacket], CappedCount]:
+    """The recall requests awaiting an answer, the longest waiting first (at most
+    `limit`), and how many there are, capped: the page lists them above the documents."""
+    if not user.has_role(*READERS):
+        return [], CappedCount(0, COUNT_CAP)
+    stmt = _awaiting(user, recalls=True)
+    rows = db.session.scalars(
+        stmt.options(*INBOX_LOADS).order_by(*INBOX_ORDER.order_by(reverse=True)).limit(limit)
+    ).all()
+    return list(rows), count_upto(stmt)
+
+
+def awaiting(user: User, limit: int = AWAITING_LIMIT) -> list[ExchangePacket]:
+    """The newest `limit` documents and recall requests of the exchange inbox (no count),
+    for code that wants the few at its top, never the whole of it."""
     if not user.has_role(*READERS):
         return []
-    return list(
-        db.session.scalars(
-            select(ExchangePacket)
-            .where(*_inbox_filter(user.org_id), ExchangePacket.state == PacketState.AWAITING)
-            .options(selectinload(ExchangePacket.refers_to))
-            .order_by(ExchangePacket.created_at, ExchangePacket.id)
-        )
-    )
+    stmt = _awaiting(user).options(*INBOX_LOADS).order_by(*INBOX_ORDER.order_by()).limit(limit)
+    return list(db.session.scalars(stmt))
 
 
-def awaiting_count(user: User) -> int:
-    """How many wait in the exchange inbox: one COUNT, for the menu badge on every page."""
+def awaiting_count(user: User) -> CappedCount:
+    """How many wait in the exchange inbox, for the menu badge on every page: one COUNT
+    that stops at COUNT_CAP (core.pagination.count_upto), never the rows themselves."""
     if not user.has_role(*READERS):
-        return 0
-    return db.session.scalar(
-        select(func.count())
-        .select_from(ExchangePacket)
-        .where(*_inbox_filter(user.org_id), ExchangePacket.state == PacketState.AWAITING)
-    )
+        return CappedCount(0, COUNT_CAP)
+    return count_upto(_awaiting(user))
 
 
 def get(user: User, packet_id: int, *, lock: bool = False) -> ExchangePacket:

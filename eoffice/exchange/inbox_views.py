@@ -11,12 +11,22 @@ import io
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from eoffice.core.errors import ValidationFailed
+from eoffice.core.pagination import BAD_CURSOR, COUNT_CAP, CappedCount
 from eoffice.core.timeutil import format_date, local_today
 from eoffice.exchange import inbox
 from eoffice.exchange.models import PacketState
@@ -78,20 +88,30 @@ def _reader() -> None:
 
 
 @bp.app_template_global()
-def exchange_inbox_count() -> int:
-    """How many items wait in the user's exchange inbox (for a badge or a link)."""
-    return inbox.awaiting_count(current_user) if current_user.is_authenticated else 0
+def exchange_inbox_count() -> CappedCount:
+    """How many items wait in the user's exchange inbox (for a badge or a link), capped:
+    show it with the `capped` filter."""
+    if not current_user.is_authenticated:
+        return CappedCount(0, COUNT_CAP)
+    return inbox.awaiting_count(current_user)
 
 
 @bp.get("/")
 def index():
-    """Văn bản chờ vào sổ từ trục liên thông, and recall requests awaiting an answer."""
+    """Văn bản chờ vào sổ từ trục liên thông (keyset pages, newest first), and above them
+    the recall requests awaiting an answer (the longest waiting first)."""
     _reader()
-    items = inbox.awaiting(current_user)
+    page = inbox.awaiting_page(
+        current_user, request.args.get("cursor"), current_app.config["PAGE_SIZE"], recalls=False
+    )
+    if page.refused:
+        flash(BAD_CURSOR, "warning")
+    recalls, recall_count = inbox.recall_requests(current_user)
     return render_template(
         "exchange/inbox.html",
-        documents=[r for r in items if not is_recall(r)],
-        recalls=[r for r in items if is_recall(r)],
+        page=page,
+        recalls=recalls,
+        recall_count=recall_count,
         business_labels=BUSINESS_LABELS,
     )
 

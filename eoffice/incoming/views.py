@@ -41,7 +41,7 @@ from eoffice.incoming.queries import (
 )
 from eoffice.incoming.signatures import signature_cards
 from eoffice.orgs.models import User
-from eoffice.outgoing.delivery import inbox as outgoing_inbox
+from eoffice.outgoing.delivery import inbox_count as outgoing_inbox_count
 from eoffice.web.forms import show_refusal
 from eoffice.web.http import attachment_response
 
@@ -75,7 +75,7 @@ def register():
         print_args=print_args,
         can_register=can_register(current_user),
         can_print=can_see_register(current_user),
-        inbox_count=len(outgoing_inbox(current_user)),  # deliveries waiting for the clerk
+        inbox_count=outgoing_inbox_count(current_user),  # waiting for the clerk, capped
     )
 
 

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import Select, func, insert, literal, select
+from sqlalchemy.orm import selectinload
 
 from eoffice.core import audit
 from eoffice.core.aftercommit import run_pending
 from eoffice.core.dbtypes import UTCDateTime
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from eoffice.core.pagination import (
+    COUNT_CAP,
+    CappedCount,
+    KeysetPage,
+    SortKey,
+    count_upto,
+    keyset_page,
+)
 from eoffice.core.text import clean_multiline
 from eoffice.core.timeutil import now_utc
 from eoffice.directives.models import ReportRequest, ReportTask, TaskState
@@ -226,22 +235,59 @@ def report(incoming_document_id: int, state: str, actor: User, note: str | None 
 # The recipient's inbox ----------------------------------------------------------------
 
 
-def inbox(user: User) -> list[Delivery]:
-    """What has arrived for the user's organisation and waits for its clerk."""
-    if not user.has_role(Role.CLERK, Role.LEADER):
-        return []
-    return list(
-        db.session.scalars(
-            select(Delivery)
-            .join(OutgoingDocument, Delivery.outgoing_id == OutgoingDocument.id)
-            .where(
-                Delivery.recipient_org_id == user.org_id,
-                Delivery.status == DeliveryStatus.ARRIVED,
-                OutgoingDocument.signed_file_id.is_not(None),
-            )
-            .order_by(Delivery.created_at, Delivery.id)
+INBOX_ROLES = (Role.CLERK, Role.LEADER)  # whose office's inbox this is
+# Newest arrival first; the id (the delivery order) makes the order total.
+INBOX_ORDER = SortKey("outgoing.inbox", ((Delivery.created_at, True), (Delivery.id, True)))
+# What a row shows besides the delivery (the document's type, urgency and
+# confidentiality are joined to it), loaded for the whole page at once.
+INBOX_LOADS = (
+    selectinload(Delivery.outgoing).options(
+        selectinload(OutgoingDocument.organisation),
+        selectinload(OutgoingDocument.attachments),
+        selectinload(OutgoingDocument.signer),
+    ),
+)
+# inbox(): at most this many rows (the page and the API walk the rest with a cursor).
+INBOX_LIMIT = 200
+
+
+def _waiting(user: User) -> Select:
+    """What has arrived for the user's organisation and waits for its clerk (signed:
+    the copy to read is there), filtered, not ordered."""
+    return (
+        select(Delivery)
+        .join(OutgoingDocument, Delivery.outgoing_id == OutgoingDocument.id)
+        .where(
+            Delivery.recipient_org_id == user.org_id,
+            Delivery.status == DeliveryStatus.ARRIVED,
+            OutgoingDocument.signed_file_id.is_not(None),
         )
     )
+
+
+def inbox_page(user: User, cursor: str | None, per_page: int) -> KeysetPage:
+    """One keyset page of the inbox, newest first, with its capped count; an empty
+    page for anyone but the office's clerks and leaders (it is not their list)."""
+    if not user.has_role(*INBOX_ROLES):
+        return KeysetPage([], CappedCount(0, COUNT_CAP))
+    return keyset_page(_waiting(user), INBOX_ORDER, cursor, per_page, options=INBOX_LOADS)
+
+
+def inbox_count(user: User) -> CappedCount:
+    """How many wait in the inbox, capped (a badge or a link): one COUNT that stops at
+    COUNT_CAP, never the rows themselves."""
+    if not user.has_role(*INBOX_ROLES):
+        return CappedCount(0, COUNT_CAP)
+    return count_upto(_waiting(user))
+
+
+def inbox(user: User, limit: int = INBOX_LIMIT) -> list[Delivery]:
+    """The newest `limit` entries of the inbox (no count), for code that wants the few
+    at its top, never the whole of it; [] for anyone but clerks and leaders."""
+    if not user.has_role(*INBOX_ROLES):
+        return []
+    stmt = _waiting(user).options(*INBOX_LOADS).order_by(*INBOX_ORDER.order_by()).limit(limit)
+    return list(db.session.scalars(stmt))
 
 
 def get_for_recipient(user: User, delivery_id: int) -> Delivery:

@@ -190,11 +190,6 @@ class Waiting:
     stmt: Select
     count: CappedCount
 
-    @property
-    def items(self) -> CappedCount:
-        """Whether anything waits (truthy), as the view asks before choosing a tab."""
-        return self.count
-
 
 def waiting_for(user: User) -> Waiting:
     stmt = _waiting(user)

@@ -183,7 +183,7 @@ def index():
     counts = queries.tab_counts(current_user, waiting, include_closed=include_closed)
     tab = request.args.get("tab")
     if tab not in TABS:
-        tab = "waiting" if waiting.items else "drafts"
+        tab = "waiting" if waiting.count else "drafts"
     cursor = request.args.get("cursor")
     per_page = current_app.config["PAGE_SIZE"]
     if tab == "drafts":
@@ -603,9 +603,16 @@ def _inbox_reader() -> None:
 
 
 def render_inbox(*, failed: tuple[int, Form] | None = None, status: int = 200):
+    """The inbox's page named by the request's cursor (a refusal posted from a page is
+    shown again on that page, where its row is)."""
+    cursor = request.args.get("cursor")
+    page = delivery.inbox_page(current_user, cursor, current_app.config["PAGE_SIZE"])
+    if page.refused:
+        flash(BAD_CURSOR, "warning")
     return render_template(
         "outgoing/inbox.html",
-        items=delivery.inbox(current_user),
+        page=page,
+        cursor=None if page.refused else cursor,
         can_register=current_user.has_role(Role.CLERK),
         register_form=outgoing_forms.RegisterDeliveryForm(),
         reject_forms={failed[0]: failed[1]} if failed else {},
