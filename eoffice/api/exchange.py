@@ -48,7 +48,7 @@ def _detail(packet_id: int):
 
 @bp.get("/exchange/inbox")
 def exchange_inbox():
-    """One keyset page of the exchange inbox (documents and recall requests), newest
+    """One keyset page of the exchange inbox (documents and recall requests), oldest
     first, walked with the same cursors as the page."""
     user = api_user()
     if not user.has_role(*inbox.READERS):

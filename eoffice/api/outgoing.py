@@ -164,7 +164,7 @@ for _step in parsing.STEPS.values():
 
 @bp.get("/inbox")
 def inbox():
-    """One keyset page of the inbox, newest first (empty for anyone but its clerks and
+    """One keyset page of the inbox, oldest first (empty for anyone but its clerks and
     leaders), walked with the same cursors as the page."""
     max_limit = current_app.config["API_PAGE_SIZE_MAX"]
     query = parse_page_query(

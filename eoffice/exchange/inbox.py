@@ -78,8 +78,10 @@ def _inbox_filter(org_id: int):
 
 
 # Newest arrival first; the id (the order packets were stored in) makes it total.
+# Oldest first: the clerk's work queue, registered in the order it arrived (so arrival
+# numbers follow arrival), the longest-waiting item never pushed to a later page.
 INBOX_ORDER = SortKey(
-    "exchange.inbox", ((ExchangePacket.created_at, True), (ExchangePacket.id, True))
+    "exchange.inbox", ((ExchangePacket.created_at, False), (ExchangePacket.id, False))
 )
 INBOX_LOADS = (selectinload(ExchangePacket.refers_to),)
 # awaiting(): at most this many rows; the page shows at most RECALLS_SHOWN recall
@@ -119,7 +121,7 @@ def _empty() -> KeysetPage:
 def awaiting_page(
     user: User, cursor: str | None, per_page: int, *, recalls: bool | None = None
 ) -> KeysetPage:
-    """One keyset page of the exchange inbox, newest first, with its capped count (see
+    """One keyset page of the exchange inbox, oldest first, with its capped count (see
     _awaiting for `recalls`); empty for anyone but clerks and leaders."""
     if not user.has_role(*READERS):
         return _empty()
@@ -136,13 +138,13 @@ def recall_requests(
         return [], CappedCount(0, COUNT_CAP)
     stmt = _awaiting(user, recalls=True)
     rows = db.session.scalars(
-        stmt.options(*INBOX_LOADS).order_by(*INBOX_ORDER.order_by(reverse=True)).limit(limit)
+        stmt.options(*INBOX_LOADS).order_by(*INBOX_ORDER.order_by()).limit(limit)
     ).all()
     return list(rows), count_upto(stmt)
 
 
 def awaiting(user: User, limit: int = AWAITING_LIMIT) -> list[ExchangePacket]:
-    """The newest `limit` documents and recall requests of the exchange inbox (no count),
+    """The oldest `limit` documents and recall requests of the exchange inbox (no count),
     for code that wants the few at its top, never the whole of it."""
     if not user.has_role(*READERS):
         return []

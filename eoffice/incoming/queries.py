@@ -216,12 +216,21 @@ REGISTER_ORDER = SortKey(
     ((IncomingDocument.arrived_at, True), (IncomingDocument.id, True)),
 )
 
+
+def _reader_key(row) -> tuple:
+    """The key of a document, or of a row of bare keys (arrival time, document id) as
+    `sparse_keyset_page` reads them."""
+    if isinstance(row, IncomingDocument):
+        return (row.arrived_at, row.id)
+    return (row.arrived_at, row.document_id)
+
+
 # The same order for a staff member, read from their readers rows (see
 # visible_documents); the same cursors.
 READER_ORDER = SortKey(
     REGISTER_ORDER.name,
     ((IncomingReader.arrived_at, True), (IncomingReader.document_id, True)),
-    values=lambda doc: (doc.arrived_at, doc.id),
+    values=_reader_key,
 )
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Select, delete, event, insert, select, union
+from sqlalchemy import ForeignKey, Index, Select, delete, event, func, select, union
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, attributes, mapped_column
 
@@ -33,6 +34,8 @@ from eoffice.orgs.models import User
 _DOCUMENT_FIELDS = ("recipient_user_id", "recipient_unit_id", "confidentiality_code", "arrived_at")
 _PART_FIELDS = ("user_id", "unit_id", "document_id")
 _BATCH = 500
+# The first key of the advisory locks taken while rebuilding (the second: the org id).
+_LOCK_CLASS = 19
 
 
 class IncomingReader(db.Model):
@@ -110,9 +113,30 @@ def _insert_pairs(connection: Connection, pairs: Select) -> None:
     rows = select(found.c.user_id, found.c.document_id, IncomingDocument.arrived_at).join(
         IncomingDocument, IncomingDocument.id == found.c.document_id
     )
-    connection.execute(
-        insert(IncomingReader).from_select(["user_id", "document_id", "arrived_at"], rows)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(IncomingReader).from_select(
+        ["user_id", "document_id", "arrived_at"], rows
     )
+    # A row already there is the same row (the rule is a function of the data): the
+    # lock below keeps two rebuilds apart; this only keeps a repair from failing.
+    connection.execute(statement.on_conflict_do_nothing())
+
+
+def _lock_organisations(connection: Connection, org_ids: Iterable[int]) -> None:
+    """Hold, until the commit, the right to rebuild these organisations' rows
+    (PostgreSQL; SQLite runs one writer at a time).
+
+    Two transactions rebuilding rows of one organisation at once would each compute
+    them from what it sees: a part given to a unit while a member leaves it could
+    leave the member reading the document for good, or a member joining miss it. After
+    this lock, a statement sees what the transaction it waited for committed, so the
+    second rebuild starts from the first's result. An advisory lock: no table row is
+    locked, and organisations in ascending order, so two rebuilds never wait in a
+    circle."""
+    if connection.dialect.name != "postgresql":
+        return
+    for org_id in sorted(set(org_ids)):
+        connection.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, org_id)))
 
 
 def rebuild_documents(connection: Connection, ids: Iterable[int]) -> None:
@@ -173,6 +197,14 @@ def _rebuild_after_flush(session: Session, _context: object) -> None:
     if not documents and not users:
         return
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        orgs = set(connection.scalars(select(User.org_id).where(User.id.in_(sorted(users)))))
+        orgs.update(
+            connection.scalars(
+                select(IncomingDocument.org_id).where(IncomingDocument.id.in_(sorted(documents)))
+            )
+        )
+        _lock_organisations(connection, orgs)
     if documents:
         rebuild_documents(connection, documents)
     if users:

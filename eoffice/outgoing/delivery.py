@@ -237,7 +237,8 @@ def report(incoming_document_id: int, state: str, actor: User, note: str | None 
 
 INBOX_ROLES = (Role.CLERK, Role.LEADER)  # whose office's inbox this is
 # Newest arrival first; the id (the delivery order) makes the order total.
-INBOX_ORDER = SortKey("outgoing.inbox", ((Delivery.created_at, True), (Delivery.id, True)))
+# Oldest first: the clerk's work queue, registered in the order it arrived.
+INBOX_ORDER = SortKey("outgoing.inbox", ((Delivery.created_at, False), (Delivery.id, False)))
 # What a row shows besides the delivery (the document's type, urgency and
 # confidentiality are joined to it), loaded for the whole page at once.
 INBOX_LOADS = (
@@ -266,7 +267,7 @@ def _waiting(user: User) -> Select:
 
 
 def inbox_page(user: User, cursor: str | None, per_page: int) -> KeysetPage:
-    """One keyset page of the inbox, newest first, with its capped count; an empty
+    """One keyset page of the inbox, oldest first, with its capped count; an empty
     page for anyone but the office's clerks and leaders (it is not their list)."""
     if not user.has_role(*INBOX_ROLES):
         return KeysetPage([], CappedCount(0, COUNT_CAP))
@@ -282,7 +283,7 @@ def inbox_count(user: User) -> CappedCount:
 
 
 def inbox(user: User, limit: int = INBOX_LIMIT) -> list[Delivery]:
-    """The newest `limit` entries of the inbox (no count), for code that wants the few
+    """The oldest `limit` entries of the inbox (no count), for code that wants the few
     at its top, never the whole of it; [] for anyone but clerks and leaders."""
     if not user.has_role(*INBOX_ROLES):
         return []

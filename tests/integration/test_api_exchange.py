@@ -194,20 +194,19 @@ def test_recall_requests_are_accepted_or_refused(world, agency_hub, api_of):
     _send(agency_hub, _document(world))
     _send(agency_hub, _document(world, SECOND_ID, code_number="3338"))
     check(clerk)
-    second, first = inbox_ids(clerk)  # newest first
+    first, second = inbox_ids(clerk)
     incoming = clerk.post(item_url(first, "/register")).json
     _send(agency_hub, _recall_status(world))
     _send(agency_hub, _recall_status(world, SECOND_ID))
     assert check(clerk)["recalls"] == 2
 
-    items = clerk.get(f"{PREFIX}/exchange/inbox").json["items"]  # newest first
+    items = clerk.get(f"{PREFIX}/exchange/inbox").json["items"]
     assert [(i["id"], i["kind"]) for i in items] == [
-        (items[0]["id"], "recall"),
-        (items[1]["id"], "recall"),
         (second, "document"),
+        (items[1]["id"], "recall"),
+        (items[2]["id"], "recall"),
     ]
-    assert items[0]["id"] > items[1]["id"] > second
-    recall_first, recall_second = sorted(items[:2], key=lambda i: i["refers_to"]["id"] != first)
+    recall_first, recall_second = items[1], items[2]
     assert (recall_first["status_code"], recall_first["refers_to"]["id"]) == ("13", first)
     assert recall_first["refers_to"]["state"] == "registered"
     assert recall_first["description"] == "Văn bản ban hành nhầm đối tượng, đề nghị thu hồi."

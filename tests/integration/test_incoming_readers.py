@@ -144,3 +144,112 @@ def test_a_rolled_back_assignment_leaves_no_reader(app, office):
     assert (staff[0].id, doc.id) in stored_rows()  # the transaction sees it at once
     db.session.rollback()
     assert stored_rows() == before
+
+
+def test_a_staff_members_register_pages_through_words_and_without(app, office, client):
+    """A staff member's register walks their readers rows: with words to find (the keys
+    read first, the page cut from them) and without, every page, each document once."""
+    from eoffice.incoming.queries import RegisterFilters, register_page
+
+    school, second, staff = office
+    mine = [
+        factories.register(
+            school.clerk,
+            subject=f"Kế hoạch số {i}",
+            symbol=f"{i + 1}/KH",
+            recipient_unit_id=second.id,
+        ).id
+        for i in range(5)
+    ]
+    factories.register(
+        school.clerk, subject="Kế hoạch của tổ khác", recipient_unit_id=school.unit.id
+    )
+    db.session.commit()
+    reader = next(u for u in staff if u.unit_id == second.id)
+    for text in ("kế hoạch", None):
+        seen, cursor = [], None
+        while True:
+            page = register_page(reader, RegisterFilters(text=text), cursor, 2)
+            seen += [doc.id for doc in page.items]
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        assert seen == list(reversed(mine)), text
+    factories.login(client, reader)
+    response = client.get("/incoming", query_string={"q": "kế hoạch"})
+    assert response.status_code == 200
+
+
+@pytest.mark.postgres
+def test_a_part_given_to_a_unit_while_a_member_leaves_it(app, office, postgres_only):
+    """T1 gives a unit a part of a secret document and holds its commit; meanwhile T2
+    moves a member out of the unit. Each rebuilds rows from what it sees: without the
+    organisation's lock, T1's rows (written before T2's move) would keep the member
+    reading the secret document for good."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    school, second, staff = office
+    doc = factories.register(school.clerk, confidentiality_code="secret", symbol="7/M")
+    processing.present(school.clerk, doc.id, presented_to=school.leader.id)
+    leaving = next(u for u in staff if u.unit_id == second.id)
+    doc_id, leaving_id, unit_id = doc.id, leaving.id, second.id
+    db.session.commit()
+    t1_flushed, t1_go, t2_done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def t1() -> None:
+        with app.app_context():
+            try:
+                db.session.add(Assignment(document_id=doc_id, kind="lead", unit_id=unit_id))
+                db.session.flush()
+                t1_flushed.set()
+                assert t1_go.wait(30)
+                db.session.commit()
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                t1_flushed.set()
+                db.session.remove()
+
+    def t2() -> None:
+        with app.app_context():
+            try:
+                db.session.get(User, leaving_id).unit_id = None
+                db.session.commit()
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                t2_done.set()
+                db.session.remove()
+
+    def t2_waits() -> bool:
+        with db.engine.connect() as conn:
+            return bool(
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                    )
+                )
+            )
+
+    first = threading.Thread(target=t1)
+    first.start()
+    assert t1_flushed.wait(30)
+    second_thread = threading.Thread(target=t2)
+    second_thread.start()
+    deadline = time.monotonic() + 30
+    while not (t2_done.is_set() or t2_waits()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    t1_go.set()
+    first.join(30)
+    second_thread.join(30)
+    assert not errors, errors
+    db.session.rollback()
+    assert (leaving_id, doc_id) not in stored_rows()
+    kept = stored_rows()
+    readers.rebuild_all(db.session.connection())
+    assert stored_rows() == kept

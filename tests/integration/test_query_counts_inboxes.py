@@ -379,10 +379,10 @@ def _inbox_ids(school) -> list[int]:
     rows = db.session.scalars(
         select(Delivery).where(Delivery.recipient_org_id == school.org.id, Delivery.status == "01")
     ).all()
-    return [d.id for d in sorted(rows, key=lambda d: (d.created_at, d.id), reverse=True)]
+    return [d.id for d in sorted(rows, key=lambda d: (d.created_at, d.id))]
 
 
-def test_the_inbox_pages_walk_every_document_once_newest_first(app, client, office, fixed_clock):
+def test_the_inbox_pages_walk_every_document_once_oldest_first(app, client, office, fixed_clock):
     world, _ = office
     school = world.school_a
     _published(world, 17, fixed_clock)
@@ -485,16 +485,16 @@ def _received(world, hub, count: int, *, first: int = 0, recalls: int = 0) -> No
 
 def _exchange_ids(user, *, recalls: bool | None) -> list[int]:
     rows = db.session.scalars(exchange_inbox._awaiting(user, recalls)).all()
-    return [r.id for r in sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)]
+    return [r.id for r in sorted(rows, key=lambda r: (r.created_at, r.id))]
 
 
 @pytest.mark.usefixtures("exchange_clock")
-def test_the_exchange_inbox_pages_walk_every_item_once_newest_first(app, client, world, hub):
+def test_the_exchange_inbox_pages_walk_every_item_once_oldest_first(app, client, world, hub):
     clerk = world.district.clerk
     _received(world, hub, 16, recalls=2)
     documents = _exchange_ids(clerk, recalls=False)
     everything = _exchange_ids(clerk, recalls=True) + documents
-    everything.sort(reverse=True)  # one created_at (the stopped clock): by id, newest first
+    everything.sort()  # one created_at (the stopped clock): by id, oldest first
     assert (len(documents), len(everything)) == (16, 18)
 
     def page(cursor):
