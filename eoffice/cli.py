@@ -149,6 +149,8 @@ def register_cli(app: Flask) -> None:
         click.echo("Bộ lập lịch đang chạy (mỗi phút một lượt).")
         run_loop(app, stop)
 
+    from eoffice.incoming.readers_cli import register as register_readers_cli
     from eoffice.search.cli import register as register_search_cli
 
     register_search_cli(app)
+    register_readers_cli(app)

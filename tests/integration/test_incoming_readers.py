@@ -253,3 +253,18 @@ def test_a_part_given_to_a_unit_while_a_member_leaves_it(app, office, postgres_o
     kept = stored_rows()
     readers.rebuild_all(db.session.connection())
     assert stored_rows() == kept
+
+
+def test_the_repair_command_writes_back_rows_lost_outside_the_application(app, office):
+    school, second, _staff = office
+    factories.register(school.clerk, recipient_unit_id=second.id)
+    db.session.commit()
+    kept = stored_rows()
+    assert kept
+    db.session.execute(IncomingReader.__table__.delete())
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["readers", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Đã tính lại" in result.output
+    db.session.rollback()
+    assert stored_rows() == kept
