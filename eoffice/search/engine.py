@@ -206,16 +206,34 @@ def _after(kind: DocumentKind, key: Key, entry: Any = SearchEntry) -> Any:
     return keyset.after((entry.sorted_at, entry.document_id), (key.sorted_at, key.document_id))
 
 
-def _fetch(
-    user: User,
-    kind: DocumentKind,
-    query: SearchQuery,
-    parsed: ParsedQuery,
-    tier: tuple[int, Tier],
-    after: Key | None,
-    limit: int,
-) -> list[Hit]:
-    """The first `limit` hits of one kind and tier, newest first.
+@dataclass(frozen=True)
+class _Ask:
+    """One kind and one tier of a search: what `_fetch` and its helpers share."""
+
+    user: User
+    kind: DocumentKind
+    query: SearchQuery
+    parsed: ParsedQuery
+    tier: tuple[int, Tier]
+    after: Key | None
+    limit: int
+
+    @property
+    def number(self) -> int:
+        return self.tier[0]
+
+    @property
+    def which(self) -> Tier:
+        return self.tier[1]
+
+    @property
+    def keyed(self) -> bool:
+        """The cursor points inside this tier (its rows continue after its key)."""
+        return self.after is not None and self.after.tier == self.number
+
+
+def _fetch(ask: _Ask) -> list[Hit]:
+    """The first `ask.limit` hits of one kind and tier, newest first.
 
     A common word matches tens of thousands of documents; fetching them all to keep
     the newest twenty is what made searches slow (STACK.md §9). So the search first
@@ -225,137 +243,103 @@ def _fetch(
     the word index lists them all and they are sorted; when they are common but the
     filters keep few of them, a probe ten times wider comes first.
     """
-    number = tier[0]
     entry = SearchEntry
-    if not parsed:
-        stmt = _base(user, kind, query)
-        if after is not None and after.tier == number:
-            stmt = stmt.where(_after(kind, after))
+    if not ask.parsed:
+        stmt = _base(ask.user, ask.kind, ask.query)
+        if ask.keyed:
+            stmt = stmt.where(_after(ask.kind, ask.after))
         newest_first = (entry.sorted_at.desc(), entry.document_id.desc())
-        return _hits(kind, number, stmt.order_by(*newest_first).limit(limit))
-    own = kind is DocumentKind.INCOMING and not incoming_access.can_see_register(user)
+        return _hits(ask.kind, ask.number, stmt.order_by(*newest_first).limit(ask.limit))
+    own = ask.kind is DocumentKind.INCOMING and not incoming_access.can_see_register(ask.user)
     probe = _probe_own if own else _probe
-    probed = probe(user, kind, query, parsed, tier, after, limit, PROBE_ROWS)
-    if len(probed) < limit and _common(user, kind, query, parsed, tier, after):
-        probed = probe(user, kind, query, parsed, tier, after, limit, PROBE_ROWS * 10)
-    if len(probed) >= limit:
+    probed = probe(ask, PROBE_ROWS)
+    if len(probed) < ask.limit and _common(ask):
+        probed = probe(ask, PROBE_ROWS * 10)
+    if len(probed) >= ask.limit:
         return probed
-    return _fetch_all(user, kind, query, parsed, tier, after, limit)
+    return _fetch_all(ask)
 
 
-def _common(
-    user: User,
-    kind: DocumentKind,
-    query: SearchQuery,
-    parsed: ParsedQuery,
-    tier: tuple[int, Tier],
-    after: Key | None,
-) -> bool:
+def _common(ask: _Ask) -> bool:
     """Whether the words match at least COMMON_MATCHES of the organisation's index rows
     (counted from the word index, stopping there)."""
-    number, which = tier
     entry = SearchEntry
     stmt = select(literal_column("1")).where(
-        entry.org_id == user.org_id,
-        entry.kind == kind.value,
-        match(db.session, parsed, which),
-        *_date_conditions(query),
+        entry.org_id == ask.user.org_id,
+        entry.kind == ask.kind.value,
+        match(db.session, ask.parsed, ask.which),
+        *_date_conditions(ask.query),
     )
-    if after is not None and after.tier == number:
-        stmt = stmt.where(_after(kind, after))
+    if ask.keyed:
+        stmt = stmt.where(_after(ask.kind, ask.after))
     found = select(func.count()).select_from(stmt.limit(COMMON_MATCHES).subquery())
     return db.session.scalar(found) >= COMMON_MATCHES
 
 
-def _probe(
-    user: User,
-    kind: DocumentKind,
-    query: SearchQuery,
-    parsed: ParsedQuery,
-    tier: tuple[int, Tier],
-    after: Key | None,
-    limit: int,
-    rows: int,
-) -> list[Hit]:
-    """The hits among the organisation's `rows` newest index rows of `kind`: a subquery
-    with its own LIMIT, which the planner must run first (it cannot push the word
-    condition into it): always the short date walk."""
-    number, which = tier
+def _probe(ask: _Ask, rows: int) -> list[Hit]:
+    """The hits among the organisation's `rows` newest index rows of the kind: a
+    subquery with its own LIMIT, which the planner must run first (it cannot push the
+    word condition into it): always the short date walk."""
     entry = SearchEntry
     window = (
         select(entry, *index_columns(db.session))
-        .where(entry.org_id == user.org_id, entry.kind == kind.value, *_date_conditions(query))
+        .where(
+            entry.org_id == ask.user.org_id,
+            entry.kind == ask.kind.value,
+            *_date_conditions(ask.query),
+        )
         .order_by(entry.sorted_at.desc(), entry.document_id.desc())
         .limit(rows)
     )
-    if after is not None and after.tier == number:
-        window = window.where(_after(kind, after))
+    if ask.keyed:
+        window = window.where(_after(ask.kind, ask.after))
     recent = window.subquery("recent_entries")
     recent_entry = aliased(SearchEntry, recent)
     stmt = (
-        _base(user, kind, query, recent_entry)
-        .where(match(db.session, parsed, which, recent))
+        _base(ask.user, ask.kind, ask.query, recent_entry)
+        .where(match(db.session, ask.parsed, ask.which, recent))
         .order_by(recent_entry.sorted_at.desc(), recent_entry.document_id.desc())
-        .limit(limit)
+        .limit(ask.limit)
     )
-    return _hits(kind, number, stmt)
+    return _hits(ask.kind, ask.number, stmt)
 
 
-def _fetch_all(
-    user: User,
-    kind: DocumentKind,
-    query: SearchQuery,
-    parsed: ParsedQuery,
-    tier: tuple[int, Tier],
-    after: Key | None,
-    limit: int,
-) -> list[Hit]:
+def _fetch_all(ask: _Ask) -> list[Hit]:
     """Every match, from the word index, sorted: for words too rare for a probe."""
-    number, which = tier
-    stmt = _base(user, kind, query).where(match(db.session, parsed, which))
-    if after is not None and after.tier == number:
-        stmt = stmt.where(_after(kind, after))
-    return _hits(kind, number, stmt.order_by(*_sorted_by_matches()).limit(limit))
+    stmt = _base(ask.user, ask.kind, ask.query).where(match(db.session, ask.parsed, ask.which))
+    if ask.keyed:
+        stmt = stmt.where(_after(ask.kind, ask.after))
+    return _hits(ask.kind, ask.number, stmt.order_by(*_sorted_by_matches()).limit(ask.limit))
 
 
-def _probe_own(
-    user: User,
-    kind: DocumentKind,
-    query: SearchQuery,
-    parsed: ParsedQuery,
-    tier: tuple[int, Tier],
-    after: Key | None,
-    limit: int,
-    rows: int,
-) -> list[Hit]:
+def _probe_own(ask: _Ask, rows: int) -> list[Hit]:
     """The probe of a staff member's search: the `rows` newest of the incoming
     documents they may read (their `incoming_readers` rows, one index range in arrival
     order), each tested against its index row, newest first until the page is full.
 
     The organisation's newest rows would hold only a tenth of theirs.
     """
-    number, which = tier
     reader = IncomingReader
     # The readers' columns under the names the date and cursor conditions use.
     own = _Ordered(sorted_at=reader.arrived_at, document_id=reader.document_id)
     window = select(reader.document_id, reader.arrived_at).where(
-        reader.user_id == user.id, *_date_conditions(query, own)
+        reader.user_id == ask.user.id, *_date_conditions(ask.query, own)
     )
-    if after is not None and after.tier == number:
-        window = window.where(_after(kind, after, own))
+    if ask.keyed:
+        window = window.where(_after(ask.kind, ask.after, own))
     newest = (
         window.order_by(reader.arrived_at.desc(), reader.document_id.desc())
         .limit(rows)
         .subquery("my_newest")
     )
     stmt = (
-        _base(user, kind, query)
+        _base(ask.user, ask.kind, ask.query)
         .join(newest, newest.c.document_id == IncomingDocument.id)
-        .where(match(db.session, parsed, which))
+        .where(match(db.session, ask.parsed, ask.which))
         .order_by(newest.c.arrived_at.desc(), newest.c.document_id.desc())
-        .limit(limit)
+        .limit(ask.limit)
     )
-    return _hits(kind, number, stmt)
+    return _hits(ask.kind, ask.number, stmt)
 
 
 @dataclass(frozen=True)
@@ -403,7 +387,7 @@ def search(
         wanted = limit + 1 - len(hits)
         found: list[Hit] = []
         for kind in query.kinds:
-            found.extend(_fetch(user, kind, query, parsed, tier, after, wanted))
+            found.extend(_fetch(_Ask(user, kind, query, parsed, tier, after, wanted)))
         found.sort(key=_order, reverse=True)
         hits.extend(found[:wanted])
         if len(hits) > limit:
