@@ -854,8 +854,8 @@ def rebuild_indexes(url: str, definitions: list[tuple[str, str]], threads: int) 
 def fix_counters(conn: psycopg.Connection) -> None:
     """Sequences after the highest id, and every book's last_number after its last entry."""
     for table in (*BULK_TABLES, "register_books"):
-        if table == "file_texts":
-            continue  # keyed by stored_file_id, no sequence
+        if table in ("file_texts", "incoming_readers"):
+            continue  # keyed by other tables' ids, no sequence
         conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT coalesce(max(id), 1) FROM {table}))"
