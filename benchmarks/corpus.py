@@ -27,6 +27,13 @@ What is made, and how:
   the workers (a pure function of one word; same results, twice as fast).
 - Who may read each incoming document (`incoming_readers`) is filled after COPY by the
   application's own `incoming.readers.rebuild_all`.
+- The "registered" audit events continue their organisation's hash chain (decision
+  0020) after the events the services wrote: the workers compute each event's content
+  digest (`core.audit_chain.content_digest`, the costly part) and hand the rows back;
+  the parent, taking the chunks in plan order (which is arrival order, hence id order
+  within each organisation), links them (`link_hash`, one small SHA-256 each), COPYs
+  them and moves the chains' head rows, so `flask audit verify` finds every chain
+  intact.
 - Secondary indexes of the bulk tables are dropped before COPY and rebuilt after (two
   at a time); foreign keys are not checked during COPY (`session_replication_role`),
   the data being made consistent here; primary keys and unique constraints stay, so a
@@ -125,6 +132,7 @@ class World:
     now: float  # epoch seconds, the corpus's "now"
     audit_base: int  # audit event ids of documents start after this one
     seed: int
+    audit_heads: dict[int, tuple[int, str]] = field(default_factory=dict)  # key: (seq, hash)
 
     def book(self, org_index: int, direction: str, secret: bool, year: int) -> int:
         code = "confidential" if secret else "general"
@@ -141,7 +149,7 @@ def make_world(app, seed: int, now: datetime) -> World:
 
     from eoffice.catalog.models import DocumentType
     from eoffice.catalog.numbering import get_or_create_book
-    from eoffice.core.models import AuditEvent
+    from eoffice.core.models import AuditChainHead, AuditEvent
     from eoffice.extensions import db
     from eoffice.orgs.models import OrgKind, Role
     from eoffice.orgs.services import (
@@ -268,6 +276,10 @@ def make_world(app, seed: int, now: datetime) -> World:
             for t in db.session.scalars(select(DocumentType).where(DocumentType.is_active))
         }
         audit_base = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+        audit_heads = {
+            head.chain_key: (head.last_seq, head.last_hash)
+            for head in db.session.scalars(select(AuditChainHead))
+        }
         db.session.remove()
         db.engine.dispose()  # no pooled connection may cross the fork
     return World(
@@ -280,6 +292,7 @@ def make_world(app, seed: int, now: datetime) -> World:
         now=now.timestamp(),
         audit_base=audit_base,
         seed=seed,
+        audit_heads=audit_heads,
     )
 
 
@@ -415,6 +428,7 @@ ENTRY_COLUMNS = (
 )  # fmt: skip
 AUDIT_COLUMNS = (
     "id", "org_id", "actor_id", "at", "subject_type", "subject_id", "action", "changes",
+    "chain_seq", "prev_hash", "hash",
 )  # fmt: skip
 OUT_COLUMNS = (
     "id", "org_id", "drafter_id", "drafting_unit_id", "document_type_id", "subject",
@@ -498,6 +512,7 @@ def _weighted_agencies(world: World) -> tuple[list, list[int]]:
 
 def load_incoming(bounds: tuple[int, int]) -> dict:
     """Rows of the incoming documents plan[start:end] and everything hanging off them."""
+    from eoffice.core.audit_chain import content_digest
     from eoffice.incoming.services import _search_text
     from eoffice.search.indexing import EntryText
 
@@ -657,11 +672,16 @@ def load_incoming(bounds: tuple[int, int]) -> dict:
         row = EntryText("in", doc_id, org.id, arrived, pieces).row()
         entries.append((doc_id, "in", doc_id, org.id, arrived, row["folded"], row["exact"],
                         row["updated_at"]))  # fmt: skip
+        changes = {"arrival_number": number, "book": "Sổ đăng ký văn bản đến",
+                   "files": attached_names}  # fmt: skip
+        digest = content_digest(
+            event_id=world.audit_base + doc_id, org_id=org.id, actor_id=org.clerk_id,
+            at=arrived, subject_type="incoming", subject_id=doc_id, action="registered",
+            changes=changes, note=None,
+        )  # fmt: skip
         audits.append((
             world.audit_base + doc_id, org.id, org.clerk_id, arrived, "incoming", doc_id,
-            "registered",
-            json.dumps({"arrival_number": number, "book": "Sổ đăng ký văn bản đến",
-                        "files": attached_names}, ensure_ascii=False),
+            "registered", json.dumps(changes, ensure_ascii=False), digest,
         ))  # fmt: skip
     made = time.perf_counter()
     with _connect() as conn, conn.cursor() as cursor:
@@ -671,7 +691,6 @@ def load_incoming(bounds: tuple[int, int]) -> dict:
         _copy(cursor, "incoming_attachments", ATTACHMENT_COLUMNS, attachments)
         _copy(cursor, "file_texts", TEXT_COLUMNS, texts)
         _copy(cursor, "search_entries", ENTRY_COLUMNS, entries)
-        _copy(cursor, "audit_events", AUDIT_COLUMNS, audits)
         conn.commit()
     done = time.perf_counter()
     return {
@@ -682,7 +701,48 @@ def load_incoming(bounds: tuple[int, int]) -> dict:
         "attachments": len(attachments),
         "python_s": made - began,
         "copy_s": done - made,
+        "audits": audits,  # chained and copied by the parent, in plan order
     }
+
+
+class AuditChains:
+    """The parent's end of the audit chains: links the workers' events in plan order,
+    COPYs them, and finally writes every chain's head row."""
+
+    def __init__(self, heads: dict[int, tuple[int, str]]) -> None:
+        from eoffice.core.audit_chain import GENESIS
+
+        self.heads = {key: [seq, value, None] for key, (seq, value) in heads.items()}
+        self.genesis = GENESIS
+
+    def copy(self, conn: psycopg.Connection, audits: list[tuple]) -> None:
+        from eoffice.core.audit_chain import chain_key, link_hash
+
+        rows = []
+        for *fields, digest in audits:
+            head = self.heads.setdefault(chain_key(fields[1]), [0, self.genesis, None])
+            seq = head[0] + 1
+            value = link_hash(head[1], seq, digest)
+            rows.append((*fields, seq, head[1], value))
+            head[:] = [seq, value, fields[0]]
+        with conn.cursor() as cursor:
+            _copy(cursor, "audit_events", AUDIT_COLUMNS, rows)
+        conn.commit()
+
+    def write_heads(self, conn: psycopg.Connection) -> None:
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                """
+                INSERT INTO audit_chain_heads (chain_key, last_seq, last_hash, last_event_id)
+                VALUES (%s, %s, %s, %s)
+                ON CONFLICT (chain_key) DO UPDATE SET last_seq = excluded.last_seq,
+                    last_hash = excluded.last_hash,
+                    last_event_id = coalesce(excluded.last_event_id,
+                                             audit_chain_heads.last_event_id)
+                """,
+                [(key, seq, value, last_id) for key, (seq, value, last_id) in self.heads.items()],
+            )
+        conn.commit()
 
 
 def _now(world: World) -> datetime:
@@ -966,19 +1026,24 @@ def load(url: str, documents: int, *, workers: int | None = None, seed: int = 20
     jobs = [("in", c) for c in _chunks(len(plan.incoming), CHUNK)]
     jobs += [("out", c) for c in _chunks(len(plan.outgoing), CHUNK)]
     done = 0
-    with context.Pool(workers, initializer=_worker_init) as pool:
+    chains = AuditChains(world.audit_heads)
+    with context.Pool(workers, initializer=_worker_init) as pool, _connect() as audit_conn:
         results = [
             pool.apply_async(load_incoming if kind == "in" else load_outgoing, (bounds,))
             for kind, bounds in jobs
         ]
-        for result in results:
+        for result in results:  # in plan order: each chain continues where it stopped
             report = result.get()
+            if report.get("audits"):
+                chains.copy(audit_conn, report.pop("audits"))
             done += report["documents"]
             for key in totals:
                 totals[key] += report.get(key, 0)
             if done % 100_000 < CHUNK or done == documents:
                 rate = done / (time.perf_counter() - t)
                 print(f"    {done:>9,} documents  {rate:8,.0f}/s", flush=True)
+    with psycopg.connect(_CONNINFO) as conn:
+        chains.write_heads(conn)
     t = phase("generate + COPY", t)
 
     with app.app_context():  # who may read what: the application's own statement

@@ -58,6 +58,7 @@ def create_app(
     _configure_login(app)
 
     from eoffice import models_registry  # noqa: F401  (every table known to Alembic)
+    from eoffice.core import audit_chain
     from eoffice.incoming import readers
     from eoffice.jobs.clock import install_embedded
     from eoffice.jobs.connection import init_jobs
@@ -66,6 +67,7 @@ def create_app(
     readers.install()
     indexing.install()
     texts.install()
+    audit_chain.install()  # after the search listeners: the last work of a commit
     init_jobs(app)
     install_embedded(app)
     _register_blueprints(app)

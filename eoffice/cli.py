@@ -149,8 +149,10 @@ def register_cli(app: Flask) -> None:
         click.echo("Bộ lập lịch đang chạy (mỗi phút một lượt).")
         run_loop(app, stop)
 
+    from eoffice.core.audit_cli import register as register_audit_cli
     from eoffice.incoming.readers_cli import register as register_readers_cli
     from eoffice.search.cli import register as register_search_cli
 
     register_search_cli(app)
     register_readers_cli(app)
+    register_audit_cli(app)

@@ -1,4 +1,8 @@
-"""Recording audit events; services call `record()` inside their transaction."""
+"""Recording audit events; services call `record()` inside their transaction.
+
+The transaction's commit puts its events in their organisation's hash chain
+(`core.audit_chain`); `flask audit verify` walks the chains (`core.audit_verify`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from eoffice.core.models import AuditEvent
+from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
 
 # Vietnamese labels for the history shown on a document page.
@@ -75,6 +80,7 @@ def record(
     note: str | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
+        at=now_utc(),
         actor_id=actor_id,
         org_id=org_id,
         subject_type=subject_type,
