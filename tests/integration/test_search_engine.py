@@ -91,8 +91,8 @@ def test_the_probe_of_the_newest_rows_never_changes_the_results(app, monkeypatch
     assert len(expected["kế hoạch"]) == 8 and expected["kế hoạch"][-1][1] is False
     staff_expected = {q: [hit for hit in hits if hit[0] in theirs] for q, hits in expected.items()}
     assert staff_expected["khác"]
-    for probe in (1, 2, 5):
-        for common in (1, 3, 10**6):
+    for probe in (1, 5):
+        for common in (1, 10**6):
             monkeypatch.setattr(engine, "PROBE_ROWS", probe)
             monkeypatch.setattr(engine, "COMMON_MATCHES", common)
             assert {q: every_page(clerk, q) for q in queries} == expected
