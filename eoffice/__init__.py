@@ -75,8 +75,10 @@ def create_app(
 
     from eoffice.cli import register_cli
     from eoffice.web.errors import register_error_handlers
+    from eoffice.web.security_headers import register_security_headers
 
     register_error_handlers(app)
+    register_security_headers(app)
     register_cli(app)
     return app
 

@@ -22,6 +22,7 @@ from eoffice.api.parsing import encode_cursor
 from eoffice.api.schemas import document_detail_json
 from eoffice.api.steps import Step, parse_body
 from eoffice.api.views import DEFAULT_LIMIT, JSON_TYPES, _check_id, _step_body, bp
+from eoffice.core import secret_access
 from eoffice.core.audit import history
 from eoffice.core.errors import NotFound
 from eoffice.incoming.attachments import file_store
@@ -89,7 +90,9 @@ def create_outgoing():
 @bp.get("/outgoing/<int:doc_id>")
 def get_outgoing(doc_id: int):
     _check_id(doc_id)
-    return _detail(get_visible(api_user(), doc_id))
+    doc = get_visible(api_user(), doc_id)
+    secret_access.log_opened(api_user(), "outgoing", doc)
+    return _detail(doc)
 
 
 @bp.put("/outgoing/<int:doc_id>")
@@ -111,6 +114,7 @@ def download_outgoing_file(doc_id: int, attachment_id: int):
     found = next((a for a in doc.attachments if a.id == attachment_id), None)
     if found is None:
         raise NotFound("Không tìm thấy tệp đính kèm này.")
+    secret_access.log_downloaded(api_user(), "outgoing", doc, found.original_name)
     stored = found.stored_file
     return attachment_response(
         file_store().open(stored.sha256), found.original_name, stored.mime_type, inline=False
@@ -124,6 +128,7 @@ def signed_pdf(doc_id: int):
     if doc.signed_file is None:
         raise NotFound(MSG_NOT_SIGNED)
     name = f"{(doc.symbol or str(doc.id)).replace('/', '-')}.pdf"
+    secret_access.log_downloaded(api_user(), "outgoing", doc, name)
     return attachment_response(
         file_store().open(doc.signed_file.sha256), name, "application/pdf", inline=False
     )

@@ -17,6 +17,7 @@ from eoffice.api.auth import api_user, authenticate
 from eoffice.api.openapi import build_spec
 from eoffice.catalog.calendar import office_calendar
 from eoffice.catalog.models import ConfidentialityLevel, UrgencyLevel
+from eoffice.core import secret_access
 from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, NotFound
 from eoffice.core.timeutil import now_utc
@@ -116,6 +117,7 @@ def get_incoming(doc_id: int):
     _check_id(doc_id)
     user = api_user()
     doc = get_visible(user, doc_id)
+    secret_access.log_opened(user, "incoming", doc)
     return jsonify(schemas.document_detail_json(doc, history("incoming", doc.id), user))
 
 
@@ -160,16 +162,17 @@ def _duplicate_error(exc: services.DuplicateSuspected):
 @bp.get("/incoming/<int:doc_id>/files/<int:attachment_id>")
 def download_file(doc_id: int, attachment_id: int):
     _check_id(doc_id, attachment_id)
-    return _download(get_attachment(api_user(), doc_id, attachment_id))
+    return _download(get_attachment(api_user(), doc_id, attachment_id), doc_id)
 
 
 @bp.get("/incoming/<int:doc_id>/results/<int:file_id>")
 def download_result(doc_id: int, file_id: int):
     _check_id(doc_id, file_id)
-    return _download(get_result_file(api_user(), doc_id, file_id))
+    return _download(get_result_file(api_user(), doc_id, file_id), doc_id)
 
 
-def _download(found: IncomingAttachment | ResultFile):
+def _download(found: IncomingAttachment | ResultFile, doc_id: int):
+    secret_access.log_downloaded_by_id(api_user(), "incoming", doc_id, found.original_name)
     stored = found.stored_file
     return attachment_response(
         file_store().open(stored.sha256), found.original_name, stored.mime_type, inline=False

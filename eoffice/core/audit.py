@@ -14,6 +14,11 @@ from eoffice.core.models import AuditEvent
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
 
+# Reading a confidential document (core.secret_access): logged for the leader, never
+# shown in the document's history.
+SECRET_OPENED, SECRET_DOWNLOADED = "secret_opened", "secret_downloaded"
+ACCESS_ACTIONS = (SECRET_OPENED, SECRET_DOWNLOADED)
+
 # Vietnamese labels for the history shown on a document page.
 ACTION_LABELS = {
     "registered": "Vào sổ",
@@ -66,6 +71,8 @@ ACTION_LABELS = {
     "password_changed": "Đổi mật khẩu",
     "token_created": "Tạo mã API",
     "token_revoked": "Thu hồi mã API",
+    SECRET_OPENED: "Mở xem văn bản mật",
+    SECRET_DOWNLOADED: "Tải tệp của văn bản mật",
 }
 
 
@@ -94,10 +101,15 @@ def record(
 
 
 def history(subject_type: str, subject_id: int) -> list[AuditEvent]:
-    """Events of one record, oldest first."""
+    """Events of one record, oldest first; readings of a secret document are left out
+    (they are the access log's, not steps of the record)."""
     stmt = (
         select(AuditEvent)
-        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+        .where(
+            AuditEvent.subject_type == subject_type,
+            AuditEvent.subject_id == subject_id,
+            AuditEvent.action.not_in(ACCESS_ACTIONS),
+        )
         .order_by(AuditEvent.id)
     )
     return list(db.session.scalars(stmt))

@@ -1,20 +1,41 @@
 """Recognise an uploaded file by its bytes, never by its name alone.
 
 A clerk's upload is accepted only when the bytes are what the extension says (a
-renamed .exe is not a PDF), the file is not empty, and a PDF actually opens.
+renamed .exe is not a PDF), the file is not empty, and a PDF actually opens and carries
+no active content: a PDF with JavaScript, an automatic action, a launch of a program or
+an embedded file is refused, not merely flagged, because the office prints, forwards
+and files these documents and every reader downstream would open the same payload.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 # Zip containers (DOCX, XLSX) may not expand beyond this: a defence against zip bombs.
 MAX_UNCOMPRESSED_ZIP = 300 * 1024 * 1024
+
+# PDF names that run something or carry a file: as a dictionary key (/JS, /AA …) or as
+# an action type or object type (/S /JavaScript, /S /Launch, /Type /EmbeddedFile).
+PDF_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/AA", "/EmbeddedFiles", "/EF"})
+PDF_ACTIVE_VALUES = frozenset({"/JavaScript", "/Launch", "/EmbeddedFile"})
+# The same names looked for in the raw bytes, where a name may be written with #xx
+# escapes (/J#61vaScript is /JavaScript).
+_PDF_RAW_ACTIVE = frozenset({b"JS", b"JavaScript", b"AA", b"Launch", b"EmbeddedFile"})
+_PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9]|#[0-9A-Fa-f]{2}){2,40})(?![A-Za-z0-9#])")
+_PDF_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
+# The object walk stops here (a bound on time for a hostile file); past it the raw scan
+# alone decides.
+PDF_MAX_OBJECTS = 50_000
+PDF_ACTIVE_MESSAGE = (
+    "tệp PDF có chứa mã JavaScript hoặc hành động tự chạy; vui lòng dùng bản PDF không có mã."
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +137,67 @@ def _check_pdf(filename: str, data: bytes) -> None:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise FileRejected(f"Tệp “{filename}”: tệp PDF bị hỏng, không đọc được.") from exc
+    if pdf_has_active_content(data, reader):
+        raise FileRejected(f"Tệp “{filename}”: {PDF_ACTIVE_MESSAGE}")
+
+
+def pdf_has_active_content(data: bytes, reader: PdfReader | None = None) -> bool:
+    """True when the PDF carries JavaScript, automatic actions, launches or embedded files.
+
+    Two looks: the raw bytes (names in plain objects, #xx escapes decoded; cheap and
+    independent of the parser) and pypdf's objects reached from the catalogue (names
+    inside compressed object streams, which the raw bytes do not show).
+    """
+    if _raw_has_active_names(data):
+        return True
+    try:
+        if reader is None:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+        return _objects_have_active_names(reader.trailer)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
+        return False  # the raw scan has spoken; an unreadable PDF is refused elsewhere
+
+
+def _raw_has_active_names(data: bytes) -> bool:
+    for match in _PDF_NAME.finditer(data):
+        name = match.group(1)
+        if b"#" in name:
+            name = _PDF_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), name)
+        if name in _PDF_RAW_ACTIVE:
+            return True
+    return False
+
+
+def _objects_have_active_names(root: object) -> bool:
+    """Walk dictionaries and arrays from the trailer (stream data is never decoded)."""
+    seen: set[tuple[int, int]] = set()
+    stack: list[object] = [root]
+    visited = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        visited += 1
+        if visited > PDF_MAX_OBJECTS:
+            return False
+        if isinstance(node, DictionaryObject):
+            for name, value in node.items():
+                if name in PDF_ACTIVE_KEYS:
+                    return True
+                if (
+                    name in ("/S", "/Type")
+                    and isinstance(value, NameObject)
+                    and value in PDF_ACTIVE_VALUES
+                ):
+                    return True
+                stack.append(value)
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return False
 
 
 def _check_zip_size(filename: str, data: bytes) -> None:

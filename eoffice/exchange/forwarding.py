@@ -40,6 +40,9 @@ QUEUE = "high"
 RETRY_INTERVALS = [10, 30, 90, 270, 810]  # seconds: about 20 minutes in all
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 RECALLED = "recalled"  # recalled before the hub took it: never to be sent
+SECRET_REFUSED = (
+    "Không gửi: văn bản mật không được gửi qua trục liên thông, hãy gửi bản giấy theo quy định."
+)
 
 
 def document_id(doc: OutgoingDocument) -> str:
@@ -170,6 +173,15 @@ def forward(delivery_id: int, *, last_try: bool | None = None) -> str:
         log.info("delivery %s recalled before sending: not sent", delivery.id)
         return RECALLED
 
+    if doc.is_secret:  # the last guard: drafting refuses it, this never builds a packet
+        delivery.exchange_state = FAILED
+        delivery.last_error = SECRET_REFUSED
+        db.session.commit()
+        log.error(
+            "delivery %s refused: document %s is secret, never exchanged", delivery.id, doc.id
+        )
+        return FAILED
+
     def set_state(state: str) -> None:
         delivery.exchange_state = state
 
@@ -191,6 +203,7 @@ def can_send_again(actor: User, delivery: Delivery) -> bool:
         delivery.channel == "exchange"
         and delivery.exchange_state in (QUEUED, FAILED)
         and actor.org_id == delivery.outgoing.org_id
+        and not delivery.outgoing.is_secret  # refused for good: sending again changes nothing
         and actor.has_role(Role.CLERK, Role.ADMIN)
     )
 

@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from eoffice.casefiles.file_views import filing_choices
+from eoffice.core import secret_access
 from eoffice.core.errors import ValidationFailed
 from eoffice.incoming import discussion, parts, processing
 from eoffice.incoming import processing_forms as forms
@@ -237,6 +238,7 @@ def page_context(
 def result_file(doc_id: int, file_id: int):
     """A result file, for anyone who may see the document."""
     found = get_result_file(current_user, doc_id, file_id)
+    secret_access.log_downloaded_by_id(current_user, "incoming", doc_id, found.original_name)
     stored = found.stored_file
     return attachment_response(
         file_store().open(stored.sha256),

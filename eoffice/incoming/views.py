@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
+from eoffice.core import secret_access
 from eoffice.core.audit import history
 from eoffice.core.errors import Forbidden, ServiceError, ValidationFailed
 from eoffice.core.pagination import BAD_CURSOR
@@ -153,6 +154,7 @@ def _warn_files_lost(form: IncomingForm) -> None:
 def detail(doc_id: int):
     doc = get_visible(current_user, doc_id)
     mark_read_incoming(current_user, doc)  # a directive's first reading at the school
+    secret_access.log_opened(current_user, "incoming", doc)
     return render_detail(doc)
 
 
@@ -230,6 +232,7 @@ def cancel(doc_id: int):
 @bp.get("/<int:doc_id>/files/<int:attachment_id>")
 def download(doc_id: int, attachment_id: int):
     attachment = get_attachment(current_user, doc_id, attachment_id)
+    secret_access.log_downloaded_by_id(current_user, "incoming", doc_id, attachment.original_name)
     inline = request.args.get("inline") == "1" and attachment.can_show_inline
     stored = attachment.stored_file
     return attachment_response(
@@ -237,6 +240,24 @@ def download(doc_id: int, attachment_id: int):
         attachment.original_name,
         stored.mime_type,
         inline=inline,
+    )
+
+
+@bp.get("/secret-log")
+def secret_log():
+    """Nhật ký truy cập văn bản mật: who opened or downloaded which confidential document
+    (incoming and outgoing), newest first; the head of the office only."""
+    if not secret_access.can_read_log(current_user):
+        abort(403)
+    kind = request.args.get("kind")
+    kind = kind if kind in secret_access.KINDS else None
+    page = secret_access.log_page(current_user, kind, request.args.get("cursor"))
+    return render_template(
+        "incoming/secret_log.html",
+        page=page,
+        kind=kind,
+        kind_labels=secret_access.KIND_LABELS,
+        args={"kind": kind} if kind else {},
     )
 
 

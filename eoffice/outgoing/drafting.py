@@ -159,8 +159,40 @@ def _check_fields(actor: User, data: DraftInput) -> dict[str, Any]:
     values["replaces_id"] = _check_replaces(actor, data.replaces_id, errors)
     values["recipients"] = _check_recipients(actor, data.recipients, data.groups, errors)
     values["requests"] = check_requests(data.requests, errors)
+    _check_secret_outside(data.confidentiality_code, values["recipients"], errors)
     _fail(errors)
     return values
+
+
+SECRET_OUTSIDE = (
+    "Văn bản mật không được gửi qua trục liên thông (pháp luật loại trừ bí mật nhà nước "
+    "khỏi trao đổi điện tử): hãy bỏ nơi nhận ngoài hệ thống ({names}) hoặc gửi bản giấy."
+)
+
+
+def _check_secret_outside(
+    confidentiality_code: str | None, rows: list[OutgoingRecipient], errors: dict[str, str]
+) -> None:
+    """A secret document never goes to an outside agency (it would travel by the exchange);
+    refused on the recipients and on the level, so choosing "Mật" with such recipients
+    already there is refused too."""
+    level = db.session.get(ConfidentialityLevel, confidentiality_code or "")
+    if level is None or not level.is_secret:
+        return
+    outside = [r.name for r in rows if r.kind == RecipientKind.EXTERNAL]
+    if outside:
+        message = SECRET_OUTSIDE.format(names=", ".join(outside[:3]))
+        errors.setdefault("recipients", message)
+        errors.setdefault("confidentiality_code", message)
+
+
+def refuse_secret_outside(doc: OutgoingDocument) -> None:
+    """The same rule at submitting and signing: a draft saved before the rule (or changed
+    behind the form) still never reaches an outside agency."""
+    errors: dict[str, str] = {}
+    _check_secret_outside(doc.confidentiality_code, list(doc.recipients), errors)
+    if errors:
+        raise ValidationFailed(errors["recipients"], field_errors=errors)
 
 
 def _check_signer(actor: User, data: DraftInput, errors: dict[str, str]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from eoffice.directives.requests import check_still_open
 from eoffice.extensions import db
 from eoffice.incoming.attachments import file_store
 from eoffice.orgs.models import Organisation, Role, User
-from eoffice.outgoing import news, symbols
+from eoffice.outgoing import drafting, news, symbols
 from eoffice.outgoing.involvement import delegation_for, get_visible
 from eoffice.outgoing.layout import (
     OutgoingLayout,
@@ -73,6 +73,7 @@ def sign(actor: User, doc_id: int, note: str | None = None) -> OutgoingDocument:
     doc = get_visible(actor, doc_id)
     note = clean_multiline(note) or None
     event = fire_step(actor, doc, outgoing_flow.SIGN, note=note)
+    drafting.refuse_secret_outside(doc)
     suffix = symbol_suffix_for(doc)  # a bad abbreviation refuses before any number is taken
     _check_signing_keys(actor, doc)
     now = now_utc()

@@ -18,7 +18,7 @@ from eoffice.core.text import clean_multiline
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
 from eoffice.orgs.models import Role, Unit, User
-from eoffice.outgoing import news
+from eoffice.outgoing import drafting, news
 from eoffice.outgoing.involvement import (
     SIGNING_STAGE,
     current_stage,
@@ -139,6 +139,7 @@ def submit(actor: User, doc_id: int, note: str | None = None) -> OutgoingDocumen
     doc = get_visible(actor, doc_id)
     note = clean_multiline(note) or None
     event = fire_step(actor, doc, outgoing_flow.SUBMIT, note=note)
+    drafting.refuse_secret_outside(doc)
     doc.review_round += 1
     doc.state = event.to_state
     doc.state_reason = None

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eoffice.catalog.models import DocumentType
+from eoffice.core import secret_access
 from eoffice.core.audit import history
 from eoffice.core.errors import Conflict, NotFound, ValidationFailed
 from eoffice.core.pagination import BAD_CURSOR
@@ -496,7 +497,9 @@ def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = No
 
 @bp.get("/<int:doc_id>")
 def detail(doc_id: int):
-    return render_detail(get_visible(current_user, doc_id))
+    doc = get_visible(current_user, doc_id)
+    secret_access.log_opened(current_user, "outgoing", doc)
+    return render_detail(doc)
 
 
 @bp.post("/<int:doc_id>/steps/<step>")
@@ -534,6 +537,7 @@ def preview_pdf(doc_id: int):
     doc = get_visible(current_user, doc_id)
     rendered = render_outgoing_pdf(issuing.layout_for(doc))
     name = _file_name(doc, "-ban-xem" if doc.symbol else "")
+    secret_access.log_downloaded(current_user, "outgoing", doc, name)
     return attachment_response(io.BytesIO(rendered.pdf), name, PDF, inline=True)
 
 
@@ -542,6 +546,7 @@ def signed_pdf(doc_id: int):
     doc = get_visible(current_user, doc_id)
     if doc.signed_file is None:
         abort(404)
+    secret_access.log_downloaded(current_user, "outgoing", doc, _file_name(doc))
     return attachment_response(
         file_store().open(doc.signed_file.sha256),
         _file_name(doc),
@@ -557,6 +562,7 @@ def download(doc_id: int, attachment_id: int):
     if attachment is None:
         abort(404)
     stored = attachment.sent_file  # once published, the copy the organisation signed
+    secret_access.log_downloaded(current_user, "outgoing", doc, attachment.original_name)
     inline = request.args.get("inline") == "1" and stored.kind in INLINE_KINDS
     return attachment_response(
         file_store().open(stored.sha256), attachment.original_name, stored.mime_type, inline=inline
@@ -570,6 +576,7 @@ def download(doc_id: int, attachment_id: int):
 def compare(doc_id: int):
     """Two versions side by side: by default the latest and the one before it."""
     doc = get_visible(current_user, doc_id)
+    secret_access.log_opened(current_user, "outgoing", doc)  # its text, as the page shows it
     versions = {v.number: v for v in _versions(doc)}
     form = outgoing_forms.CompareForm(request.args)
     form.validate()

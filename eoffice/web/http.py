@@ -10,6 +10,8 @@ from flask import Response, request, send_file
 from werkzeug.routing import IntegerConverter
 
 from eoffice.core.limits import MAX_INT
+from eoffice.core.text import clean
+from eoffice.web.security_headers import allow_same_origin_framing
 
 _INTEGER = re.compile(r"[+-]?\d{1,10}")
 
@@ -47,21 +49,33 @@ def int_arg(
     return value if min <= value <= max else default
 
 
+def download_name(filename: str) -> str:
+    """The name a browser is told to save a file under: no directory part (a name that
+    came from another agency's packet or an old row may hold "../" or "C:\\"), no
+    control characters (a line break would not even fit in the header), no leading dot."""
+    name = clean(filename.replace("\\", "/").rsplit("/", 1)[-1]).lstrip(". ")
+    return name[:255] or "tep"
+
+
 def attachment_response(
     handle: BinaryIO, filename: str, mimetype: str, *, inline: bool
 ) -> Response:
     """Serve a stored file under its original (Vietnamese) name.
 
     Werkzeug writes both an ASCII `filename=` and an RFC 5987 `filename*=UTF-8''…`,
-    so "Quyết định số 12.pdf" keeps its name in every browser.
+    so "Quyết định số 12.pdf" keeps its name in every browser. A file shown inline is
+    what the document pages preview in an <iframe>: the application's own pages (and
+    only they) may frame it.
     """
     response = send_file(
         handle,
         mimetype=mimetype,
-        download_name=filename,
+        download_name=download_name(filename),
         as_attachment=not inline,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    if inline:
+        allow_same_origin_framing(response)
     return response
