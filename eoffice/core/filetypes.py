@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pypdf import PdfReader
@@ -30,6 +31,7 @@ PDF_ACTIVE_VALUES = frozenset({"/JavaScript", "/Launch", "/EmbeddedFile"})
 _PDF_RAW_ACTIVE = frozenset({b"JS", b"JavaScript", b"AA", b"Launch", b"EmbeddedFile"})
 _PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9]|#[0-9A-Fa-f]{2}){2,40})(?![A-Za-z0-9#])")
 _PDF_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"(?<![A-Za-z])stream\r?\n")
 # The object walk stops here (a bound on time for a hostile file); past it the raw scan
 # alone decides.
 PDF_MAX_OBJECTS = 50_000
@@ -158,13 +160,31 @@ def pdf_has_active_content(data: bytes, reader: PdfReader | None = None) -> bool
         return False  # the raw scan has spoken; an unreadable PDF is refused elsewhere
 
 
+def _outside_streams(data: bytes) -> Iterator[bytes]:
+    """The parts of a PDF outside stream data (between `stream` and `endstream`).
+
+    Dictionaries and names live outside streams; stream data is arbitrary bytes
+    (compressed images, fonts, page contents naming a font /JS), where "/JS" or "/AA"
+    turn up by chance in one scanned PDF in a few. What hides inside a compressed
+    object stream is found by the object walk instead."""
+    at = 0
+    while (found := _PDF_STREAM.search(data, at)) is not None:
+        yield data[at : found.start()]
+        end = data.find(b"endstream", found.end())
+        if end < 0:
+            return
+        at = end + len(b"endstream")
+    yield data[at:]
+
+
 def _raw_has_active_names(data: bytes) -> bool:
-    for match in _PDF_NAME.finditer(data):
-        name = match.group(1)
-        if b"#" in name:
-            name = _PDF_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), name)
-        if name in _PDF_RAW_ACTIVE:
-            return True
+    for part in _outside_streams(data):
+        for match in _PDF_NAME.finditer(part):
+            name = match.group(1)
+            if b"#" in name:
+                name = _PDF_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), name)
+            if name in _PDF_RAW_ACTIVE:
+                return True
     return False
 
 
@@ -180,10 +200,10 @@ def _objects_have_active_names(root: object) -> bool:
             if key in seen:
                 continue
             seen.add(key)
+            visited += 1  # objects, not the numbers of a long array, count
+            if visited > PDF_MAX_OBJECTS:
+                return False
             node = node.get_object()
-        visited += 1
-        if visited > PDF_MAX_OBJECTS:
-            return False
         if isinstance(node, DictionaryObject):
             for name, value in node.items():
                 if name in PDF_ACTIVE_KEYS:

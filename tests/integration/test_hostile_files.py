@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
 from eoffice.casefiles import files
 from eoffice.casefiles.export import build_zip
@@ -101,6 +101,28 @@ def test_the_generated_pdfs_are_what_they_claim():
         with pytest.raises(ValueError, match="JavaScript"):
             check_upload("x.pdf", data, max_bytes=LIMIT)
     assert not pdf_has_active_content(factories.pdf_bytes())
+
+
+def stream_with_name_like_bytes_pdf() -> bytes:
+    """An ordinary PDF whose stream data holds "/JS", "/AA" and "/J#61vaScript" by
+    chance: a page naming its font /JS and its graphics state /AA, and a binary stream
+    (as a scan's image data may hold any bytes)."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    content = DecodedStreamObject()
+    content.set_data(b"q /AA gs BT /JS 12 Tf (Cong van) Tj ET Q")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    noise = DecodedStreamObject()
+    noise.set_data(bytes(range(256)) + b"\x00/JS\x01/AA\x02/J#61vaScript /Launch" * 50)
+    writer._root_object[NameObject("/Noise")] = writer._add_object(noise)
+    return _written(writer)
+
+
+def test_names_inside_stream_data_are_not_mistaken_for_actions():
+    data = stream_with_name_like_bytes_pdf()
+    assert b"/JS" in data and b"/AA" in data  # the bytes are there, in streams only
+    assert not pdf_has_active_content(data)
+    check_upload("scan.pdf", data, max_bytes=LIMIT)
 
 
 def test_hex_escaped_names_are_recognised():
