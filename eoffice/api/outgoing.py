@@ -213,5 +213,8 @@ def reject_delivery(delivery_id: int):
 def inbox_signed_pdf(delivery_id: int):
     """The signed PDF of a copy waiting for the clerk: read it before registering."""
     _check_id(delivery_id)
-    data, name = delivery.signed_copy(api_user(), delivery_id)
+    user = api_user()
+    data, name = delivery.signed_copy(user, delivery_id)
+    copy = delivery.get_for_recipient(user, delivery_id)
+    secret_access.log_downloaded(user, "outgoing", copy.outgoing, name)
     return attachment_response(io.BytesIO(data), name, "application/pdf", inline=False)

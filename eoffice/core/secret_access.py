@@ -56,11 +56,15 @@ def log_downloaded(user: User, kind: str, doc, file_name: str) -> None:
     _log(user, kind, doc, DOWNLOADED, file_name)
 
 
-def log_downloaded_by_id(user: User, kind: str, doc_id: int, file_name: str) -> None:
-    """As log_downloaded, when the view holds the file rather than its document."""
+def log_downloaded_by_id(
+    user: User, kind: str, doc_id: int, file_name: str, *, shown: bool = False
+) -> None:
+    """As log_downloaded, when the view holds the file rather than its document.
+    `shown`: the file was shown in the browser (the page's preview) rather than saved:
+    logged as an opening, with the file's name."""
     doc = db.session.get(_model(kind), doc_id)
     if doc is not None:
-        _log(user, kind, doc, DOWNLOADED, file_name)
+        _log(user, kind, doc, OPENED if shown else DOWNLOADED, file_name)
 
 
 def _log(user: User, kind: str, doc, action: str, file_name: str | None) -> None:

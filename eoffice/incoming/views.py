@@ -232,8 +232,10 @@ def cancel(doc_id: int):
 @bp.get("/<int:doc_id>/files/<int:attachment_id>")
 def download(doc_id: int, attachment_id: int):
     attachment = get_attachment(current_user, doc_id, attachment_id)
-    secret_access.log_downloaded_by_id(current_user, "incoming", doc_id, attachment.original_name)
     inline = request.args.get("inline") == "1" and attachment.can_show_inline
+    secret_access.log_downloaded_by_id(
+        current_user, "incoming", doc_id, attachment.original_name, shown=inline
+    )
     stored = attachment.stored_file
     return attachment_response(
         file_store().open(stored.sha256),

@@ -641,7 +641,10 @@ def inbox():
 def inbox_document(delivery_id: int):
     """The signed PDF as it arrived, to read before registering or refusing it."""
     data, name = delivery.signed_copy(current_user, delivery_id)
-    mark_read(current_user, delivery.get_for_recipient(current_user, delivery_id))
+    copy = delivery.get_for_recipient(current_user, delivery_id)
+    mark_read(current_user, copy)
+    # Read by the recipient office: logged in the sending office's log (its document).
+    secret_access.log_downloaded(current_user, "outgoing", copy.outgoing, name)
     return attachment_response(io.BytesIO(data), name, PDF, inline=True)
 
 

@@ -250,3 +250,45 @@ def test_result_files_and_the_outgoing_preview_are_logged(app, world, people, se
         "secret_downloaded",
         {"file": f"Du-thao-van-ban-di-{draft.id}.pdf"},
     )
+
+
+def test_the_preview_is_logged_as_an_opening_with_its_file(app, people, secret_incoming):
+    school, *_ = people
+    doc = secret_incoming
+    staff = _web(app, school.staff)
+    attachment_id = doc.attachments[0].id
+    assert staff.get(f"/incoming/{doc.id}/files/{attachment_id}?inline=1").status_code == 200
+    events = _access_events("incoming")
+    assert [(e.action, e.changes) for e in events] == [
+        ("secret_opened", {"file": "bao-cao-mat.pdf"})
+    ]
+
+
+def test_the_recipient_offices_copy_of_a_secret_document_is_logged_for_its_sender(app, office):
+    from eoffice.outgoing import issuing
+    from eoffice.outgoing.models import Delivery
+
+    world, _school_c = office
+    district, school = world.district, world.school_a
+    plan = factories.outgoing_plan(world, school, confidentiality_code="secret")
+    doc = drafting.create_draft(district.staff, plan)
+    review.submit(district.staff, doc.id)
+    review.approve(district.clerk, doc.id)
+    issuing.sign(district.leader, doc.id)
+    issuing.publish(doc.id)
+    db.session.expire_all()
+    copy = db.session.scalars(
+        select(Delivery).where(
+            Delivery.outgoing_id == doc.id, Delivery.recipient_org_id == school.org.id
+        )
+    ).one()
+    before = len(_access_events("outgoing"))
+    clerk = _web(app, school.clerk)
+    assert clerk.get(f"/outgoing/inbox/{copy.id}/document.pdf").status_code == 200
+    api = _api(app, school.clerk)
+    assert api.get(f"/api/v1/inbox/{copy.id}/signed.pdf").status_code == 200
+    events = _access_events("outgoing")[before:]
+    assert [(e.action, e.actor_id, e.org_id, e.subject_id) for e in events] == [
+        ("secret_downloaded", school.clerk.id, district.org.id, doc.id),
+        ("secret_downloaded", school.clerk.id, district.org.id, doc.id),
+    ]
