@@ -149,6 +149,7 @@ def register_cli(app: Flask) -> None:
         click.echo("Bộ lập lịch đang chạy (mỗi phút một lượt).")
         run_loop(app, stop)
 
+    from eoffice.backup.cli import register as register_backup_cli
     from eoffice.core.audit_cli import register as register_audit_cli
     from eoffice.incoming.readers_cli import register as register_readers_cli
     from eoffice.search.cli import register as register_search_cli
@@ -156,3 +157,4 @@ def register_cli(app: Flask) -> None:
     register_search_cli(app)
     register_readers_cli(app)
     register_audit_cli(app)
+    register_backup_cli(app)
