@@ -3,7 +3,10 @@
 A file's path is derived from the SHA-256 of its bytes (`ab/cd/abcd…`), so the same
 scan uploaded twice is stored once, a path never comes from a user-supplied name, and
 the stored bytes are never modified (a signed PDF stays valid). Writes go to a
-temporary file and are renamed into place, so a crash never leaves half a file.
+temporary file in the target's directory, fsync'd and renamed into place (then the
+directory fsync'd), so a crash never leaves half a file under a digest's name. Any
+failure removes the temporary file; a full disk (ENOSPC, EDQUOT) becomes `StorageFull`,
+a refusal the user reads, raised before the caller writes its rows (decision 0023).
 
 `store_bytes` is what a service that produces a file (a printed record, an export)
 calls: the bytes in the store and their `StoredFile` row, one row per content.
@@ -11,18 +14,20 @@ calls: the bytes in the store and their `StoredFile` row, one row per content.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
 
-from eoffice.core.errors import NotFound
+from eoffice.core.errors import NotFound, ValidationFailed
 from eoffice.core.models import StoredFile
 from eoffice.extensions import db
 
@@ -42,6 +47,33 @@ class MissingFile(NotFound):
         super().__init__("Tệp không còn trên máy chủ; hãy báo quản trị.")
 
 
+STORAGE_FULL_MESSAGE = (
+    "Không đủ dung lượng lưu trữ trên máy chủ nên tệp chưa được lưu; dữ liệu chưa được "
+    "ghi. Hãy báo quản trị giải phóng dung lượng rồi gửi lại."
+)
+
+
+class StorageFull(ValidationFailed):
+    """The file store's disk (or the service account's quota) is full.
+
+    Nothing was stored and, since storing comes before the rows in every service, nothing
+    was written. A ValidationFailed so that every form that shows a refusal in place
+    (and keeps what the user typed) shows this one too; 507 and its own code for the API
+    (decision 0023).
+    """
+
+    status_code = 507
+    code = "storage_full"
+
+    def __init__(
+        self, message: str = STORAGE_FULL_MESSAGE, *, field_errors: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message, field_errors=field_errors)
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
 class FileStore:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
@@ -55,19 +87,8 @@ class FileStore:
         """Store `data` (idempotently) and return its SHA-256 hex digest."""
         digest = hashlib.sha256(data).hexdigest()
         target = self.path_for(digest)
-        if target.exists():
-            return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        if not target.exists():
+            self._write(target, lambda out: out.write(data))
         return digest
 
     def put_stream(self, handle: IO[bytes]) -> tuple[str, int]:
@@ -80,21 +101,40 @@ class FileStore:
             size += len(chunk)
         digest = hasher.hexdigest()
         target = self.path_for(digest)
-        if target.exists():
-            return digest, size
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as out:
+        if not target.exists():
+
+            def copy(out: BinaryIO) -> None:
                 handle.seek(0)
                 shutil.copyfileobj(handle, out, _CHUNK)
+
+            self._write(target, copy)
+        return digest, size
+
+    def _write(self, target: Path, fill: Callable[[BinaryIO], object]) -> None:
+        """Write through a temporary file next to `target`, fsync it, rename it into place
+        and fsync the directory. The temporary file is removed on any failure; a full disk
+        is logged with what was being stored and raised as StorageFull."""
+        tmp: str | None = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            with os.fdopen(fd, "wb") as out:
+                fill(out)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp = None
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            if exc.errno in _FULL:
+                log.error(
+                    "file store %s is full: could not store %s (%s)", self.root, target.name, exc
+                )
+                raise StorageFull() from exc
             raise
-        return digest, size
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
 
     def open(self, sha256: str) -> BinaryIO:
         """The stored bytes for reading; MissingFile when they are not on the disk."""
@@ -112,6 +152,15 @@ class FileStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the rename itself durable: without it a power cut may lose the new name."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def store_bytes(content: bytes | IO[bytes], mime_type: str, kind: str = "pdf") -> StoredFile:

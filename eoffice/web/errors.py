@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from eoffice.core.errors import ServiceError
 from eoffice.extensions import db
@@ -21,6 +22,15 @@ MESSAGES = {
     429: "Bạn đã thử quá nhiều lần. Vui lòng đợi một lát rồi thử lại.",
     500: "Hệ thống gặp lỗi. Dữ liệu của bạn chưa được lưu; vui lòng thử lại sau.",
 }
+
+# The database could not be reached or dropped the connection (restart, failover, network).
+DB_UNAVAILABLE = (
+    "Hệ thống tạm thời không kết nối được cơ sở dữ liệu. Dữ liệu của bạn chưa được lưu; "
+    "vui lòng thử lại sau ít phút."
+)
+# The database answered but gave up on the statement (deadlock, lock or statement timeout).
+DB_BUSY = "Hệ thống đang bận. Dữ liệu của bạn chưa được lưu; vui lòng thử lại."
+RETRY_AFTER_SECONDS = "10"
 
 
 def _wants_json() -> bool:
@@ -58,6 +68,37 @@ def register_error_handlers(app: Flask) -> None:
         flash(exc.message, "danger")
         return redirect(request.referrer or "/")
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: DBAPIError):
+        """The database is down or restarting: a 503 that says nothing was saved, never a
+        traceback page. The session is dropped, and SQLAlchemy has already invalidated the
+        pool on a disconnect, so the next request opens fresh connections (pre-ping)."""
+        outage = is_outage(exc)
+        _discard_session()
+        log.error(
+            "database %s on %s %s: %s",
+            "unavailable" if outage else "gave up",
+            request.method,
+            request.path,
+            _first_line(exc.orig if exc.orig is not None else exc),
+        )
+        message = DB_UNAVAILABLE if outage else DB_BUSY
+        if _wants_json():
+            response, status = api_error(
+                503, "database_unavailable" if outage else "database_busy", message
+            )
+        else:
+            # Straight from the environment, without the context processors: those load
+            # the signed-in user (Flask-Login) and the bell, i.e. the database again.
+            page = app.jinja_env.get_template("errors/unavailable.html").render(
+                message=message, retry=_retry_url()
+            )
+            response = app.make_response((page, 503))
+            status = 503
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response, status
+
     def handle(code: int):
         def handler(exc):
             if code == 500:
@@ -74,6 +115,48 @@ def register_error_handlers(app: Flask) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, handle(code))
+
+
+# SQLSTATEs of a server going away: connection exceptions (08…), admin/crash shutdown and
+# "the database system is starting up / shutting down" (57P01–57P03).
+_OUTAGE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def is_outage(exc: DBAPIError) -> bool:
+    """Whether the error means "no database" (as opposed to a deadlock or a timeout)."""
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    if type(exc.orig).__module__.startswith("sqlite3"):  # embedded mode: no SQLSTATE
+        return "locked" not in str(exc.orig)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(_OUTAGE_STATES)
+
+
+def _retry_url() -> str:
+    """A GET may simply be repeated; after a refused POST the form is gone: home.
+    One leading slash only: `//host/…` would be a link to another site."""
+    if request.method != "GET":
+        return url_for("main.home")
+    return "/" + request.full_path.rstrip("?").lstrip("/")
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's message without the SQL and parameters SQLAlchemy appends."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _discard_session() -> None:
+    """Roll back and drop the request's session; on a dead connection even the rollback
+    may fail, which must not turn the 503 into a 500."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        log.debug("rollback failed on a dead connection", exc_info=True)
+    try:
+        db.session.remove()
+    except DBAPIError:
+        log.debug("closing the session failed on a dead connection", exc_info=True)
 
 
 def _code_name(code: int) -> str:
