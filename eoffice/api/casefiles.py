@@ -514,9 +514,12 @@ def get_export(export_id: int):
 
 @bp.get("/exports/<int:export_id>/download")
 def download_export(export_id: int):
-    export, _case_file = _export_of(api_user(), export_id)
+    user = api_user()
+    export, case_file = _export_of(user, export_id)
     if export.state != ExportState.DONE or export.stored_file is None:
         raise Conflict(MSG_NOT_READY)
+    if case_file is not None:
+        casefile_export.log_download(user, export, case_file)
     stored = export.stored_file
     return attachment_response(
         file_store().open(stored.sha256), export.filename, stored.mime_type, inline=False

@@ -60,6 +60,8 @@ from eoffice.casefiles.access import get_file
 from eoffice.casefiles.contents_pdf import render_contents_pdf
 from eoffice.casefiles.files import ContentsRow
 from eoffice.casefiles.models import DEFAULT_LANGUAGE, CaseFile, CaseFileItem
+from eoffice.catalog.models import ConfidentialityLevel
+from eoffice.core import secret_access
 from eoffice.core.aftercommit import after_commit
 from eoffice.core.audit import record
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -449,6 +451,67 @@ def zip_name(case_file: CaseFile) -> str:
     return safe_name(f"Hồ sơ {case_file.code} năm {case_file.year}") + ".zip"
 
 
+# Secret documents in what leaves the system ---------------------------------------------
+
+SECRET_PARAM = "secret_documents"  # the export's params: [[kind, id], …] in its ZIP
+
+
+def secret_documents(case_file: CaseFile, viewer: User | None = None) -> list[tuple[str, int]]:
+    """The file's secret documents (độ mật), in the file's order, as (kind, id); with a
+    `viewer`, only those they may read (the rest are masked wherever the file is shown,
+    so their reading is no reading of them). Two queries, plus the viewer's check."""
+    secret_codes = select(ConfidentialityLevel.code).where(ConfidentialityLevel.rank >= 1)
+    found: list[tuple[int, int, str, int]] = []
+    for kind, model, column in (
+        ("incoming", IncomingDocument, CaseFileItem.incoming_id),
+        ("outgoing", OutgoingDocument, CaseFileItem.outgoing_id),
+    ):
+        rows = db.session.execute(
+            select(CaseFileItem.position, CaseFileItem.id, model.id)
+            .join(model, model.id == column)
+            .where(
+                CaseFileItem.case_file_id == case_file.id,
+                model.confidentiality_code.in_(secret_codes),
+            )
+        ).all()
+        found.extend((position, item_id, kind, doc_id) for position, item_id, doc_id in rows)
+    found.sort()
+    if viewer is not None and found:
+        hidden_in, hidden_out = files.hidden_documents(
+            viewer,
+            [d for _, _, k, d in found if k == "incoming"],
+            [d for _, _, k, d in found if k == "outgoing"],
+        )
+        hidden = {("incoming", d) for d in hidden_in} | {("outgoing", d) for d in hidden_out}
+        found = [f for f in found if (f[2], f[3]) not in hidden]
+    return [(kind, doc_id) for _, _, kind, doc_id in found]
+
+
+def log_download(user: User, export: ReportExport, case_file: CaseFile) -> None:
+    """The ZIP was downloaded: one `secret_downloaded` per secret document it holds (as
+    recorded when it was built; an export built before that record, the file's secret
+    documents now), the ZIP's name in each, one commit (core.secret_access)."""
+    recorded = (export.params or {}).get(SECRET_PARAM)
+    documents = (
+        [(str(kind), int(doc_id)) for kind, doc_id in recorded]
+        if recorded is not None
+        else secret_documents(case_file)
+    )
+    if documents:
+        secret_access.log_documents_downloaded(
+            user, documents, export.filename or zip_name(case_file)
+        )
+
+
+def log_contents_download(user: User, case_file: CaseFile, file_name: str) -> None:
+    """The printed contents list was downloaded: it names every secret document the
+    user may read (number, date, subject), so each of them is logged as downloaded with
+    the list's file name; the masked ones are not (the list does not tell them)."""
+    documents = secret_documents(case_file, viewer=user)
+    if documents:
+        secret_access.log_documents_downloaded(user, documents, file_name)
+
+
 # Who exports, the request and the job ----------------------------------------------------
 
 
@@ -572,9 +635,14 @@ def render_export(export: ReportExport, progress: Progress) -> Rendered:
     case_file = get_file(user, int(export.params["file_id"]))
     require_export(user, case_file)
     check_exportable(case_file)
-    return Rendered(
-        build_zip(case_file, progress, viewer=user), zip_name(case_file), ZIP_MIME, "zip"
-    )
+    content = build_zip(case_file, progress, viewer=user)
+    # Which secret documents this ZIP holds, for the log of its downloads (committed
+    # with the export's DONE state; a failed build leaves nothing).
+    export.params = {
+        **export.params,
+        SECRET_PARAM: [list(ref) for ref in secret_documents(case_file)],
+    }
+    return Rendered(content, zip_name(case_file), ZIP_MIME, "zip")
 
 
 def get_export(user: User, export_id: int) -> tuple[ReportExport, CaseFile]:

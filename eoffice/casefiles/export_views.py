@@ -73,8 +73,9 @@ def retry(export_id: int):
 
 @bp.get("/<int:export_id>/download")
 def download(export_id: int):
-    export, _case_file = service.get_export(current_user, export_id)
+    export, case_file = service.get_export(current_user, export_id)
     if export.state != ExportState.DONE or export.stored_file is None:
         abort(404)
+    service.log_download(current_user, export, case_file)
     handle = file_store().open(export.stored_file.sha256)
     return attachment_response(handle, export.filename, export.stored_file.mime_type, inline=False)

@@ -28,7 +28,15 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from eoffice.casefiles import contents_pdf, creating, file_queries, files, filing, suggest
+from eoffice.casefiles import (
+    contents_pdf,
+    creating,
+    export,
+    file_queries,
+    files,
+    filing,
+    suggest,
+)
 from eoffice.casefiles import file_forms as forms
 from eoffice.casefiles.access import file_roles, get_file, may_change
 from eoffice.casefiles.history import ARCHIVE_CHANGE_LABELS, file_action_label
@@ -429,9 +437,9 @@ def contents_file(file_id: int):
     """Tải mục lục (PDF): rendered now from what the file holds."""
     case_file = get_file(current_user, file_id)
     pdf = contents_pdf.render_contents_pdf(case_file, viewer=current_user)
-    return attachment_response(
-        io.BytesIO(pdf), contents_pdf.file_name(case_file), "application/pdf", inline=False
-    )
+    name = contents_pdf.file_name(case_file)
+    export.log_contents_download(current_user, case_file, name)
+    return attachment_response(io.BytesIO(pdf), name, "application/pdf", inline=False)
 
 
 # Filing from the document pages -------------------------------------------------------

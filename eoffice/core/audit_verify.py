@@ -8,9 +8,15 @@ event's hash (an event before it changed and re-hashed, or replaced), or whose c
 no longer gives its stored hash (changed after it was recorded); then where the chain
 ends is compared with its head row (events deleted from the end, or added after it),
 and an event of the organisation with no place in the chain (written behind the
-application's back) breaks it too. On PostgreSQL each chain is read in one
-REPEATABLE READ snapshot, so events committed during the walk do not look like
-tampering.
+application's back) breaks it too.
+
+Each chain is read in one snapshot, so events committed during the walk (the office
+goes on working) do not look like tampering, e.g. an event added after the walk's
+last batch as a head row pointing past the chain's end: on PostgreSQL a
+REPEATABLE READ, READ ONLY transaction; on SQLite (WAL, set by the application) an
+explicit deferred BEGIN, whose first SELECT takes the snapshot the whole walk reads
+(the driver itself opens a transaction only before a write, so each SELECT would
+otherwise see the latest commit).
 
 What it cannot see: someone with write access to the database and this code may
 rewrite a chain from some event to its end and its head row consistently. Keeping the
@@ -189,9 +195,23 @@ def verify(session: Session, org_id: int | None = None) -> Iterator[ChainReport]
     keys = chain_keys(session, org_id)
     session.rollback()
     for key in keys:
-        if session.get_bind().dialect.name == "postgresql":
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        begin_snapshot(session)
         try:
             yield verify_chain(session, key)
         finally:
             session.rollback()
+
+
+def begin_snapshot(session: Session) -> None:
+    """Start the session's transaction (none may be open) as one read-only snapshot."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+        return
+    connection = session.connection()
+    if (
+        connection.dialect.name == "sqlite"
+        and not connection.connection.dbapi_connection.in_transaction
+    ):
+        connection.exec_driver_sql("BEGIN")

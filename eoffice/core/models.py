@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eoffice.core.dbtypes import UTCDateTime
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
+
+# The actions of the secret documents' access log (core.audit.ACCESS_ACTIONS, which
+# imports this module), as the partial index's condition.
+SECRET_LOG_ACTIONS = ("secret_opened", "secret_downloaded")
+SECRET_LOG_WHERE = "action IN ({})".format(", ".join(f"'{a}'" for a in SECRET_LOG_ACTIONS))
 
 
 class StoredFile(db.Model):
@@ -40,6 +45,22 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_events_subject", "subject_type", "subject_id", "id"),
         Index("ix_audit_events_chain", "org_id", "chain_seq", unique=True),
+        # NULLs are distinct in a unique index: the chain of no organisation needs its
+        # own, on the chain key (core.audit_chain.chain_key: 0 for no organisation).
+        Index(
+            "ux_audit_events_chain_key",
+            text("coalesce(org_id, 0)"),
+            "chain_seq",
+            unique=True,
+        ),
+        # The access log of secret documents (core.secret_access), newest first.
+        Index(
+            "ix_audit_events_secret_log",
+            "org_id",
+            "id",
+            postgresql_where=text(SECRET_LOG_WHERE),
+            sqlite_where=text(SECRET_LOG_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,7 @@ from sqlalchemy import case, select, update
 
 from eoffice.core import audit
 from eoffice.core.aftercommit import after_commit, run_pending
+from eoffice.core.commits import commit_keeping_loaded
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.text import clean, clean_multiline
 from eoffice.core.timeutil import format_date, local_today, now_utc
@@ -291,18 +292,6 @@ def _tell_district(actor: User, task: ReportTask, *, corrected: bool) -> None:
 # Reading and acknowledging ------------------------------------------------------------
 
 
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring what the page already loaded: a page view that records a
-    first reading must not reload the document it is showing."""
-    session = db.session()
-    previous = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = previous
-
-
 def mark_read(user: User, delivery: Delivery) -> bool:
     """Record the first time a user of the recipient school opened the delivered document.
 
@@ -320,7 +309,7 @@ def mark_read(user: User, delivery: Delivery) -> bool:
     )
     if not result.rowcount:
         return False
-    _commit_keeping_loaded()
+    commit_keeping_loaded()
     delivery.first_read_at, delivery.first_read_by_id = at, user.id
     return True
 
@@ -342,7 +331,7 @@ def mark_read_incoming(user: User, doc: IncomingDocument) -> bool:
     )
     if not result.rowcount:
         return False
-    _commit_keeping_loaded()
+    commit_keeping_loaded()
     return True
 
 

@@ -23,6 +23,7 @@ from wtforms import FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from eoffice.catalog.calendar import office_calendar
+from eoffice.core import secret_access
 from eoffice.core.errors import NotFound, ServiceError
 from eoffice.core.pagination import BAD_CURSOR
 from eoffice.core.timeutil import local_today, now_utc
@@ -229,12 +230,11 @@ def delivery_document(delivery_id: int):
     if doc.signed_file is None:
         abort(404)
     answers.mark_read(current_user, found)
-    return attachment_response(
-        file_store().open(doc.signed_file.sha256),
-        outgoing_delivery.signed_name(doc),
-        PDF,
-        inline=True,
-    )
+    name = outgoing_delivery.signed_name(doc)
+    # Read by the recipient school: logged in the district's log (its document), as the
+    # inbox's copy is (outgoing.views.inbox_document).
+    secret_access.log_downloaded(current_user, "outgoing", doc, name)
+    return attachment_response(file_store().open(doc.signed_file.sha256), name, PDF, inline=True)
 
 
 @bp.get("/from-incoming/<int:incoming_id>")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import bindparam, event, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from eoffice import create_app
@@ -320,6 +321,130 @@ def test_the_command_exit_codes(app, office):
     broken = runner.invoke(args=["audit", "verify", "--org", str(office.school_a.org.id)])
     assert broken.exit_code == 1
     assert "Trường Tiểu học Lê Lợi" in broken.output
+
+
+# --- Reading one snapshot while the office goes on; one place per event ---------------------
+
+
+def _record_from_another_thread(app, org_id: int | None) -> None:
+    """An event committed by another request (its own thread, session and connection)."""
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                audit.record(
+                    actor_id=None, org_id=org_id, subject_type="t", subject_id=9, action="during"
+                )
+                db.session.commit()
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive() and not failures, failures
+
+
+def _transaction_state(session: Session) -> tuple:
+    """What the walk's transaction is: its isolation and read-only-ness (PostgreSQL), or
+    whether a transaction is open at all (SQLite: the driver opens none for a SELECT)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return (
+            session.execute(text("SHOW transaction_isolation")).scalar(),
+            session.execute(text("SHOW transaction_read_only")).scalar(),
+        )
+    return (session.connection().connection.dbapi_connection.in_transaction,)
+
+
+@pytest.mark.parametrize("no_org", [False, True], ids=["organisation", "no-organisation"])
+def test_an_event_committed_during_the_walk_is_no_tampering(app, office, monkeypatch, no_org):
+    """The walk reads one snapshot: an event another request commits after the walk has
+    started (here: after its first row) is not there for it, and the chain's head row is
+    read in the same snapshot, so the end of the chain does not look deleted."""
+    from eoffice.core import audit_verify
+
+    if no_org:
+        for n in range(3):
+            audit.record(actor_id=None, org_id=None, subject_type="t", subject_id=n, action="x")
+        db.session.commit()
+    org_id = None if no_org else office.school_a.org.id
+    key = 0 if no_org else org_id
+    before = len(_chain(org_id))
+    walk, states = audit_verify._walk, []
+
+    def walk_while_the_office_works(session, chain, batch):
+        rows = walk(session, chain, batch)
+        yield next(rows)
+        states.append(_transaction_state(session))
+        _record_from_another_thread(app, org_id)
+        yield from rows
+
+    monkeypatch.setattr(audit_verify, "_walk", walk_while_the_office_works)
+    report = _reports(key)[key]
+    assert report.intact, report.problem
+    assert report.checked == before
+    expected = ("repeatable read", "on") if db.engine.dialect.name == "postgresql" else (True,)
+    assert states == [expected]
+
+    monkeypatch.setattr(audit_verify, "_walk", walk)
+    db.session.expire_all()
+    assert len(_chain(org_id)) == before + 1
+    again = _reports(key)[key]
+    assert again.intact and again.checked == before + 1
+
+
+def _insert_chained(org_id: int | None, seq: int, id_: int | None = None) -> None:
+    """A raw row at place `seq` of a chain (its hashes need not be right: the index is
+    what refuses it)."""
+    _raw(
+        "INSERT INTO audit_events (org_id, at, subject_type, subject_id, action, changes,"
+        " chain_seq, prev_hash, hash) VALUES (:org, :at, 't', 1, 'x', '{}', :seq, :h, :h)",
+        org=org_id,
+        at="2026-09-25 02:00:00+00:00"
+        if db.engine.dialect.name == "postgresql"
+        else "2026-09-25 02:00:00.000000",
+        seq=seq,
+        h="f" * 64,
+    )
+
+
+def test_two_events_of_no_organisation_cannot_share_a_place(world):
+    """(org_id, chain_seq) is unique, but NULLs are distinct: the chain of no organisation
+    has its own unique index on (coalesce(org_id, 0), chain_seq)."""
+    audit.record(actor_id=None, org_id=None, subject_type="system", subject_id=None, action="x")
+    db.session.commit()
+    [first] = _chain(None)
+    with pytest.raises(IntegrityError):
+        _insert_chained(None, first.chain_seq)
+    with pytest.raises(IntegrityError):
+        _insert_chained(world.school_a.org.id, 1)  # an organisation's chain, as before
+    _insert_chained(None, first.chain_seq + 1)  # the next place is free
+    assert [e.chain_seq for e in _chain(None)] == [1, 2]
+
+
+def test_the_models_declare_the_audit_indexes(tmp_path):
+    """`db.create_all()` (the tests' and a new install's tables) makes them too."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    db.metadata.create_all(engine)
+    with engine.connect() as conn:  # SQLite does not reflect an expression index
+        indexes = dict(
+            conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all()
+        )
+    assert "UNIQUE" in indexes["ux_audit_events_chain_key"]
+    assert "coalesce(org_id, 0)" in indexes["ux_audit_events_chain_key"]
+    assert "WHERE action IN" in indexes["ix_audit_events_secret_log"]
+    insert = text(
+        "INSERT INTO audit_events (org_id, at, subject_type, action, changes, chain_seq)"
+        " VALUES (NULL, '2026-09-25 02:00:00', 't', 'x', '{}', 1)"
+    )
+    with engine.begin() as conn:
+        conn.execute(insert)
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert)
+    engine.dispose()
 
 
 # --- Two transactions of one office at once (PostgreSQL) ------------------------------------
