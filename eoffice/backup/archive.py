@@ -12,13 +12,16 @@ Members, in this order:
 
 An archive whose name ends in `.gz` or `.tgz` is gzip-compressed; otherwise it is a
 plain tar (the dump is compressed already, and most stored files are PDFs or scans).
-A reader accepts only these names, regular files, each once: nothing in an archive can
-write outside the staging folder (no `extractall`).
+A reader accepts only these names, regular files, each once (and one database dump,
+of the manifest's kind): nothing in an archive can write outside the staging folder (no
+`extractall`). The manifest is the one member read whole: it is capped at
+`MANIFEST_LIMIT` and its shape is checked before anything relies on it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -39,8 +42,13 @@ MANIFEST_MEMBER = "manifest.json"
 DUMP_MEMBERS = {"postgresql": "database/postgresql.dump", "sqlite": "database/sqlite3.db"}
 FILES_PREFIX = "files/"
 CHUNK = 1024 * 1024
+# About 130 bytes per stored file: room for some two million files, and a bound on what a
+# damaged or hostile archive can make a reader hold in memory.
+MANIFEST_LIMIT = 256 * 1024 * 1024
+DAMAGE_KINDS = ("missing", "corrupt")
 
 _FILE_MEMBER = re.compile(r"^files/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def file_member(sha256: str) -> str:
@@ -185,6 +193,7 @@ def read_archive(
         raise BackupError(f"Không tìm thấy tệp sao lưu {path}.")
     members: dict[str, Member] = {}
     manifest_raw: bytes | None = None
+    dump_seen: str | None = None
     first = True
     try:
         with (
@@ -202,17 +211,30 @@ def read_archive(
                     raise BackupError(f"Tệp sao lưu chứa thành phần lạ: {name!r}.")
                 if name in members or (name == MANIFEST_MEMBER and manifest_raw is not None):
                     raise BackupError(f"Thành phần {name} xuất hiện hai lần trong tệp sao lưu.")
+                if manifest_raw is not None:
+                    raise BackupError("Tệp sao lưu có thành phần sau bảng kê (manifest.json).")
                 source = tar.extractfile(info)
                 assert source is not None
                 if name == MANIFEST_MEMBER:
+                    if info.size > MANIFEST_LIMIT:
+                        raise BackupError(
+                            f"Bảng kê (manifest.json) của tệp sao lưu quá lớn ({info.size} byte, "
+                            f"tối đa {MANIFEST_LIMIT}): tệp sao lưu hỏng hoặc không phải của "
+                            "eoffice."
+                        )
                     manifest_raw = source.read()
                     continue
-                if manifest_raw is not None:
-                    raise BackupError("Tệp sao lưu có thành phần sau bảng kê (manifest.json).")
+                if name in DUMP_MEMBERS.values():
+                    if dump_seen is not None:
+                        raise BackupError(
+                            f"Tệp sao lưu có hai bản kết xuất cơ sở dữ liệu ({dump_seen} và "
+                            f"{name}): chỉ được có một."
+                        )
+                    dump_seen = name
                 if name == FORMAT_MEMBER:
                     members[name] = _check_format(path, source.read(4096))
                 else:
-                    members[name] = _copy_member(source, sink(name) if sink else None)
+                    members[name] = _copy_member(source, _open_sink(sink, name))
                 if progress:
                     progress(info.size)
             while hashed.read(CHUNK):  # the end blocks: the whole file's hash
@@ -232,18 +254,57 @@ def read_archive(
     return ReadResult(manifest=manifest, members=members, archive_sha256=hashed.hexdigest())
 
 
+def staging_error(exc: OSError) -> BackupError:
+    """A write into the restore's staging folder failed: the disk of STORAGE_DIR, not the
+    archive, is to blame (a full disk above all), and nothing has been restored yet."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        cause = "hết dung lượng đĩa; cần chỗ trống cỡ tệp sao lưu trong thư mục lưu tệp"
+    else:
+        cause = str(exc)
+    return BackupError(
+        f"Không ghi được vào thư mục tạm của lần khôi phục ({cause}). Chưa khôi phục gì; "
+        "hãy xử lý rồi chạy lại."
+    )
+
+
+def _open_sink(sink: Sink | None, name: str) -> BinaryIO | None:
+    if sink is None:
+        return None
+    try:
+        return sink(name)
+    except OSError as exc:
+        raise staging_error(exc) from exc
+
+
 def _copy_member(source: IO[bytes], target: BinaryIO | None) -> Member:
+    """Hash a member while copying it into `target` (if any), which is fsync'd: a restore
+    moves these very files into the store, so they must be on the disk before the
+    database says they exist. A read error is the archive's; a write error the target's."""
     hasher, size = hashlib.sha256(), 0
     try:
         while chunk := source.read(CHUNK):
             hasher.update(chunk)
             size += len(chunk)
             if target is not None:
-                target.write(chunk)
+                _write(target, chunk)
+        if target is not None:
+            try:
+                target.flush()
+                os.fsync(target.fileno())
+            except OSError as exc:
+                raise staging_error(exc) from exc
     finally:
         if target is not None:
-            target.close()
+            with contextlib.suppress(OSError):  # flushed above; an error already raised
+                target.close()
     return Member(hasher.hexdigest(), size)
+
+
+def _write(target: BinaryIO, chunk: bytes) -> None:
+    try:
+        target.write(chunk)
+    except OSError as exc:
+        raise staging_error(exc) from exc
 
 
 def format_bytes() -> bytes:
@@ -280,7 +341,56 @@ def _parse_manifest(raw: bytes) -> dict:
         manifest.get("members"), dict
     ):
         raise BackupError("Bảng kê của tệp sao lưu thiếu thông tin bắt buộc.")
+    wrong = _shape_problem(manifest)
+    if wrong:
+        raise BackupError(
+            f"Bảng kê của tệp sao lưu sai cấu trúc ở mục {wrong}: tệp sao lưu bị sửa hoặc hỏng."
+        )
     return manifest
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _shape_problem(manifest: dict) -> str | None:
+    """The first entry of the manifest that is not what a backup writes (None: all are).
+    Everything after relies on these shapes: a hand-edited or damaged manifest is refused
+    here, with a message, never found later as a KeyError."""
+    for name, entry in manifest["members"].items():
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("sha256"), str)
+            and _count(entry.get("size"))
+        ):
+            return f"members ({name})"
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict) or not all(_count(v) for v in tables.values()):
+        return "tables"
+    stored = manifest.get("stored_files")
+    if not (
+        isinstance(stored, dict) and _count(stored.get("count")) and _count(stored.get("bytes"))
+    ):
+        return "stored_files"
+    damaged = manifest.get("damaged_files", [])
+    if not isinstance(damaged, list) or not all(
+        isinstance(d, dict)
+        and isinstance(d.get("sha256"), str)
+        and _SHA256.match(d["sha256"])
+        and d.get("problem") in DAMAGE_KINDS
+        for d in damaged
+    ):
+        return "damaged_files"
+    for key in (
+        "alembic_revision",
+        "app_version",
+        "created_at",
+        "database_server_version",
+        "secret_key_check",
+    ):
+        if not isinstance(manifest.get(key), str | None):
+            return key
+    return None
 
 
 def check_members(manifest: dict, found: dict[str, Member]) -> None:
@@ -300,7 +410,14 @@ def check_members(manifest: dict, found: dict[str, Member]) -> None:
     extra = sorted(set(found) - set(listed))
     if extra:
         raise BackupError(f"Thành phần {extra[0]} không có trong bảng kê.")
-    dump = DUMP_MEMBERS[manifest["database_kind"]]
+    kind = manifest["database_kind"]
+    dump = DUMP_MEMBERS[kind]
+    other = sorted(n for n in found if n in DUMP_MEMBERS.values() and n != dump)
+    if other:
+        raise BackupError(
+            f"Bản kết xuất cơ sở dữ liệu trong tệp sao lưu ({other[0]}) không phải loại mà "
+            f"bảng kê ghi ({kind}): tệp sao lưu bị sửa hoặc hỏng."
+        )
     if dump not in found:
         raise BackupError(f"Tệp sao lưu thiếu bản kết xuất cơ sở dữ liệu ({dump}).")
     corrupt = {d["sha256"] for d in manifest.get("damaged_files", []) if d["problem"] == "corrupt"}

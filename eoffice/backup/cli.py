@@ -1,11 +1,13 @@
 """`flask backup ARCHIVE`, `flask backup --verify ARCHIVE`, `flask restore ARCHIVE`.
 
 Exit code 0 on success, 1 on any failure or refusal (the message says which, in
-Vietnamese), so a cron job or a script can tell.
+Vietnamese), so a cron job or a script can tell. Errors of the disk and of either
+database that reach this far are turned into such a message too, never a traceback.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from eoffice.backup.errors import BackupError
 from eoffice.search.cli import number
@@ -37,6 +40,38 @@ def _fail(exc: BackupError) -> None:
     sys.exit(1)
 
 
+# What a command turns into a message and exit code 1 (anything else is a bug: a trace).
+HANDLED = (BackupError, OSError, sqlite3.Error, SQLAlchemyError)
+
+
+def _as_backup_error(exc: Exception) -> BackupError:
+    from eoffice.backup.service import error_text
+
+    if isinstance(exc, BackupError):
+        return exc
+    if isinstance(exc, OSError):
+        return BackupError(f"Lỗi đọc ghi tệp: {exc}.")
+    if isinstance(exc, sqlite3.Error):
+        return BackupError(f"Lỗi cơ sở dữ liệu SQLite: {exc}.")
+    return BackupError(f"Lỗi cơ sở dữ liệu: {error_text(exc)}.")
+
+
+_SHA256_OPTION = click.option(
+    "--sha256",
+    "expected_sha256",
+    default=None,
+    metavar="HEX",
+    help="SHA-256 của tệp sao lưu được in lúc sao lưu: từ chối nếu tệp không khớp.",
+)
+_TIMEOUT_OPTION = click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="GIÂY",
+    help="Dừng pg_dump/pg_restore nếu chạy quá số giây này (mặc định: không giới hạn).",
+)
+
+
 def register(app: Flask) -> None:
     @app.cli.command(
         "backup",
@@ -52,25 +87,35 @@ def register(app: Flask) -> None:
         help="Vẫn sao lưu khi có tệp lưu trữ mất hoặc hỏng (ghi chúng vào bảng kê).",
     )
     @click.option("--pg-bin", default=None, help="Thư mục chứa pg_dump (PostgreSQL).")
-    def backup_command(archive: Path, verify: bool, allow_damaged: bool, pg_bin: str | None):
+    @_SHA256_OPTION
+    @_TIMEOUT_OPTION
+    def backup_command(
+        archive: Path,
+        verify: bool,
+        allow_damaged: bool,
+        pg_bin: str | None,
+        expected_sha256: str | None,
+        timeout: float | None,
+    ):
         from eoffice.backup import service
 
+        if expected_sha256 is not None and not verify:
+            _fail(BackupError("--sha256 chỉ dùng cùng --verify (hoặc với flask restore)."))
         try:
             if verify:
-                result = service.verify_archive(archive, _bar)
+                result = service.verify_archive(archive, _bar, expected_sha256)
                 _print_verified(archive, result.manifest, result.archive_sha256)
                 return
             summary = service.create_backup(
                 archive,
                 allow_damaged=allow_damaged,
                 pg_bin=pg_bin,
+                timeout=timeout,
                 progress=_bar,
                 echo=click.echo,
             )
-        except BackupError as exc:
-            _fail(exc)
-        except OSError as exc:
-            _fail(BackupError(f"Lỗi đọc ghi tệp: {exc}."))
+        except HANDLED as exc:
+            _fail(_as_backup_error(exc))
         rows = sum(summary.tables.values())
         click.echo(
             f"Đã sao lưu vào {summary.path} ({_size(summary.archive_bytes)}): cơ sở dữ liệu "
@@ -96,20 +141,29 @@ def register(app: Flask) -> None:
     )
     @click.argument("archive", type=click.Path(path_type=Path))
     @click.option("--pg-bin", default=None, help="Thư mục chứa pg_restore (PostgreSQL).")
-    def restore_command(archive: Path, pg_bin: str | None):
+    @_SHA256_OPTION
+    @_TIMEOUT_OPTION
+    def restore_command(
+        archive: Path, pg_bin: str | None, expected_sha256: str | None, timeout: float | None
+    ):
         from eoffice.backup import service
         from eoffice.core.audit_cli import run_verify
 
         try:
-            summary = service.restore_backup(archive, pg_bin=pg_bin, progress=_bar, echo=click.echo)
-        except BackupError as exc:
-            _fail(exc)
-        except OSError as exc:
-            _fail(BackupError(f"Lỗi đọc ghi tệp: {exc}."))
+            summary = service.restore_backup(
+                archive,
+                pg_bin=pg_bin,
+                expected_sha256=expected_sha256,
+                timeout=timeout,
+                progress=_bar,
+                echo=click.echo,
+            )
+        except HANDLED as exc:
+            _fail(_as_backup_error(exc))
         click.echo(
             f"Đã khôi phục cơ sở dữ liệu {summary.kind} ({number(len(summary.tables))} bảng, "
             f"{number(sum(summary.tables.values()))} dòng) và {number(summary.file_count)} "
-            "tệp lưu trữ."
+            f"tệp lưu trữ từ tệp sao lưu có SHA-256 {summary.archive_sha256}."
         )
         if summary.upgraded_to:
             click.echo(f"Lược đồ đã nâng từ {summary.revision} lên {summary.upgraded_to}.")
@@ -126,7 +180,17 @@ def register(app: Flask) -> None:
                 err=True,
             )
         click.echo("Kiểm tra chuỗi nhật ký thao tác:")
-        if not run_verify(None):
+        try:
+            intact = run_verify(None)
+        except HANDLED as exc:
+            _fail(
+                BackupError(
+                    "dữ liệu đã khôi phục nhưng không kiểm tra được chuỗi nhật ký thao tác ("
+                    + _as_backup_error(exc).message.rstrip(".")
+                    + "); hãy chạy flask audit verify."
+                )
+            )
+        if not intact:
             click.echo("Lỗi: dữ liệu đã khôi phục nhưng chuỗi nhật ký thao tác bị hỏng.", err=True)
             sys.exit(1)
 

@@ -8,8 +8,17 @@ PostgreSQL: a REPEATABLE READ, READ ONLY transaction exports its snapshot
 (`pg_export_snapshot()`), `pg_dump --snapshot` dumps exactly that snapshot, and the same
 transaction reads the counts of every table and the list of stored files. So the
 manifest's counts, the list of files to copy and the dump all describe one moment,
-however many people work meanwhile. SQLite: the backup API copies the file as one
-moment; counts and files are then read from that copy.
+however many people work meanwhile. The counts come first, so the transaction holds
+its ACCESS SHARE locks while pg_dump runs (no table can be altered or dropped between the
+snapshot and pg_dump's own locks). SQLite: the backup API copies the file as one moment;
+counts and files are then read from that copy.
+
+Nothing waits forever: pg_dump and the snapshot transaction give up on a table lock after
+`LOCK_WAIT_SECONDS` (a migration holding one), libpq connections after
+`CONNECT_TIMEOUT_SECONDS`, and a whole pg_dump/pg_restore after the caller's `timeout`
+(none by default: a large dump takes what it takes). The server's own
+`statement_timeout`/`idle_in_transaction_session_timeout`, set for the web requests, are
+switched off in the snapshot transaction, which sits idle while pg_dump works.
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from sqlalchemy.engine import URL, Engine
 from eoffice.backup.errors import BackupError
 
 PG_SEARCH = Path("/usr/lib/postgresql")
+LOCK_WAIT_SECONDS = 120
+CONNECT_TIMEOUT_SECONDS = 15
 _RELATION_KINDS = "('r', 'p', 'v', 'm', 'S', 'f')"
 
 
@@ -96,14 +107,35 @@ def libpq_target(url: URL) -> tuple[str, dict[str, str]]:
         params["user"] = url.username
     if url.database:
         params["dbname"] = url.database
+    params.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     return make_conninfo("", **params), env
 
 
-def _run(command: list[str], env: dict[str, str], what: str) -> None:
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+def _run(
+    command: list[str], env: dict[str, str], what: str, *, timeout: float | None = None
+) -> None:
+    """Run pg_dump/pg_restore; a failure, or no end within `timeout` seconds (the child is
+    killed), is a BackupError carrying the last lines of its output, decoded whatever
+    the server's encoding."""
+    try:
+        result = subprocess.run(
+            command,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise BackupError(
+            f"{what} chưa xong sau {timeout:g} giây nên đã bị dừng; hãy chạy lại với "
+            "--timeout lớn hơn (hoặc bỏ --timeout)."
+        ) from exc
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
         raise BackupError(f"{what} thất bại (mã {result.returncode}): " + " | ".join(detail))
@@ -124,7 +156,9 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def dump_postgresql(engine: Engine, workdir: Path, pg_bin: str | None) -> Snapshot:
+def dump_postgresql(
+    engine: Engine, workdir: Path, pg_bin: str | None, timeout: float | None = None
+) -> Snapshot:
     pg_dump = pg_binary("pg_dump", pg_bin)
     conninfo, env = libpq_target(engine.url)
     dump_path = workdir / "postgresql.dump"
@@ -132,20 +166,10 @@ def dump_postgresql(engine: Engine, workdir: Path, pg_bin: str | None) -> Snapsh
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             conn.execute(text("SET TRANSACTION READ ONLY"))
+            conn.execute(text("SET LOCAL statement_timeout = 0"))
+            conn.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            _run(
-                [
-                    pg_dump,
-                    "--format=custom",
-                    f"--snapshot={snapshot}",
-                    "--file",
-                    str(dump_path),
-                    "--dbname",
-                    conninfo,
-                ],
-                env,
-                "pg_dump",
-            )
             tables = _pg_tables(conn)
             counts = {
                 name: conn.execute(text(f"SELECT count(*) FROM {_quote(name)}")).scalar_one()
@@ -158,6 +182,21 @@ def dump_postgresql(engine: Engine, workdir: Path, pg_bin: str | None) -> Snapsh
             )
             version = conn.execute(text("SHOW server_version")).scalar_one()
             files = _write_files_list(conn, workdir, "stored_files" in counts)
+            _run(
+                [
+                    pg_dump,
+                    "--format=custom",
+                    f"--snapshot={snapshot}",
+                    f"--lock-wait-timeout={LOCK_WAIT_SECONDS}s",
+                    "--file",
+                    str(dump_path),
+                    "--dbname",
+                    conninfo,
+                ],
+                env,
+                "pg_dump",
+                timeout=timeout,
+            )
     return Snapshot("postgresql", dump_path, revision, version, counts, *files)
 
 
@@ -193,7 +232,9 @@ def postgresql_relations(engine: Engine) -> list[str]:
         )
 
 
-def restore_postgresql(engine: Engine, dump_path: Path, pg_bin: str | None) -> None:
+def restore_postgresql(
+    engine: Engine, dump_path: Path, pg_bin: str | None, timeout: float | None = None
+) -> None:
     """pg_restore in one transaction: all of it or nothing. Ownership and grants are not
     restored: the target's own role owns everything, as after `flask db upgrade`."""
     pg_restore = pg_binary("pg_restore", pg_bin)
@@ -212,6 +253,7 @@ def restore_postgresql(engine: Engine, dump_path: Path, pg_bin: str | None) -> N
         ],
         env,
         "pg_restore",
+        timeout=timeout,
     )
 
 

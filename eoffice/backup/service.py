@@ -7,9 +7,13 @@ copy reaches it. Each copied file is hashed on the way; a missing or corrupt one
 the backup (or, with `allow_damaged`, is reported in the manifest and the summary).
 
 `restore_backup` refuses unless the database and the file store are empty, reads the
-whole archive into a staging folder beside the store while hashing every member, checks
-it against the manifest, and only then restores the database, moves the files into
-place, brings the schema up to the code's revision, and verifies the audit chains.
+whole archive into a staging folder inside the store (`.restore-…`: same file system
+even when STORAGE_DIR is a mount point) while hashing every member, checks it against
+the manifest (and the archive's SHA-256 against the operator's, if given), and only
+then writes: the files are moved into place first (taken out again if the database
+cannot be restored: the target is left as empty as it was), then the database, then the
+row counts are checked and the schema brought up to the code's revision. A failure
+after the database is written says so: the target must be emptied before a retry.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -52,6 +57,9 @@ from eoffice.extensions import db
 Progress = Callable[[int], None]
 ProgressFactory = Callable[[int, str], AbstractContextManager[Progress]]
 SHOWN = 10  # damaged files named in a message; the rest are counted
+# Left alone by the emptiness check of STORAGE_DIR: the root of a mounted file system.
+IGNORED_IN_STORE = frozenset({"lost+found"})
+STAGING_PREFIX = ".restore-"
 
 
 def _quiet(_message: str) -> None:
@@ -83,6 +91,7 @@ class BackupSummary:
 
 @dataclass
 class RestoreSummary:
+    archive_sha256: str
     kind: str
     revision: str | None
     upgraded_to: str | None
@@ -144,6 +153,7 @@ def create_backup(
     *,
     allow_damaged: bool = False,
     pg_bin: str | None = None,
+    timeout: float | None = None,
     progress: ProgressFactory = no_progress,
     echo: Callable[[str], None] = _quiet,
 ) -> BackupSummary:
@@ -159,7 +169,7 @@ def create_backup(
         workdir = Path(work)
         echo("Đang kết xuất cơ sở dữ liệu (một ảnh chụp nhất quán)…")
         if kind == "postgresql":
-            snapshot = database.dump_postgresql(engine, workdir, pg_bin)
+            snapshot = database.dump_postgresql(engine, workdir, pg_bin, timeout)
         else:
             snapshot = database.dump_sqlite(engine, workdir)
         echo(f"Đang kiểm tra {snapshot.file_count} tệp lưu trữ mà cơ sở dữ liệu ghi nhận…")
@@ -173,7 +183,9 @@ def create_backup(
                 damaged_message(missing) + " Chưa ghi bản sao lưu; hãy khôi phục các tệp đó "
                 "(từ bản sao lưu trước) hoặc chạy lại với --allow-damaged để sao lưu phần còn lại."
             )
-        partial = target.with_name(target.name + ".partial")
+        # In the run's own temporary folder (unique, removed whatever happens, same file
+        # system as the target): a leftover of a killed run never blocks the next one.
+        partial = workdir / (target.name + ".partial")
         writer = ArchiveWriter(partial, compressed=compressed_name(target))
         try:
             damaged = _write_archive(writer, snapshot, store, missing, progress)
@@ -271,11 +283,35 @@ def _check_contents(result: ReadResult) -> None:
         )
 
 
-def verify_archive(path: Path, progress: ProgressFactory = no_progress) -> ReadResult:
+def expected_digest(value: str | None) -> str | None:
+    """The `--sha256` an operator typed: 64 hex digits, any case, spaces around."""
+    if value is None:
+        return None
+    digest = value.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise BackupError("--sha256 phải là mã SHA-256 gồm 64 chữ số thập lục phân.")
+    return digest
+
+
+def _check_archive_digest(result: ReadResult, expected: str | None) -> None:
+    if expected is not None and result.archive_sha256 != expected:
+        raise BackupError(
+            f"SHA-256 của tệp sao lưu là {result.archive_sha256}, khác mã đã cho "
+            f"({expected}): đây không phải bản sao lưu đã ghi nhận, hoặc nó đã bị thay. "
+            "Chưa ghi gì."
+        )
+
+
+def verify_archive(
+    path: Path, progress: ProgressFactory = no_progress, expected_sha256: str | None = None
+) -> ReadResult:
     """Read and check a whole archive without restoring it: its manifest, and the
-    SHA-256 of the whole file to compare with the one printed when it was made."""
+    SHA-256 of the whole file to compare with the one printed when it was made (or
+    with `expected_sha256`)."""
+    expected = expected_digest(expected_sha256)
     with progress(path.stat().st_size if path.is_file() else 0, "Kiểm tra") as advance:
         result = read_archive(path, None, advance)
+    _check_archive_digest(result, expected)
     _check_contents(result)
     return result
 
@@ -292,8 +328,9 @@ def _code_revisions() -> tuple[set[str], set[str]]:
     return set(script.get_heads()), {r.revision for r in script.walk_revisions()}
 
 
-def target_problems(engine, store: Path) -> list[str]:
-    """Why this instance cannot receive a restore (empty list: it can)."""
+def target_problems(engine, store: Path, staging: Path | None = None) -> list[str]:
+    """Why this instance cannot receive a restore (empty list: it can). STORAGE_DIR may
+    hold `lost+found` (it is a mount point) and this restore's own staging folder."""
     problems = []
     kind = database.database_kind(engine.url)
     found = (
@@ -306,52 +343,128 @@ def target_problems(engine, store: Path) -> list[str]:
             "Cơ sở dữ liệu đích không trống (có " + ", ".join(found) + "…). Chỉ khôi phục "
             "vào một cơ sở dữ liệu trống: hãy tạo cơ sở dữ liệu mới hoặc xóa hết bảng."
         )
-    if store.exists() and (not store.is_dir() or any(store.iterdir())):
-        problems.append(
-            f"Thư mục lưu tệp {store} không trống. Chỉ khôi phục vào thư mục trống hoặc chưa có."
-        )
+    if store.exists() and not store.is_dir():
+        problems.append(f"{store} (thư mục lưu tệp) không phải một thư mục.")
+    elif store.exists():
+        ignored = IGNORED_IN_STORE | ({staging.name} if staging is not None else set())
+        entries = sorted(p.name for p in store.iterdir() if p.name not in ignored)
+        if entries:
+            shown = ", ".join(entries[:3]) + ("…" if len(entries) > 3 else "")
+            problems.append(
+                f"Thư mục lưu tệp {store} không trống (có {shown}). Chỉ khôi phục vào thư mục "
+                "trống hoặc chưa có."
+            )
     return problems
 
 
 @contextmanager
 def _staging(store: Path) -> Iterator[Path]:
-    """A folder beside the store (same file system: the files are moved in by one
-    rename), removed whatever happens."""
-    store.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=store.parent, prefix=f".{store.name}.restore-"))
+    """A folder inside the store (`.restore-…`): the files are moved from it into place
+    by renames that cannot cross file systems, even when STORAGE_DIR is a mount point.
+    It is removed whatever happens, and so is the store if this restore created it and
+    nothing was put in it."""
+    created = not store.exists()
+    store.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=store, prefix=STAGING_PREFIX))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if created:
+            with suppress(OSError):  # not empty: the restore went through
+                store.rmdir()
 
 
 def _sink(staging: Path) -> Callable[[str], BinaryIO | None]:
     def open_for(name: str) -> BinaryIO | None:
         if name in DUMP_MEMBERS.values():
-            return (staging / "database.dump").open("wb")
+            return _create(staging / "database.dump")
         digest = file_digest(name)
         if digest is None:
             return None
         path = staging / "files" / digest[:2] / digest[2:4] / digest
         path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open("wb")
+        return _create(path)
 
     return open_for
+
+
+def _create(path: Path) -> BinaryIO:
+    """A new file readable by the service account only, as the store writes them."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _move_files_in(files: Path, store: Path) -> list[Path]:
+    """Move the staged `ab/` folders into the (empty) store; returns what was moved.
+    The staged files are fsync'd already; their folders are too, then the store, so the
+    files are on the disk before the database names them. On failure the folders moved
+    so far are taken out again and nothing has been written."""
+    moved: list[Path] = []
+    try:
+        if not files.is_dir():
+            return moved
+        for top in sorted(files.iterdir()):
+            for sub in top.iterdir():
+                _fsync_dir(sub)
+            _fsync_dir(top)
+        for top in sorted(files.iterdir()):
+            os.rename(top, store / top.name)
+            moved.append(store / top.name)
+        _fsync_dir(store)
+    except OSError as exc:
+        _take_out(moved)
+        raise BackupError(
+            f"Không chuyển được tệp lưu trữ vào thư mục lưu tệp {store} ({exc}). "
+            "Chưa ghi gì vào cơ sở dữ liệu."
+        ) from exc
+    return moved
+
+
+def _take_out(moved: list[Path]) -> None:
+    for folder in moved:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _half_restored(store: Path, detail: str) -> BackupError:
+    return BackupError(
+        f"Khôi phục không hoàn tất: {detail}. Cơ sở dữ liệu đích đã được ghi và các tệp đã "
+        f"vào thư mục lưu tệp {store}, nên cả hai không còn trống: hãy làm trống cả hai "
+        "(tạo lại cơ sở dữ liệu hoặc xóa hết bảng, xóa nội dung thư mục) rồi khôi phục lại."
+    )
+
+
+def error_text(exc: BaseException) -> str:
+    """One line for an unexpected error (SQLAlchemy's carry a long tail of links)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def restore_backup(
     path: Path,
     *,
     pg_bin: str | None = None,
+    expected_sha256: str | None = None,
+    timeout: float | None = None,
     progress: ProgressFactory = no_progress,
     echo: Callable[[str], None] = _quiet,
 ) -> RestoreSummary:
     """Bring a backup up on this (empty) instance; see the module docstring for the
-    order. Raises BackupError, having written nothing, when anything is wrong before
-    the database is restored."""
+    order. Raises BackupError, having left the target as it was, when anything is wrong
+    before the database is restored; one saying the target was written after that."""
     engine = db.engine
     store = Path(current_app.config["STORAGE_DIR"])
     kind = database.database_kind(engine.url)
+    expected = expected_digest(expected_sha256)
     db.session.remove()
     problems = target_problems(engine, store)
     if problems:
@@ -359,6 +472,8 @@ def restore_backup(
     with _staging(store) as staging:
         with progress(path.stat().st_size if path.is_file() else 0, "Đọc và kiểm tra") as advance:
             result = read_archive(path, _sink(staging), advance)
+        echo(f"SHA-256 của tệp sao lưu: {result.archive_sha256}")
+        _check_archive_digest(result, expected)
         _check_contents(result)
         manifest = result.manifest
         if manifest["database_kind"] != kind:
@@ -374,27 +489,53 @@ def restore_backup(
                 "đó (bản sao lưu mới hơn mã nguồn): hãy cài đúng phiên bản eoffice "
                 f"{manifest.get('app_version', '?')} hoặc mới hơn rồi khôi phục."
             )
-        # Nothing has been written yet; from here on the target changes.
-        problems = target_problems(engine, store)
+        problems = target_problems(engine, store, staging)
         if problems:
             raise BackupError(" ".join(problems))
-        dump = staging / "database.dump"
-        echo("Đang khôi phục cơ sở dữ liệu…")
-        if kind == "postgresql":
-            database.restore_postgresql(engine, dump, pg_bin)
-        else:
-            database.restore_sqlite(engine, dump)
         damaged = manifest.get("damaged_files") or []
         for entry in damaged:  # a corrupt copy never goes in under a name it does not match
-            if entry.get("problem") == "corrupt":
+            if entry["problem"] == "corrupt":
                 sha = entry["sha256"]
                 (staging / "files" / sha[:2] / sha[2:4] / sha).unlink(missing_ok=True)
+        # Nothing has been written yet. The files go first: without rows naming them
+        # they are inert, and they are taken out again if the database cannot be written.
         echo("Đang chuyển tệp lưu trữ vào chỗ…")
-        files = staging / "files"
-        files.mkdir(exist_ok=True)
-        if store.exists():
-            store.rmdir()  # empty, checked above
-        os.replace(files, store)
+        moved = _move_files_in(staging / "files", store)
+        echo("Đang khôi phục cơ sở dữ liệu…")
+        try:
+            if kind == "postgresql":
+                database.restore_postgresql(engine, staging / "database.dump", pg_bin, timeout)
+            else:
+                database.restore_sqlite(engine, staging / "database.dump")
+        except BaseException:
+            _take_out(moved)
+            raise
+    try:
+        upgraded_to = _finish_restore(engine, manifest, revision, heads, echo)
+    except BackupError as exc:
+        raise _half_restored(store, exc.message.rstrip(".")) from exc
+    except Exception as exc:  # Alembic, SQLAlchemy, the disk: said in Vietnamese, not a trace
+        raise _half_restored(store, error_text(exc)) from exc
+    stored_check = manifest.get("secret_key_check")
+    current_check = secret_key_check(current_app.config.get("SECRET_KEY"))
+    return RestoreSummary(
+        archive_sha256=result.archive_sha256,
+        kind=kind,
+        revision=revision,
+        upgraded_to=upgraded_to,
+        tables=manifest["tables"],
+        file_count=sum(1 for _ in iter_file_members(manifest)),
+        damaged=damaged,
+        secret_key_matches=None if stored_check is None else stored_check == current_check,
+    )
+
+
+def _finish_restore(
+    engine, manifest: dict, revision: str | None, heads: set[str], echo: Callable[[str], None]
+) -> str | None:
+    """After the database is written: its row counts against the manifest, then the
+    schema brought up to the code's head when the backup is older. Returns the heads
+    upgraded to, if any."""
     db.session.remove()
     restored_counts = database.table_counts(engine)
     if restored_counts != manifest["tables"]:
@@ -404,27 +545,17 @@ def restore_backup(
             if restored_counts.get(name) != manifest["tables"].get(name)
         )
         raise BackupError(
-            "Số dòng sau khi khôi phục khác bảng kê ở các bảng: " + ", ".join(differing[:SHOWN])
+            "số dòng sau khi khôi phục khác bảng kê ở các bảng " + ", ".join(differing[:SHOWN])
         )
-    upgraded_to = None
-    if revision not in heads:
-        from flask_migrate import upgrade
+    if revision in heads:
+        return None
+    from alembic import command
 
-        echo(f"Bản sao lưu ở phiên bản lược đồ {revision}; đang nâng cấp lên phiên bản mới nhất…")
-        upgrade()
-        upgraded_to = ", ".join(sorted(heads))
-        db.session.remove()
-    stored_check = manifest.get("secret_key_check")
-    current_check = secret_key_check(current_app.config.get("SECRET_KEY"))
-    return RestoreSummary(
-        kind=kind,
-        revision=revision,
-        upgraded_to=upgraded_to,
-        tables=manifest["tables"],
-        file_count=sum(1 for _ in iter_file_members(manifest)),
-        damaged=damaged,
-        secret_key_matches=None if stored_check is None else stored_check == current_check,
-    )
+    echo(f"Bản sao lưu ở phiên bản lược đồ {revision}; đang nâng cấp lên phiên bản mới nhất…")
+    # Alembic itself, not flask_migrate.upgrade: that one turns an error into sys.exit.
+    command.upgrade(current_app.extensions["migrate"].migrate.get_config(), "heads")
+    db.session.remove()
+    return ", ".join(sorted(heads))
 
 
 def manifest_text(manifest: dict) -> str:

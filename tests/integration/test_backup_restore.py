@@ -2,8 +2,10 @@
 with the real commands, restored into a second, empty database and file store, and found
 identical there: every row of every table, every stored file's SHA-256 recomputed from
 the restored disk, the audit chains intact and continuing. And the refusals: a target
-that is not empty, a tampered archive (before anything is written), a stored file
-missing or corrupt at backup time.
+that is not empty, a tampered archive or one that is not the operator's (before anything
+is written), a backup of the other kind of database, a stored file missing or corrupt at
+backup time. And the failures: one while the database is written leaves the target as it
+was (a retry works), one after it says that the target must be emptied first.
 
 The database kind is the session's (SQLite, or PostgreSQL with TEST_DATABASE_URL);
 the PostgreSQL restore goes into its own database, `<test database>_restore`.
@@ -14,15 +16,26 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tarfile
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy.exc import OperationalError
 
 from eoffice import create_app
-from eoffice.backup.archive import MANIFEST_MEMBER, file_member
+from eoffice.backup import database
+from eoffice.backup.archive import (
+    DUMP_MEMBERS,
+    FORMAT_MEMBER,
+    MANIFEST_MEMBER,
+    ArchiveWriter,
+    file_member,
+    format_bytes,
+    manifest_bytes,
+)
 from eoffice.casefiles import files
 from eoffice.core.audit_verify import verify
 from eoffice.core.models import AuditEvent, StoredFile
@@ -110,9 +123,15 @@ def _backup(app: Flask, archive: Path, *extra: str):
         return app.test_cli_runner().invoke(args=["backup", *extra, str(archive)])
 
 
-def _restore(application: Flask, archive: Path):
+def _restore(application: Flask, archive: Path, *extra: str):
     with application.app_context():
-        return application.test_cli_runner().invoke(args=["restore", str(archive)])
+        return application.test_cli_runner().invoke(args=["restore", *extra, str(archive)])
+
+
+def _printed_sha256(output: str) -> str:
+    found = re.findall(r"SHA-256 của tệp sao lưu: ([0-9a-f]{64})", output)
+    assert len(found) == 1, output
+    return found[0]
 
 
 def _no_tables(application: Flask) -> bool:
@@ -135,16 +154,21 @@ def test_a_populated_instance_restores_elsewhere_identically(
     assert result.exit_code == 0, result.output
     assert "Đã sao lưu vào" in result.output
     assert archive.stat().st_mode & 0o777 == 0o600
+    printed = _printed_sha256(result.output)
+    assert printed == hashlib.sha256(archive.read_bytes()).hexdigest()
 
-    verified = _backup(app, archive, "--verify")
+    verified = _backup(app, archive, "--verify", "--sha256", printed.upper())
     assert verified.exit_code == 0, verified.output
     assert "nguyên vẹn" in verified.output
+    assert _printed_sha256(verified.output) == printed
 
     target_app, target_url, storage = target
-    restored = _restore(target_app, archive)
+    restored = _restore(target_app, archive, "--sha256", printed)
     assert restored.exit_code == 0, restored.output
     assert "Đã khôi phục" in restored.output
+    assert _printed_sha256(restored.output) == printed
     assert "Tất cả" in restored.output and "nguyên vẹn" in restored.output
+    assert [p.name for p in storage.iterdir() if p.name.startswith(".")] == []
 
     source_rows, target_rows = _rows(database_url), _rows(target_url)
     assert source_rows == target_rows
@@ -157,6 +181,7 @@ def test_a_populated_instance_restores_elsewhere_identically(
     for sha256 in hashes:
         path = storage / sha256[:2] / sha256[2:4] / sha256
         assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+        assert path.stat().st_mode & 0o777 == 0o600  # as the store writes them
 
     with target_app.app_context():
         reports = list(verify(db.session))
@@ -183,6 +208,8 @@ def test_a_target_that_is_not_empty_is_refused_and_left_alone(
     factories.register(world.school_a.clerk, uploads=[Upload("a.pdf", factories.pdf_bytes())])
     db.session.remove()
     archive = tmp_path / "sao-luu.tar.gz"
+    # What a killed run could leave behind never blocks the next one.
+    (tmp_path / "sao-luu.tar.gz.partial").write_bytes(b"half of an older archive")
     assert _backup(app, archive).exit_code == 0
     before = _rows(database_url)
 
@@ -197,7 +224,7 @@ def test_a_target_that_is_not_empty_is_refused_and_left_alone(
     (storage / "ghi-chu.txt").write_text("tệp của ai đó")
     refused = _restore(target_app, archive)
     assert refused.exit_code == 1
-    assert "Thư mục lưu tệp" in refused.output
+    assert "Thư mục lưu tệp" in refused.output and "ghi-chu.txt" in refused.output
     assert _no_tables(_target_app(app_config, _url, tmp_path / "elsewhere"))
     assert sorted(p.name for p in storage.iterdir()) == ["ghi-chu.txt"]
 
@@ -221,13 +248,26 @@ def test_a_tampered_archive_is_refused_before_anything_is_written(app, world, ta
     db.session.remove()
     archive = tmp_path / "sao-luu.tar"
     assert _backup(app, archive).exit_code == 0
+    target_app, _url, storage = target
+
+    # A sound archive, but not the one whose hash the operator kept.
+    other = "0" * 64
+    for checked in (
+        _backup(app, archive, "--verify", "--sha256", other),
+        _restore(target_app, archive, "--sha256", other),
+    ):
+        assert checked.exit_code == 1
+        assert f"khác mã đã cho ({other})" in checked.output
+    assert _no_tables(target_app) and not storage.exists()
+    bad = _restore(target_app, archive, "--sha256", "abc")
+    assert bad.exit_code == 1 and "64 chữ số" in bad.output
+
     _tamper(archive, file_member(sha256))
 
     checked = _backup(app, archive, "--verify")
     assert checked.exit_code == 1
     assert "không khớp mã băm" in checked.output
 
-    target_app, _url, storage = target
     refused = _restore(target_app, archive)
     assert refused.exit_code == 1
     assert "không khớp mã băm" in refused.output
@@ -285,7 +325,7 @@ def test_a_missing_or_corrupt_stored_file_fails_the_backup(app, world, tmp_path)
     result = _backup(app, archive)
     assert result.exit_code == 1
     assert spoilt in result.output and "không khớp mã băm" in result.output
-    assert not archive.exists()
+    assert list(tmp_path.iterdir()) == [tmp_path / "storage"]
 
     store.path_for(lost).unlink()
     kept = _backup(app, archive, "--allow-damaged")
@@ -339,7 +379,10 @@ def test_work_committed_while_postgresql_is_dumped_is_in_neither_dump_nor_manife
     real_run = database._run
     late: list[str] = []
 
-    def register_then_dump(command, env, what):
+    commands: list[list[str]] = []
+
+    def register_then_dump(command, env, what, **options):
+        commands.append(command)
         if what == "pg_dump" and not late:
             clerk = db.session.get(User, clerk_id)
             doc = factories.register(
@@ -347,7 +390,7 @@ def test_work_committed_while_postgresql_is_dumped_is_in_neither_dump_nor_manife
             )
             late.append(doc.attachments[0].stored_file.sha256)
             db.session.remove()
-        real_run(command, env, what)
+        real_run(command, env, what, **options)
 
     monkeypatch.setattr(database, "_run", register_then_dump)
     archive = tmp_path / "sao-luu.tar"
@@ -355,6 +398,7 @@ def test_work_committed_while_postgresql_is_dumped_is_in_neither_dump_nor_manife
     assert late and summary.tables["incoming_documents"] == 1
     assert summary.file_count == 1
     assert db.session.scalar(select(func.count(IncomingDocument.id))) == 2
+    assert any(arg.startswith("--lock-wait-timeout=") for arg in commands[0])
 
     monkeypatch.setattr(database, "_run", real_run)
     target_app, target_url, storage = target
@@ -362,7 +406,7 @@ def test_work_committed_while_postgresql_is_dumped_is_in_neither_dump_nor_manife
     assert restored.exit_code == 0, restored.output
     rows = _rows(target_url)
     assert len(rows["incoming_documents"]) == 1
-    assert [r.sha256 for r in _stored(target_url)] != late
+    assert late[0] not in {r.sha256 for r in _stored(target_url)}
     assert not (storage / late[0][:2] / late[0][2:4] / late[0]).exists()
 
 
@@ -373,3 +417,106 @@ def _stored(url: str) -> list:
             return list(conn.execute(select(StoredFile.__table__)))
     finally:
         engine.dispose()
+
+
+def _contents(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_a_restore_failing_while_the_database_is_written_leaves_the_target_as_it_was(
+    app, world, target, tmp_path, monkeypatch
+):
+    """STORAGE_DIR is the root of a mounted file system (its `lost+found` does not make
+    it "not empty"). The files are staged inside it and moved into place before the
+    database is written; when that fails they are taken out again, so the target is as
+    empty as before and a retry goes through."""
+    factories.register(world.school_a.clerk, uploads=[Upload("a.pdf", factories.pdf_bytes("A"))])
+    db.session.remove()
+    archive = tmp_path / "sao-luu.tar"
+    assert _backup(app, archive).exit_code == 0
+    target_app, url, storage = target
+    (storage / "lost+found").mkdir(parents=True)
+    seen: list[list[str]] = []
+
+    def fail(*_args, **_kwargs):
+        seen.append(_contents(storage))
+        raise database.BackupError("pg_restore thất bại (mã 1): ERROR: out of memory")
+
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    monkeypatch.setattr(database, f"restore_{kind}", fail)
+    failed = _restore(target_app, archive)
+    assert failed.exit_code == 1
+    assert "out of memory" in failed.output and "Traceback" not in failed.output
+    # While the database was being written the files were in place, having been staged
+    # inside the store (the same file system), nothing beside it.
+    assert len(seen) == 1
+    assert [p for p in seen[0] if len(Path(p).parts) == 3 and p[0] != "."], seen
+    assert [p.name for p in storage.parent.iterdir() if p.name.startswith(".")] == []
+    assert _contents(storage) == ["lost+found"]
+    assert _no_tables(target_app)
+
+    monkeypatch.undo()
+    retried = _restore(target_app, archive)
+    assert retried.exit_code == 0, retried.output
+    assert "lost+found" in {p.name for p in storage.iterdir()}
+    assert len([p for p in storage.rglob("*") if p.is_file()]) == 1
+
+
+def test_a_restore_failing_after_the_database_is_written_says_so(
+    app, world, target, tmp_path, monkeypatch
+):
+    db.session.remove()
+    archive = tmp_path / "sao-luu.tar"
+    assert _backup(app, archive).exit_code == 0
+    target_app, _url, _storage = target
+
+    def lost_connection(_engine):
+        raise OperationalError("SELECT count(*)", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(database, "table_counts", lost_connection)
+    failed = _restore(target_app, archive)
+    assert failed.exit_code == 1
+    assert "Traceback" not in failed.output
+    assert "server closed the connection" in failed.output
+    assert "đã được ghi" in failed.output and "làm trống cả hai" in failed.output
+    assert not _no_tables(target_app)
+
+    monkeypatch.undo()
+    again = _restore(target_app, archive)
+    assert again.exit_code == 1 and "không trống" in again.output
+
+
+def test_a_backup_of_the_other_kind_of_database_is_refused(target, tmp_path):
+    target_app, url, storage = target
+    other = "sqlite" if url.startswith("postgresql") else "postgresql"
+    archive = tmp_path / "khac-loai.tar"
+    writer = ArchiveWriter(archive, compressed=False)
+    writer.add_bytes(FORMAT_MEMBER, format_bytes())
+    writer.add_bytes(DUMP_MEMBERS[other], b"a dump of the other kind")
+    manifest = {
+        "format": "eoffice-backup",
+        "format_version": 1,
+        "database_kind": other,
+        "alembic_revision": None,
+        "tables": {},
+        "stored_files": {"count": 0, "bytes": 0},
+        "damaged_files": [],
+        "members": {name: m.as_json() for name, m in writer.members.items()},
+    }
+    writer.add_bytes(MANIFEST_MEMBER, manifest_bytes(manifest))
+    writer.close()
+    refused = _restore(target_app, archive)
+    assert refused.exit_code == 1
+    assert f"Bản sao lưu là của {other}" in refused.output
+    assert "chỉ khôi phục vào cùng loại" in refused.output
+    assert _no_tables(target_app) and not storage.exists()
+
+
+def test_a_database_error_is_a_message_not_a_traceback(app_config, tmp_path):
+    """A SQLite target that cannot be opened (here a folder): sqlite3's own error."""
+    folder = tmp_path / "not-a-database"
+    folder.mkdir()
+    application = _target_app(app_config, f"sqlite:///{folder}", tmp_path / "storage-x")
+    failed = _restore(application, tmp_path / "any.tar")
+    assert failed.exit_code == 1
+    assert "Lỗi cơ sở dữ liệu SQLite" in failed.output and "Traceback" not in failed.output

@@ -1,11 +1,14 @@
 """The backup archive format (eoffice.backup.archive): what a reader accepts and what it
-refuses before anything is restored, and how a database URL reaches pg_dump."""
+refuses before anything is restored (with a message, never a KeyError), where it blames
+a failed write, and how pg_dump is reached and run (password, time limits)."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
+import sys
 import tarfile
 from pathlib import Path
 from urllib.parse import quote
@@ -13,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import make_url
 
+from eoffice.backup import archive
 from eoffice.backup.archive import (
     FORMAT_MEMBER,
     MANIFEST_MEMBER,
@@ -23,7 +27,7 @@ from eoffice.backup.archive import (
     manifest_bytes,
     read_archive,
 )
-from eoffice.backup.database import libpq_target
+from eoffice.backup.database import _run, libpq_target
 from eoffice.backup.errors import BackupError
 
 BLOB = b"%PDF-1.7 noi dung"
@@ -31,7 +35,7 @@ SHA = hashlib.sha256(BLOB).hexdigest()
 DUMP = b"PGDMP fake dump"
 
 
-def _manifest(members: dict, **overrides) -> dict:
+def _manifest(members: dict, /, **overrides) -> dict:
     manifest = {
         "format": "eoffice-backup",
         "format_version": 1,
@@ -45,11 +49,22 @@ def _manifest(members: dict, **overrides) -> dict:
     return manifest
 
 
-def _write(path: Path, *, blob: bytes = BLOB, extra=(), compressed=False, **overrides) -> str:
+def _write(
+    path: Path,
+    *,
+    blob: bytes = BLOB,
+    extra=(),
+    listed_extra=(),
+    compressed=False,
+    **overrides,
+) -> str:
+    """A small archive; `extra` members are not in the manifest, `listed_extra` are."""
     writer = ArchiveWriter(path, compressed=compressed)
     writer.add_bytes(FORMAT_MEMBER, format_bytes())
     writer.add_bytes("database/postgresql.dump", DUMP)
     writer.add_bytes(file_member(SHA), blob)
+    for name, data in listed_extra:
+        writer.add_bytes(name, data)
     listed = dict(writer.members)
     for name, data in extra:
         writer.add_bytes(name, data)
@@ -142,10 +157,18 @@ def test_a_link_a_member_after_the_manifest_or_no_manifest_is_refused(tmp_path):
             yield symlink, b""
         yield info, data
 
-    def late(info, data):
+    def twice(info, data):
         yield info, data
         if info.name == MANIFEST_MEMBER:
             yield info, data
+
+    def late(info, data):
+        yield info, data
+        if info.name == MANIFEST_MEMBER:
+            payload = b"a file after the manifest"
+            after = tarfile.TarInfo(file_member(hashlib.sha256(payload).hexdigest()))
+            after.size = len(payload)
+            yield after, payload
 
     def cut(info, data):
         if info.name != MANIFEST_MEMBER:
@@ -153,7 +176,8 @@ def test_a_link_a_member_after_the_manifest_or_no_manifest_is_refused(tmp_path):
 
     for name, change, words in (
         ("link.tar", link, "thành phần lạ"),
-        ("late.tar", late, "hai lần"),
+        ("twice.tar", twice, "hai lần"),
+        ("late.tar", late, "sau bảng kê"),
         ("cut.tar", cut, "không có bảng kê"),
     ):
         path = tmp_path / name
@@ -165,7 +189,7 @@ def test_a_truncated_archive_is_refused(tmp_path):
     path = tmp_path / "a.tar.gz"
     _write(path, compressed=True)
     path.write_bytes(path.read_bytes()[:-200])
-    _refused(path, "")
+    _refused(path, "hỏng hoặc bị cắt cụt")
 
 
 def test_foreign_files_and_newer_formats_are_refused(tmp_path):
@@ -178,7 +202,7 @@ def test_foreign_files_and_newer_formats_are_refused(tmp_path):
 
     not_tar = tmp_path / "notes.txt"
     not_tar.write_text("không phải tar")
-    _refused(not_tar, "")
+    _refused(not_tar, "hỏng hoặc bị cắt cụt")
 
     newer = tmp_path / "newer.tar"
     _write(newer)
@@ -211,10 +235,100 @@ def test_the_password_reaches_pg_dump_through_the_environment_only():
         "port": "5433",
         "user": "eoffice",
         "dbname": "eoffice",
+        "connect_timeout": "15",  # never waits forever for an unreachable server
     }
+    conninfo, _env = libpq_target(make_url(f"{url}&connect_timeout=3"))
+    assert "connect_timeout=3" in conninfo.split()
 
 
 def test_the_manifest_is_plain_json_with_its_words_unescaped():
     raw = manifest_bytes({"note": "Phòng GDĐT"})
     assert "Phòng GDĐT" in raw.decode("utf-8")
     assert json.loads(raw) == {"note": "Phòng GDĐT"}
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"members": {"FORMAT": "oops"}}, "members (FORMAT)"),
+        ({"members": {"FORMAT": {"sha256": "x", "size": "12"}}}, "members (FORMAT)"),
+        ({"damaged_files": [{"sha256": SHA}]}, "damaged_files"),
+        ({"damaged_files": [{"sha256": "../x", "problem": "missing"}]}, "damaged_files"),
+        ({"damaged_files": {"sha256": SHA}}, "damaged_files"),
+        ({"tables": ["stored_files"]}, "tables"),
+        ({"tables": {"stored_files": -1}}, "tables"),
+        ({"stored_files": {"count": "1", "bytes": 17}}, "stored_files"),
+        ({"stored_files": None}, "stored_files"),
+        ({"alembic_revision": 24}, "alembic_revision"),
+    ],
+)
+def test_a_malformed_manifest_is_refused_with_a_message(tmp_path, change, words):
+    """Every shape a later step relies on is checked when the manifest is read: a
+    hand-edited one is refused in words, never found later as a KeyError."""
+    path = tmp_path / "a.tar"
+    _write(path, **change)
+    with pytest.raises(BackupError) as caught:
+        read_archive(path)
+    assert "sai cấu trúc" in caught.value.message and words in caught.value.message
+
+
+def test_two_dumps_or_a_dump_of_another_kind_are_refused(tmp_path):
+    """One database per archive, of the manifest's kind: never "the last one wins"."""
+    two = tmp_path / "two.tar"
+    _write(two, listed_extra=[("database/sqlite3.db", b"SQLite format 3\x00")])
+    _refused(two, "hai bản kết xuất")
+
+    other = tmp_path / "other.tar"
+    _write(other, database_kind="sqlite")
+    _refused(other, "không phải loại mà bảng kê ghi (sqlite)")
+
+
+def test_an_oversized_manifest_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "a.tar"
+    _write(path)
+    monkeypatch.setattr(archive, "MANIFEST_LIMIT", 64)
+    _refused(path, "quá lớn")
+
+
+class _FullDisk(io.BytesIO):
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_staging_disk_is_blamed_not_the_archive(tmp_path):
+    path = tmp_path / "a.tar"
+    _write(path)
+    with pytest.raises(BackupError) as caught:
+        read_archive(path, lambda name: _FullDisk() if name.startswith("files/") else None)
+    assert "hết dung lượng đĩa" in caught.value.message
+    assert "Không đọc được tệp sao lưu" not in caught.value.message
+
+
+def test_staged_members_are_fsynced_before_they_are_closed(tmp_path, monkeypatch):
+    path = tmp_path / "a.tar"
+    _write(path)
+    synced: list[str] = []
+    real_fsync = archive.os.fsync
+
+    def record(fd):
+        synced.append(Path(f"/proc/self/fd/{fd}").resolve().name)
+        real_fsync(fd)
+
+    monkeypatch.setattr(archive.os, "fsync", record)
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    read_archive(path, lambda name: (staged / name.replace("/", "_")).open("wb"))
+    assert sorted(synced) == sorted(p.name for p in staged.iterdir())
+    assert len(synced) == 2  # the dump and the stored file
+
+
+def test_a_failing_or_hanging_command_is_a_backup_error():
+    script = "import sys; sys.stderr.buffer.write(b'FATAL: \\xff\\xfe la'); sys.exit(3)"
+    with pytest.raises(BackupError) as caught:
+        _run([sys.executable, "-c", script], {}, "pg_dump")
+    assert "pg_dump thất bại (mã 3)" in caught.value.message
+    assert "FATAL" in caught.value.message
+
+    with pytest.raises(BackupError) as caught:
+        _run([sys.executable, "-c", "import time; time.sleep(60)"], {}, "pg_restore", timeout=1)
+    assert "pg_restore chưa xong sau 1 giây" in caught.value.message
