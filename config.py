@@ -86,6 +86,15 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour")  # per address
     # Per submitted e-mail address, whatever address the attempts come from.
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5/minute;30/hour")
+    # Account security (decision 0022): consecutive failed sign-ins (passwords or
+    # two-factor codes) that lock an account, and for how long; inactivity that ends a
+    # session; how recent a password must be for signing and security settings.
+    LOGIN_LOCKOUT_THRESHOLD = _env_int("LOGIN_LOCKOUT_THRESHOLD", 10)
+    LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    FRESH_LOGIN_MINUTES = _env_int("FRESH_LOGIN_MINUTES", 10)
+    # How long the "Mã xác thực" step of a sign-in waits for its code.
+    TWO_FACTOR_PENDING_MINUTES = _env_int("TWO_FACTOR_PENDING_MINUTES", 5)
     # Reverse proxies in front of the app (nginx: 1); 0 trusts no X-Forwarded-* header.
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
 

@@ -28,3 +28,26 @@ class ApiTokenForm(Form):
     name = StringField(
         "Tên gợi nhớ", validators=[DataRequired("Vui lòng đặt tên."), Length(max=100)]
     )
+
+
+class CodeForm(Form):
+    """The second step of signing in: a code of the app, or a recovery code."""
+
+    code = StringField(
+        "Mã xác thực",
+        validators=[DataRequired("Vui lòng nhập mã xác thực."), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+    )
+
+
+class ReauthForm(Form):
+    password = PasswordField(
+        "Mật khẩu",
+        validators=[DataRequired("Vui lòng nhập mật khẩu.")],
+        render_kw={"autocomplete": "current-password", "autofocus": True},
+    )
+    code = StringField(
+        "Mã xác thực",
+        validators=[Length(max=40)],
+        render_kw={"autocomplete": "one-time-code"},
+    )

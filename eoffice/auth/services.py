@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 
+from eoffice.auth import lockout, two_factor
 from eoffice.auth.models import ApiToken
 from eoffice.core import audit
-from eoffice.core.errors import NotFound, ValidationFailed
+from eoffice.core.errors import Forbidden, NotFound, ValidationFailed
 from eoffice.core.security import (
     hash_password,
     needs_rehash,
@@ -15,8 +19,8 @@ from eoffice.core.security import (
     token_digest,
     verify_password,
 )
-from eoffice.core.text import clean
-from eoffice.core.timeutil import now_utc
+from eoffice.core.text import clean, vn_fold
+from eoffice.core.timeutil import format_datetime, now_utc
 from eoffice.extensions import db
 from eoffice.orgs.models import User
 
@@ -36,28 +40,169 @@ def load_user_from_session_id(session_id: str) -> User | None:
     return user
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a password check at the login page.
+
+    `user` is set only when the password was right and the address not locked;
+    `locked_until` only when the address is locked (known account or not).
+    """
+
+    user: User | None = None
+    locked_until: datetime | None = None
+
+
 def authenticate(email: str, password: str) -> User | None:
     """Return the user when the credentials are right and the account is active."""
+    return check_password(email, password).user
+
+
+def check_password(email: str, password: str) -> SignIn:
+    """The first step of signing in: the password, under the lock-out rule.
+
+    A known and an unknown address take the same path (one argon2 verification, one
+    counter row), and a locked address is refused without looking at the password.
+    A success does not clear the failure count yet when a second step follows: the
+    wrong codes of that step count with the wrong passwords (see finish_sign_in).
+    """
     email = clean(email).lower()
     user = db.session.scalars(select(User).where(User.email == email)).first()
+    until = lockout.locked_until(email)
+    if until is not None:
+        verify_password(_DUMMY_HASH, password)
+        db.session.rollback()
+        return SignIn(locked_until=until)
     if user is None:
         verify_password(_DUMMY_HASH, password)
-        return None
+        return SignIn(locked_until=lockout.record_failure(email, None))
     if not verify_password(user.password_hash, password) or not user.is_active_account:
-        return None
+        return SignIn(locked_until=lockout.record_failure(email, user))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if not user.has_two_factor:
+        finish_sign_in(user)
+    else:
+        db.session.commit()
+    return SignIn(user=user)
+
+
+def finish_sign_in(user: User) -> None:
+    """Every step passed: the failure count starts again and the time is noted."""
+    lockout.clear(user.email)
     user.last_login_at = now_utc()
     db.session.commit()
-    return user
+
+
+def check_second_step(user: User, code: str) -> SignIn:
+    """The second step of signing in (a TOTP or recovery code), under the lock-out rule."""
+    until = lockout.locked_until(user.email)
+    if until is not None:
+        db.session.rollback()
+        return SignIn(locked_until=until)
+    if not user.is_active_account or not two_factor.check_second_factor(user, code):
+        db.session.commit()
+        return SignIn(locked_until=lockout.record_failure(user.email, user))
+    finish_sign_in(user)
+    return SignIn(user=user)
+
+
+def sign_out_other_sessions(user: User) -> None:
+    """Rotate the session token: every session and remember-me cookie but the caller's
+    (which re-issues its cookie) ends at its next request."""
+    user.session_token = new_token(16)
+    audit.record(
+        actor_id=user.id,
+        org_id=user.org_id,
+        subject_type="user",
+        subject_id=user.id,
+        action="sessions_revoked",
+    )
+    db.session.commit()
+
+
+def confirm_password(user: User, password: str, code: str | None) -> None:
+    """Re-authentication for a sensitive action: the password, and a code with 2FA on.
+
+    Failures count toward the lock-out like those at the login page, so the page cannot
+    be used to guess the password of a session left open.
+    """
+    until = lockout.locked_until(user.email)
+    if until is not None:
+        db.session.rollback()
+        raise Forbidden(locked_message(until))
+    ok = verify_password(user.password_hash, password or "")
+    if ok and user.has_two_factor:
+        ok = two_factor.check_second_factor(user, code or "")
+    if not ok:
+        db.session.commit()
+        until = lockout.record_failure(user.email, user)
+        if until is not None:
+            raise Forbidden(locked_message(until))
+        message = (
+            "Mật khẩu hoặc mã xác thực không đúng."
+            if user.has_two_factor
+            else "Mật khẩu không đúng."
+        )
+        raise ValidationFailed(message, field_errors={"password": message})
+    lockout.clear(user.email)
+    db.session.commit()
+
+
+def locked_message(until: datetime) -> str:
+    return (
+        "Tài khoản tạm thời bị khóa do đăng nhập sai nhiều lần liên tiếp. "
+        f"Vui lòng thử lại sau {format_datetime(until)}."
+    )
+
+
+# Passwords seen first in every guessing list, in the forms people here type them.
+COMMON_PASSWORDS = frozenset(
+    {
+        "password123",
+        "password@123",
+        "matkhau123",
+        "matkhau@123",
+        "12345678a@",
+        "123456789a",
+        "a123456789",
+        "abc123456789",
+        "qwerty12345",
+        "admin@12345",
+        "eoffice@123",
+    }
+)
+
+
+def _personal_problem(user: User, password: str) -> str | None:
+    """The password policy beyond length and mix (core.security.password_problem): not a
+    well-known password, not built on the person's own address or name."""
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS:
+        return "Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác."
+    local = user.email.split("@")[0].lower()
+    folded_name = vn_fold(user.full_name).replace(" ", "")
+    if (len(local) >= 4 and local in lowered) or (
+        len(folded_name) >= 4 and folded_name in vn_fold(password).replace(" ", "")
+    ):
+        return "Mật khẩu không được chứa địa chỉ thư hoặc họ tên của bạn."
+    return None
 
 
 def change_password(user: User, current: str, new: str, confirm: str) -> None:
-    """Change the password and rotate the session token (signs out every other session)."""
+    """Change the password and rotate the session token (signs out every other session).
+
+    A wrong current password counts toward the lock-out, as at the login page: an open
+    session must not become a place to guess the password at leisure.
+    """
+    until = lockout.locked_until(user.email)
+    if until is not None:
+        db.session.rollback()
+        raise Forbidden(locked_message(until))
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, current):
         errors["current_password"] = "Mật khẩu hiện tại không đúng."
-    problem = password_problem(new)
+        lockout.record_failure(user.email, user)
+    problem = password_problem(new) or _personal_problem(user, new)
     if problem:
         errors["new_password"] = problem
     elif new != confirm:
@@ -68,6 +213,7 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
         raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
     user.password_hash = hash_password(new)
     user.session_token = new_token(16)
+    lockout.clear(user.email)
     audit.record(
         actor_id=user.id,
         org_id=user.org_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import (
     Blueprint,
@@ -16,13 +17,21 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import (
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_loaded_from_cookie,
+)
 
-from eoffice.auth import services
-from eoffice.auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm
+from eoffice.auth import fresh, guards, services, two_factor
+from eoffice.auth.forms import ApiTokenForm, ChangePasswordForm, CodeForm, LoginForm, ReauthForm
+from eoffice.auth.policy import requires_two_factor
 from eoffice.core.errors import ServiceError
 from eoffice.core.text import clean
-from eoffice.extensions import limiter
+from eoffice.extensions import db, limiter
+from eoffice.orgs.models import User
 from eoffice.web.forms import show_refusal
 
 bp = Blueprint("auth", __name__)
@@ -57,6 +66,29 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
+PENDING = "eoffice.pending_sign_in"
+WRONG_CREDENTIALS = "Thư điện tử hoặc mật khẩu không đúng."
+PENDING_EXPIRED = "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại."
+
+bp.before_app_request(guards.check_session)
+bp.app_errorhandler(fresh.FreshLoginRequired)(fresh.handle_fresh_login_required)
+user_loaded_from_cookie.connect(guards.restored_from_cookie)
+
+
+def _complete_login(user: User, remember: bool, target: str | None):
+    """Every step passed: a new session, fresh, with the enrolment flag if required."""
+    session.clear()
+    login_user(user, remember=remember)
+    fresh.mark_fresh()
+    guards.touch()
+    if not user.has_two_factor and requires_two_factor(user):
+        session[guards.MUST_ENROL] = True
+        log.info("login ok user=%s (must enrol in two-step sign-in)", user.id)
+        return redirect(url_for("auth.two_factor_required"))
+    log.info("login ok user=%s", user.id)
+    return redirect(_safe_next(target))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_account_limit, key_func=_submitted_account, methods=["POST"], deduct_when=_failed)
@@ -65,23 +97,91 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        outcome = services.check_password(form.email.data, form.password.data)
+        user = outcome.user
+        if user is not None and user.has_two_factor:
             session.clear()
-            login_user(user, remember=form.remember.data)
-            log.info("login ok user=%s", user.id)
-            return redirect(_safe_next(request.args.get("next")))
+            session[PENDING] = {
+                "user": user.id,
+                "token": user.session_token,
+                "expires": time.time() + current_app.config["TWO_FACTOR_PENDING_MINUTES"] * 60,
+                "remember": bool(form.remember.data),
+                "next": request.args.get("next"),
+            }
+            return redirect(url_for("auth.login_code"))
+        if user is not None:
+            return _complete_login(user, bool(form.remember.data), request.args.get("next"))
         log.warning("login failed for %r from %s", form.email.data, request.remote_addr)
-        form.password.errors = ["Thư điện tử hoặc mật khẩu không đúng."]
+        if outcome.locked_until is not None:
+            form.password.errors = [services.locked_message(outcome.locked_until)]
+        else:
+            form.password.errors = [WRONG_CREDENTIALS]
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
+
+
+def _pending_user() -> tuple[User | None, dict]:
+    """The person between the two steps of signing in, if that state is still valid."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None, {}
+    if not isinstance(pending.get("expires"), int | float) or pending["expires"] < time.time():
+        return None, {}
+    user = db.session.get(User, pending.get("user") or 0)
+    if user is None or user.session_token != pending.get("token") or not user.has_two_factor:
+        return None, {}
+    return user, pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+def login_code():
+    """The "Mã xác thực" step: not signed in until the code is right."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash(PENDING_EXPIRED, "warning")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        outcome = services.check_second_step(user, form.code.data)
+        if outcome.user is not None:
+            return _complete_login(user, pending.get("remember", False), pending.get("next"))
+        log.warning("two-step code refused for user %s from %s", user.id, request.remote_addr)
+        if outcome.locked_until is not None:
+            session.pop(PENDING, None)
+            flash(services.locked_message(outcome.locked_until), "danger")
+            return redirect(url_for("auth.login"))
+        form.code.errors = [two_factor.WRONG_CODE]
+        return render_template("auth/login_code.html", form=form), 401
+    return render_template("auth/login_code.html", form=form)
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+def reauth():
+    """Confirm the password (and code) again before a sensitive action."""
+    target = _safe_next(request.args.get("next"))
+    form = ReauthForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_password(current_user, form.password.data, form.code.data)
+        except ServiceError as exc:
+            show_refusal(form, exc)
+            return render_template("auth/reauth.html", form=form, target=target), 401
+        fresh.mark_fresh()
+        if session.pop(fresh.REAUTH_AGAIN, False):
+            flash(fresh.AGAIN, "info")
+        return redirect(target)
+    return render_template("auth/reauth.html", form=form, target=target)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
 
@@ -91,14 +191,33 @@ def _render_profile(
     password_form: ChangePasswordForm | None = None,
     token_form: ApiTokenForm | None = None,
     new_token: str | None = None,
+    code_form: CodeForm | None = None,
+    status: int = 200,
 ):
+    user = current_user._get_current_object()
     return render_template(
         "auth/profile.html",
         password_form=password_form or ChangePasswordForm(),
         token_form=token_form or ApiTokenForm(),
-        tokens=services.tokens_of(current_user),
+        tokens=services.tokens_of(user),
         new_token=new_token,
-    )
+        code_form=code_form or CodeForm(),
+        recovery_left=two_factor.remaining_recovery_codes(user) if user.has_two_factor else 0,
+        two_factor_required=requires_two_factor(user),
+    ), status
+
+
+def _keep_this_session() -> None:
+    """After the session token rotated: re-issue this session's cookie, still fresh."""
+    login_user(current_user._get_current_object())
+    fresh.mark_fresh()
+
+
+def _no_store(response):
+    """A page showing a secret once must not stay in any cache."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/profile")
@@ -123,14 +242,25 @@ def change_password():
             show_refusal(form, exc)
         else:
             # The cookie must carry the new session token, or this session would end too.
-            login_user(current_user._get_current_object(), fresh=True)
+            _keep_this_session()
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
             return redirect(url_for("auth.profile"))
-    return _render_profile(password_form=form), 422
+    return _render_profile(password_form=form, status=422)
+
+
+@bp.post("/profile/sessions/revoke")
+@login_required
+@fresh.fresh_login_required
+def revoke_other_sessions():
+    services.sign_out_other_sessions(current_user)
+    _keep_this_session()
+    flash("Đã đăng xuất mọi phiên đăng nhập khác của bạn (kể cả các máy đã ghi nhớ).", "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.post("/profile/tokens")
 @login_required
+@fresh.fresh_login_required
 def create_token():
     """The clear token is shown in this very response and nowhere else.
 
@@ -139,16 +269,14 @@ def create_token():
     """
     form = ApiTokenForm()
     if not form.validate_on_submit():
-        return _render_profile(token_form=form), 422
+        return _render_profile(token_form=form, status=422)
     try:
         _token, clear = services.create_api_token(current_user, form.name.data)
     except ServiceError as exc:
         show_refusal(form, exc)
-        return _render_profile(token_form=form), 422
+        return _render_profile(token_form=form, status=422)
     flash("Đã tạo mã API. Hãy sao chép ngay: mã chỉ hiển thị một lần.", "success")
-    response = make_response(_render_profile(new_token=clear))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _no_store(_render_profile(new_token=clear))
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
@@ -157,3 +285,103 @@ def revoke_token(token_id: int):
     services.revoke_api_token(current_user, token_id)
     flash("Đã thu hồi mã API.", "success")
     return redirect(url_for("auth.profile"))
+
+
+# --- Two-step sign-in -----------------------------------------------------------------
+
+
+def _render_setup(enrolment, form: CodeForm | None = None, *, required: bool, status: int = 200):
+    return _no_store(
+        (
+            render_template(
+                "auth/two_factor_setup.html",
+                enrolment=enrolment,
+                form=form or CodeForm(),
+                required=required,
+            ),
+            status,
+        )
+    )
+
+
+@bp.get("/profile/two-factor/required")
+@login_required
+def two_factor_required():
+    """Where the policy sends a person who must enrol before anything else."""
+    if current_user.has_two_factor:
+        session.pop(guards.MUST_ENROL, None)
+        return redirect(url_for("main.home"))
+    enrolment = two_factor.pending_enrolment(current_user)
+    return (
+        render_template("auth/two_factor_required.html", enrolment=enrolment, form=CodeForm())
+        if enrolment is None
+        else _render_setup(enrolment, required=True)
+    )
+
+
+@bp.post("/profile/two-factor/start")
+@login_required
+@fresh.fresh_login_required
+def two_factor_start():
+    try:
+        enrolment = two_factor.start_enrolment(current_user)
+    except ServiceError as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("auth.profile"))
+    return _render_setup(enrolment, required=bool(session.get(guards.MUST_ENROL)))
+
+
+@bp.post("/profile/two-factor/confirm")
+@login_required
+@fresh.fresh_login_required
+def two_factor_confirm():
+    form = CodeForm()
+    required = bool(session.get(guards.MUST_ENROL))
+    enrolment = two_factor.pending_enrolment(current_user)
+    if enrolment is None:
+        flash(two_factor.NOT_ENROLLING, "warning")
+        return redirect(url_for("auth.profile"))
+    if not form.validate_on_submit():
+        return _render_setup(enrolment, form, required=required, status=422)
+    try:
+        codes = two_factor.confirm_enrolment(current_user, form.code.data)
+    except ServiceError as exc:
+        show_refusal(form, exc)
+        return _render_setup(enrolment, form, required=required, status=422)
+    _keep_this_session()
+    session.pop(guards.MUST_ENROL, None)
+    flash("Đã bật xác thực hai bước. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
+    return _no_store(render_template("auth/recovery_codes.html", codes=codes))
+
+
+@bp.post("/profile/two-factor/disable")
+@login_required
+@fresh.fresh_login_required
+def two_factor_disable():
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _render_profile(code_form=form, status=422)
+    try:
+        two_factor.disable(current_user, form.code.data)
+    except ServiceError as exc:
+        show_refusal(form, exc)
+        return _render_profile(code_form=form, status=422)
+    _keep_this_session()
+    flash("Đã tắt xác thực hai bước. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.post("/profile/two-factor/recovery-codes")
+@login_required
+@fresh.fresh_login_required
+def recovery_codes():
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _render_profile(code_form=form, status=422)
+    try:
+        codes = two_factor.regenerate_recovery_codes(current_user, form.code.data)
+    except ServiceError as exc:
+        show_refusal(form, exc)
+        return _render_profile(code_form=form, status=422)
+    flash("Đã tạo 10 mã khôi phục mới; các mã cũ không còn dùng được.", "success")
+    return _no_store(render_template("auth/recovery_codes.html", codes=codes))

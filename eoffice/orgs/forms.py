@@ -9,7 +9,7 @@ from __future__ import annotations
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from eoffice.orgs.models import ORG_KIND_LABELS, ROLE_LABELS, Organisation, Unit
+from eoffice.orgs.models import ORG_KIND_LABELS, ROLE_LABELS, Organisation, Role, Unit
 from eoffice.orgs.services import OrganisationData
 from eoffice.web.fields import CheckboxesField
 from eoffice.web.forms import Form, optional_int
@@ -90,4 +90,14 @@ class UserCreateForm(UserEditForm):
         "Mật khẩu ban đầu",
         validators=[DataRequired("Vui lòng đặt mật khẩu ban đầu.")],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class TwoFactorPolicyForm(Form):
+    """The roles of the organisation that must sign in with two steps (eoffice.auth.policy)."""
+
+    roles = CheckboxesField(
+        "Bắt buộc xác thực hai bước với",
+        choices=[(r.value, ROLE_LABELS[r]) for r in (Role.LEADER, Role.CLERK, Role.ADMIN)],
+        validate_choice=False,
     )

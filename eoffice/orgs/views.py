@@ -9,10 +9,19 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from eoffice.auth import policy as two_factor_policy
+from eoffice.auth import two_factor
+from eoffice.auth.fresh import fresh_login_required
 from eoffice.core.errors import ServiceError
 from eoffice.core.text import clean
 from eoffice.orgs import administration, people
-from eoffice.orgs.forms import OrganisationForm, UnitForm, UserCreateForm, UserEditForm
+from eoffice.orgs.forms import (
+    OrganisationForm,
+    TwoFactorPolicyForm,
+    UnitForm,
+    UserCreateForm,
+    UserEditForm,
+)
 from eoffice.orgs.models import Organisation
 from eoffice.web.access import roles_required
 from eoffice.web.forms import show_refusal
@@ -94,11 +103,19 @@ def edit_organisation(org_id: int):
 
 
 def _render_org_detail(org: Organisation, unit_form: UnitForm, status: int = 200):
+    can_set_policy = two_factor_policy.can_manage(current_user, org.id)
+    policy = two_factor_policy.policy_of(org.id) if can_set_policy else None
+    policy_form = TwoFactorPolicyForm(formdata=None)
+    if policy is not None:
+        policy_form.roles.data = sorted(policy.roles)
     return render_template(
         "orgs/organisation.html",
         org=org,
         unit_form=unit_form,
         can_edit=administration.is_district_admin(current_user),
+        policy=policy,
+        policy_form=policy_form,
+        concerned=two_factor_policy.people_concerned(org.id) if can_set_policy else [],
     ), status
 
 
@@ -107,6 +124,47 @@ def _render_org_detail(org: Organisation, unit_form: UnitForm, status: int = 200
 def organisation(org_id: int):
     org = administration.get_organisation_for(current_user, org_id)
     return _render_org_detail(org, UnitForm())
+
+
+@bp.post("/organisations/<int:org_id>/two-factor")
+@admin_only
+@fresh_login_required
+def set_two_factor_policy(org_id: int):
+    """The roles of the admin's own organisation that must use two-step sign-in."""
+    form = TwoFactorPolicyForm()
+    form.validate_on_submit()  # only the CSRF token can fail; the service checks the rest
+    if form.errors:
+        abort(400)
+    policy = two_factor_policy.set_required_roles(current_user, org_id, form.roles.data or [])
+    if policy.roles:
+        flash(
+            "Đã lưu: " + ", ".join(policy.labels) + " phải đăng nhập bằng xác thực hai bước "
+            "(áp dụng từ lần đăng nhập tiếp theo của mỗi người).",
+            "success",
+        )
+    else:
+        flash("Đã lưu: không vai trò nào bắt buộc xác thực hai bước.", "success")
+    return redirect(url_for("orgs.organisation", org_id=org_id, _anchor="xac-thuc-hai-buoc"))
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@admin_only
+@fresh_login_required
+def reset_two_factor(user_id: int):
+    """Turn off a member's two-step sign-in when they lost both phone and recovery codes."""
+    try:
+        user = two_factor.reset_by_admin(current_user, user_id)
+    except ServiceError as exc:
+        if exc.status_code == 404:
+            raise
+        flash(exc.message, "warning")
+        return redirect(url_for("orgs.organisation", org_id=current_user.org_id))
+    flash(
+        f"Đã đặt lại xác thực hai bước của {user.full_name}; người này đã bị đăng xuất "
+        "và sẽ bật lại ở lần đăng nhập tiếp theo nếu vai trò bắt buộc.",
+        "success",
+    )
+    return redirect(url_for("orgs.organisation", org_id=user.org_id, _anchor="xac-thuc-hai-buoc"))
 
 
 # --- Units ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from eoffice.auth.fresh import fresh_login_required
 from eoffice.catalog.models import DocumentType
 from eoffice.core import secret_access
 from eoffice.core.audit import history
@@ -135,7 +136,7 @@ STEPS: dict[str, Step] = {
     outgoing_flow.SIGN: Step(
         _label(outgoing_flow.SIGN),
         outgoing_forms.SignForm,
-        lambda u, d, f: issuing.sign(u, d, f.note.data),
+        fresh_login_required(lambda u, d, f: issuing.sign(u, d, f.note.data)),
         _signed_message,
         "btn-success",
         "Ký ban hành văn bản? Văn bản sẽ được lấy số và gửi đến nơi nhận.",

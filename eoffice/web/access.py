@@ -12,7 +12,8 @@ from flask_login import current_user
 from eoffice.extensions import login_manager
 
 # Endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "main.health"}
+# auth.login_code: the second step of signing in is reached before being signed in.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "static", "main.health"}
 
 
 def require_login_everywhere():

@@ -10,7 +10,7 @@ documents (eoffice.core.secret_access) reads an organisation's `secret_opened` a
 only, small however long the trail grows.
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-11-29 14:50:00.000000
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0026"
-down_revision = "0023"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
