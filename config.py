@@ -109,5 +109,14 @@ class Config:
     REGISTER_XLSX_MAX_ROWS = _env_int("REGISTER_XLSX_MAX_ROWS", 50000)
     EXPORT_JOB_TIMEOUT = _env_int("EXPORT_JOB_TIMEOUT", 900)
 
+    # The job outbox (decision 0021). A pending row younger than the grace is left to the
+    # process that committed it; an enqueued row older than the lease has its RQ job
+    # looked at (gone or dead: pushed again, at most MAX_PUSHES times); settled rows are
+    # deleted after KEEP_DAYS.
+    JOB_OUTBOX_GRACE_SECONDS = _env_int("JOB_OUTBOX_GRACE_SECONDS", 30)
+    JOB_OUTBOX_LEASE_SECONDS = _env_int("JOB_OUTBOX_LEASE_SECONDS", 300)
+    JOB_OUTBOX_MAX_PUSHES = _env_int("JOB_OUTBOX_MAX_PUSHES", 5)
+    JOB_OUTBOX_KEEP_DAYS = _env_int("JOB_OUTBOX_KEEP_DAYS", 7)
+
     PAGE_SIZE = _env_int("PAGE_SIZE", 50)
     API_PAGE_SIZE_MAX = 200

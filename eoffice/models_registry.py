@@ -9,6 +9,7 @@ from eoffice.exchange import checks_models  # noqa: F401
 from eoffice.exchange import models as exchange_models  # noqa: F401
 from eoffice.incoming import models as incoming_models  # noqa: F401
 from eoffice.incoming import readers as incoming_readers  # noqa: F401
+from eoffice.jobs import models as jobs_models  # noqa: F401
 from eoffice.notifications import models as notifications_models  # noqa: F401
 from eoffice.orgs import models as orgs_models  # noqa: F401
 from eoffice.outgoing import models as outgoing_models  # noqa: F401

@@ -7,8 +7,9 @@ guessing would go on, only without signing in), and whether the address belongs 
 anybody or not (the row is keyed by the address typed, so an unknown address locks
 exactly like a known one and the page tells nothing about who has an account).
 
-When a real account is locked, its owner is told by e-mail (a queued job, after the
-commit) and an audit event `account_locked` is written in the organisation's chain.
+When a real account is locked, its owner is told by e-mail (a job in the outbox of the
+locking transaction) and an audit event `account_locked` is written in the
+organisation's chain.
 The per-address and per-account rate limits of flask-limiter stay in front of this:
 they slow a guesser down, the lock-out stops one who is patient.
 
@@ -33,7 +34,7 @@ from eoffice.orgs.models import User
 
 log = logging.getLogger(__name__)
 FORGET_AFTER = timedelta(days=1)
-EMAIL_TASK = "eoffice.auth.tasks.send_lockout_email"
+EMAIL_TASK = "eoffice.jobs.tasks.send_lockout_email"
 
 
 def normalise(email: str) -> str:
@@ -85,6 +86,7 @@ def record_failure(email: str, user: User | None) -> datetime | None:
                 action="account_locked",
                 changes={"failures": threshold, "minutes": minutes},
             )
+            _defer_email(user.id, newly_locked)
     try:
         db.session.commit()
     except Exception:
@@ -94,7 +96,6 @@ def record_failure(email: str, user: User | None) -> datetime | None:
         return None
     if newly_locked is not None and user is not None:
         log.warning("account %s locked until %s", user.id, newly_locked.isoformat())
-        _enqueue_email(user.id, newly_locked)
     return newly_locked
 
 
@@ -103,19 +104,18 @@ def clear(email: str) -> None:
     db.session.execute(delete(LoginLockout).where(LoginLockout.email == normalise(email)))
 
 
-def _enqueue_email(user_id: int, until: datetime) -> None:
+def _defer_email(user_id: int, until: datetime) -> None:
+    """The owner's e-mail, in the job outbox of the same transaction as the lock: it
+    goes out once the lock is committed, even if Redis is down at that moment."""
     from rq import Retry
 
-    from eoffice.jobs.connection import enqueue
+    from eoffice.jobs.outbox import defer
     from eoffice.notifications.services import EMAIL_QUEUE, EMAIL_RETRIES, EMAIL_RETRY_INTERVALS
 
-    try:
-        enqueue(
-            EMAIL_TASK,
-            user_id,
-            until.isoformat(),
-            queue=EMAIL_QUEUE,
-            retry=Retry(max=EMAIL_RETRIES, interval=EMAIL_RETRY_INTERVALS),
-        )
-    except Exception:  # Redis down: the lock stands, the e-mail is lost (logged)
-        log.exception("could not enqueue the lock-out e-mail of user %s", user_id)
+    defer(
+        EMAIL_TASK,
+        user_id,
+        until.isoformat(),
+        queue=EMAIL_QUEUE,
+        retry=Retry(max=EMAIL_RETRIES, interval=EMAIL_RETRY_INTERVALS),
+    )

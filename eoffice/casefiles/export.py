@@ -62,7 +62,6 @@ from eoffice.casefiles.files import ContentsRow
 from eoffice.casefiles.models import DEFAULT_LANGUAGE, CaseFile, CaseFileItem
 from eoffice.catalog.models import ConfidentialityLevel
 from eoffice.core import secret_access
-from eoffice.core.aftercommit import after_commit
 from eoffice.core.audit import record
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.models import StoredFile
@@ -79,7 +78,7 @@ from eoffice.outgoing.models import OutgoingAttachment, OutgoingDocument, Outgoi
 from eoffice.reports.exports import (
     KIND_CASEFILE_ZIP,
     Rendered,
-    enqueue_export,
+    defer_export,
     is_stale,
     new_export,
 )
@@ -622,7 +621,7 @@ def request_export(user: User, file_id: int) -> ReportExport:
         action="exported",
         changes={"documents": count},
     )
-    after_commit(lambda: enqueue_export(export))
+    defer_export(export)
     return export
 
 

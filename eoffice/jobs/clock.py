@@ -2,6 +2,9 @@
 
 Every minute it runs, each part on its own so that one failing does not stop the rest:
 - the check slots and their reminders (eoffice.exchange.scheduler.tick, decision 0014);
+- the job outbox (eoffice.jobs.outbox.tick, decision 0021): jobs left pending while
+  Redis was down are pushed, jobs whose worker died or whose Redis data was lost are
+  pushed again, settled rows older than a week are deleted;
 - exchange sends whose job died with its worker or was lost with Redis
   (eoffice.exchange.sweeper.requeue_stuck);
 - the daily digests whose time has come (eoffice.notifications.digest.send_due_digests);
@@ -53,6 +56,9 @@ class MinuteResult:
     def summary(self) -> str:
         checks = self.parts.get("checks")
         lines = [checks.summary() if checks is not None else "Lượt kiểm tra: không chạy."]
+        jobs = self.parts.get("job_outbox")
+        if jobs is not None and jobs.pushed:
+            lines.append(f"Việc nền được đưa (lại) vào hàng đợi: {jobs.pushed}.")
         lines.append(f"Gửi liên thông được xếp hàng lại: {self.parts.get('sweeper', 0)}.")
         lines.append(f"Thư tóm tắt được xếp hàng gửi: {self.parts.get('digests', 0)}.")
         if "reminders" in self.parts:
@@ -87,11 +93,13 @@ class Clock:
         from eoffice.directives.tracking import send_due_reminders
         from eoffice.exchange.scheduler import tick as check_tick
         from eoffice.exchange.sweeper import requeue_stuck
+        from eoffice.jobs.outbox import tick as outbox_tick
         from eoffice.notifications.digest import send_due_digests
         from eoffice.notifications.reminders import send_deadline_reminders
 
         result = MinuteResult()
         parts: list[tuple[str, Callable[[datetime], Any]]] = [
+            ("job_outbox", outbox_tick),  # first: what waited for Redis goes out first
             ("checks", check_tick),
             ("sweeper", requeue_stuck),
             ("digests", send_due_digests),

@@ -3,7 +3,9 @@
 With REDIS_URL the jobs go to a real Redis and `flask worker` runs them. Without it
 (embedded mode) a module-level FakeServer holds the queues and a daemon thread in the
 web process works them off (STACK.md §1.11), so a newcomer sees the whole product
-without installing a server. Services enqueue by the task's dotted name, after commit.
+without installing a server. Services defer jobs through the outbox
+(eoffice.jobs.outbox.defer, decision 0021), which pushes them here after the commit; the
+exchange, with its own durable queue and sweeper, enqueues directly after its commit.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ class JobRunner:
 
     def enqueue(self, task: str, *args, queue: str = "default", **options):
         job = self.queues[queue].enqueue(task, *args, **options)
-        self._woken()
+        self.woken()
         return job
 
     def enqueue_many(self, task: str, calls: list[tuple], *, queue: str = "default", **options):
@@ -55,10 +57,11 @@ class JobRunner:
         of e-mails (a reminder to every school) cost one round trip, not thousands."""
         target = self.queues[queue]
         jobs = target.enqueue_many([target.prepare_data(task, args, **options) for args in calls])
-        self._woken()
+        self.woken()
         return jobs
 
-    def _woken(self) -> None:
+    def woken(self) -> None:
+        """Jobs were pushed: in embedded mode, wake the thread that works them off."""
         if self.embedded and self.app.config.get("JOBS_EMBEDDED_THREAD", True):
             self._ensure_thread()
             self._wake.set()
@@ -87,7 +90,10 @@ class JobRunner:
 
 
 def init_jobs(app: Flask) -> None:
+    from eoffice.jobs import models, outbox  # noqa: F401  (the outbox table and its listener)
+
     app.extensions["eoffice_jobs"] = JobRunner(app)
+    outbox.install()
 
 
 def runner() -> JobRunner:

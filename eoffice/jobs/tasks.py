@@ -3,17 +3,32 @@
 Jobs run inside an application context: the embedded runner and `flask worker` push
 one. A forked RQ work-horse inherits the parent's database pool, whose connections must
 not be shared across processes, so the pool is dropped (not closed) in a new process.
+
+Every entry point is an `outbox_task`: a job pushed from the job outbox (its RQ id is
+`outbox-<row id>`, decision 0021) does nothing if its row is already done, and marks
+the row done when the task returns. A task that raises leaves the row enqueued: RQ
+retries it, and the outbox sweep settles it once RQ has given up. Each task is also
+safe to run twice on its own (it claims its row), which covers the one window the row
+cannot: a worker killed after the effect committed and before the row was marked.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 from flask import has_app_context
+from rq import get_current_job
 
 from eoffice.extensions import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 _pool_pid = os.getpid()
 
@@ -25,8 +40,10 @@ def _app_context() -> Iterator[None]:
         if os.getpid() != _pool_pid:
             db.engine.dispose(close=False)
             _pool_pid = os.getpid()
-        yield
-        db.session.remove()
+        try:
+            yield
+        finally:  # a failed job must not leave its session to the next one
+            db.session.remove()
         return
     from eoffice import create_app
 
@@ -35,6 +52,37 @@ def _app_context() -> Iterator[None]:
         db.session.remove()
 
 
+def _outbox_row() -> int | None:
+    """The outbox row of the RQ job running now, if it came from the outbox."""
+    job = get_current_job()
+    if job is None or not job.id.startswith("outbox-"):
+        return None
+    suffix = job.id.removeprefix("outbox-")
+    return int(suffix) if suffix.isdigit() else None
+
+
+def outbox_task(task: Callable[P, R]) -> Callable[P, R | None]:
+    """Skip a job whose outbox row is done; mark the row done when the task returns."""
+
+    @functools.wraps(task)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        from eoffice.jobs import outbox
+
+        row_id = _outbox_row()
+        if row_id is None:
+            return task(*args, **kwargs)
+        with _app_context():
+            if outbox.is_done(row_id):
+                log.info("outbox job %s already done: not run again", row_id)
+                return None
+            result = task(*args, **kwargs)
+            outbox.mark_done(row_id)
+        return result
+
+    return run
+
+
+@outbox_task
 def build_export(export_id: int) -> None:
     """Render a long export (see eoffice.reports.exports)."""
     from eoffice.reports.exports import run_export
@@ -43,6 +91,7 @@ def build_export(export_id: int) -> None:
         run_export(export_id)
 
 
+@outbox_task
 def send_notification_email(notification_id: int) -> None:
     """E-mail one notification (see eoffice.notifications.mail); sends at most once."""
     from eoffice.notifications.mail import send_notification_email as send
@@ -51,6 +100,18 @@ def send_notification_email(notification_id: int) -> None:
         send(notification_id)
 
 
+@outbox_task
+def send_lockout_email(user_id: int, locked_until_iso: str) -> None:
+    """Tell the owner of a locked account (see eoffice.auth.mail)."""
+    from datetime import datetime
+
+    from eoffice.auth.mail import send_lockout_email as send
+
+    with _app_context():
+        send(user_id, datetime.fromisoformat(locked_until_iso))
+
+
+@outbox_task
 def send_deadline_reminders() -> None:
     """The daily deadline reminders (see eoffice.notifications.reminders)."""
     from eoffice.core.timeutil import now_utc
@@ -60,6 +121,7 @@ def send_deadline_reminders() -> None:
         send(now_utc())
 
 
+@outbox_task
 def send_digest_email(user_id: int, day_iso: str) -> None:
     """One user's daily digest of one office day (see eoffice.notifications.digest).
 
@@ -74,6 +136,7 @@ def send_digest_email(user_id: int, day_iso: str) -> None:
         send_digest(user_id, date.fromisoformat(day_iso))
 
 
+@outbox_task
 def publish_outgoing(document_id: int) -> None:
     """Render, sign and deliver an issued outgoing document (eoffice.outgoing.issuing)."""
     from eoffice.outgoing.issuing import publish
@@ -82,6 +145,7 @@ def publish_outgoing(document_id: int) -> None:
         publish(document_id)
 
 
+@outbox_task
 def forward_delivery(delivery_id: int) -> None:
     """Send one delivery to an outside agency through the exchange (retried by RQ)."""
     from eoffice.exchange.forwarding import forward
@@ -90,6 +154,7 @@ def forward_delivery(delivery_id: int) -> None:
         forward(delivery_id)
 
 
+@outbox_task
 def send_exchange_packet(packet_id: int) -> None:
     """Send one queued status or recall packet through the exchange (retried by RQ)."""
     from eoffice.exchange.outbox import send
@@ -98,6 +163,7 @@ def send_exchange_packet(packet_id: int) -> None:
         send(packet_id)
 
 
+@outbox_task
 def run_check_slot(org_id: int, day_iso: str, hhmm: str) -> None:
     """Run one claimed check slot of one organisation (eoffice.exchange.checks); a
     duplicate or retried job finds the slot already started and does nothing."""
@@ -110,6 +176,7 @@ def run_check_slot(org_id: int, day_iso: str, hhmm: str) -> None:
         run_claimed(org_id, Slot(date.fromisoformat(day_iso), time.fromisoformat(hhmm)))
 
 
+@outbox_task
 def extract_file_text(stored_file_id: int) -> None:
     """Extract the text of one attached file and re-index its documents
     (eoffice.search.texts); a file already extracted is left alone."""
@@ -119,6 +186,7 @@ def extract_file_text(stored_file_id: int) -> None:
         run_extraction(stored_file_id)
 
 
+@outbox_task
 def reindex_renamed(kind: str, target_id: int) -> None:
     """Re-index the documents whose index row holds the name of a renamed unit or user
     (eoffice.search.renames), in batches; a rerun does the same work again, harmlessly."""

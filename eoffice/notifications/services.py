@@ -2,9 +2,10 @@
 
 `notify()` runs once the step it tells of has committed (eoffice.notifications.hooks
 queues it with `after_commit`; the daily reminders call it directly). It writes the
-notifications in their own transaction and enqueues the e-mails after that commit, so a
-job never looks for a row that is not there yet. A failure to notify is logged and
-swallowed: the step itself has happened and must not look failed to the user.
+notifications and their e-mail jobs (job outbox rows, decision 0021) in their own
+transaction; the jobs reach Redis after that commit, so a job never looks for a row
+that is not there yet, and none is lost while Redis is down. A failure to notify is
+logged and swallowed: the step itself has happened and must not look failed to the user.
 """
 
 from __future__ import annotations
@@ -164,12 +165,12 @@ def _write(
         # The ids before the commit expires the rows: read afterwards, each would be one
         # query (thousands when a directive reaches every school's clerk).
         emails = [notification.id for notification, wants_email in created if wants_email]
+        _defer_emails(emails)  # in this transaction: the job outbox (decision 0021)
         db.session.commit()
     except Exception:
         db.session.rollback()
         log.exception("notifying %s (%d messages) failed", kind, len(notices))
         return []
-    _enqueue_emails(emails)
     return [notification for notification, _ in created]
 
 
@@ -209,25 +210,19 @@ def _create(
     return created
 
 
-def _enqueue_emails(notification_ids: list[int]) -> None:
-    from eoffice.jobs.connection import enqueue_many
+def _defer_emails(notification_ids: list[int]) -> None:
+    """One e-mail job per notification, as job outbox rows of this transaction: pushed
+    to Redis after the commit, or later if it is down (nothing is lost)."""
+    from eoffice.jobs.outbox import defer_many
 
     if not notification_ids or not current_app.config.get("NOTIFICATION_EMAIL_ENABLED", True):
         return  # e.g. while the demo seed runs: its addresses are invented
-
-    try:
-        enqueue_many(
-            EMAIL_TASK,
-            [(notification_id,) for notification_id in notification_ids],
-            queue=EMAIL_QUEUE,
-            retry=Retry(max=EMAIL_RETRIES, interval=EMAIL_RETRY_INTERVALS),
-        )
-    except Exception:  # Redis down: the in-app rows stand, the e-mails are lost (logged)
-        log.exception(
-            "could not enqueue the e-mails of %d notifications (first %s)",
-            len(notification_ids),
-            notification_ids[0],
-        )
+    defer_many(
+        EMAIL_TASK,
+        [(notification_id,) for notification_id in notification_ids],
+        queue=EMAIL_QUEUE,
+        retry=Retry(max=EMAIL_RETRIES, interval=EMAIL_RETRY_INTERVALS),
+    )
 
 
 # Reading ------------------------------------------------------------------------------

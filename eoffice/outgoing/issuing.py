@@ -5,9 +5,10 @@ Two moments, on purpose:
    taken from the outgoing book of the year (the book row locked by UPDATE … RETURNING
    until commit, as for arrival numbers: never a duplicate, never a gap), the symbol is
    built by the rules, and the register entry exists from then on (NĐ 30 Đ15–16).
-2. `publish()` is a job queued after that commit: it renders the PDF in the legal layout,
-   adds the signer's and the organisation's signatures, stores the file, and delivers a
-   copy to every recipient of the deployment (outside agencies wait for the exchange).
+2. `publish()` is a job queued with that commit (a job outbox row): it renders the PDF
+   in the legal layout, adds the signer's and the organisation's signatures, stores the
+   file, and delivers a copy to every recipient of the deployment (outside agencies wait
+   for the exchange).
    It is idempotent: a retried job finishes what a failed one started, and a signed file
    is never signed or rendered again.
 """
@@ -107,7 +108,7 @@ def sign(actor: User, doc_id: int, note: str | None = None) -> OutgoingDocument:
     )
     doc_id = doc.id
     news.after_issue(actor, doc)
-    after_commit(lambda: _enqueue_publish(doc_id))
+    _queue_publish(doc_id)
     if doc.reply_to_id is not None and doc.completes_reply:
         after_commit(lambda: complete_answered(doc_id))
     return doc
@@ -161,18 +162,16 @@ def _check_signing_keys(actor: User, doc: OutgoingDocument) -> None:
         raise ValidationFailed(message, field_errors={"signer_id": message})
 
 
-def _enqueue_publish(doc_id: int) -> None:
-    """Queue the publishing job; with OUTGOING_PUBLISH_ASYNC off (the demo seed, which
-    walks history in one process), publish at once instead."""
-    from eoffice.jobs.connection import enqueue
+def _queue_publish(doc_id: int) -> None:
+    """Queue the publishing job in the current transaction (a job outbox row, decision
+    0021: pushed after the commit, or once Redis is back); with OUTGOING_PUBLISH_ASYNC
+    off (the demo seed, which walks history in one process), publish after the commit."""
+    from eoffice.jobs.outbox import defer
 
     if not current_app.config.get("OUTGOING_PUBLISH_ASYNC", True):
-        publish(doc_id)
+        after_commit(lambda: publish(doc_id))
         return
-    try:
-        enqueue(PUBLISH_TASK, doc_id, queue="high")
-    except Exception:  # Redis down: the document page offers "publish again"
-        log.exception("could not enqueue publishing of outgoing %s", doc_id)
+    defer(PUBLISH_TASK, doc_id, queue="high")
 
 
 def can_republish(actor: User, doc: OutgoingDocument) -> bool:
@@ -191,8 +190,9 @@ def republish(actor: User, doc_id: int) -> OutgoingDocument:
     if not can_republish(actor, doc):
         raise Conflict("Văn bản không ở tình trạng cần phát hành lại.")
     record(actor, doc, "republish_requested", None)
+    _queue_publish(doc.id)
     db.session.commit()
-    _enqueue_publish(doc.id)
+    run_pending()
     return doc
 
 

@@ -133,7 +133,7 @@ def params_to_filters(params: dict) -> RegisterFilters:
 
 
 def request_register_pdf(user: User, filters: RegisterFilters, row_count: int) -> ReportExport:
-    """Record the request and enqueue the job (after commit, so the job sees the row)."""
+    """Record the request and its job (pushed after the commit, so the job sees the row)."""
     export = new_export(
         user,
         KIND_INCOMING_REGISTER_PDF,
@@ -141,8 +141,8 @@ def request_register_pdf(user: User, filters: RegisterFilters, row_count: int) -
         row_count=row_count,
         estimated_seconds=SECONDS_FIXED + SECONDS_PER_ROW * row_count,
     )
+    defer_export(export)
     db.session.commit()
-    enqueue_export(export)
     return export
 
 
@@ -155,8 +155,8 @@ def new_export(
     estimated_seconds: float = SECONDS_FIXED,
     steps_total: int | None = None,
 ) -> ReportExport:
-    """A new export row in the session (flushed: it has its id); the caller commits, then
-    calls `enqueue_export` (directly, or through core.aftercommit inside a step)."""
+    """A new export row in the session (flushed: it has its id); the caller calls
+    `defer_export` before committing (or `enqueue_export` after)."""
     if kind not in KINDS:
         raise ValueError(f"unknown export kind {kind!r}")
     export = ReportExport(
@@ -174,17 +174,26 @@ def new_export(
     return export
 
 
-def enqueue_export(export: ReportExport) -> None:
-    """Queue the job of an export whose row is committed (the job must find it)."""
-    from eoffice.jobs.connection import enqueue
+def defer_export(export: ReportExport) -> None:
+    """Queue the export's job in the current transaction (a job outbox row, decision
+    0021): it reaches Redis after the commit, so the job finds the row, and a Redis
+    down at that moment delays it rather than losing it."""
+    from eoffice.jobs.outbox import defer
 
-    enqueue(
+    defer(
         "eoffice.jobs.tasks.build_export",
         export.id,
         queue="default",
         job_timeout=current_app.config["EXPORT_JOB_TIMEOUT"],
         retry=Retry(max=RETRIES, interval=RETRY_INTERVALS),
     )
+
+
+def enqueue_export(export: ReportExport) -> None:
+    """Queue the job of an export whose row is already committed: its outbox row in a
+    transaction of its own (prefer `defer_export` inside the step's transaction)."""
+    defer_export(export)
+    db.session.commit()
 
 
 def can_retry(export: ReportExport) -> bool:
@@ -201,8 +210,8 @@ def retry_export(user: User, export_id: int, *, pages: str | None = None) -> Rep
     export.started_at = None
     export.finished_at = None
     export.message = None
+    defer_export(export)
     db.session.commit()
-    enqueue_export(export)
     return export
 
 
@@ -221,9 +230,16 @@ def _retries_left() -> int:
 
 
 def _is_retry() -> bool:
-    """This attempt is RQ retrying the job: any earlier attempt is over, dead or failed."""
+    """This attempt is RQ retrying the job, or the job outbox pushing it again after its
+    worker died (decision 0021): any earlier attempt is over, dead or failed."""
+    from eoffice.jobs.outbox import REPUSH_META
+
     job = get_current_job()
-    return job is not None and job.retries_left is not None and job.retries_left < RETRIES
+    if job is None:
+        return False
+    if job.meta.get(REPUSH_META):
+        return True
+    return job.retries_left is not None and job.retries_left < RETRIES
 
 
 def run_export(export_id: int) -> None:

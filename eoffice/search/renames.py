@@ -9,11 +9,12 @@ go on being found by the old name only.
 
 A rename is noticed by a session listener (`install`), like `indexing`'s: any service
 or script changing `Unit.name` or `User.full_name` is covered, none has to remember.
-Once the rename has committed, a job `reindex_renamed(kind, id)` is queued; the job
+With the rename's commit, a job `reindex_renamed(kind, id)` is queued (a job outbox
+row of that transaction, decision 0021); the job
 (`run`) re-indexes the documents naming it in batches of BATCH, each its own
 transaction, in id order: a unit may be named by 50,000 documents, which is neither
 the work of the admin's request nor of one long transaction. The job is queued from the
-session's own after-commit event rather than with `core.aftercommit.after_commit`,
+session's own before-commit event rather than with `core.aftercommit.after_commit`,
 because the admin services commit without `run_pending()` (as `search.texts` explains).
 A job retried, or run twice, re-indexes the same rows again: harmless.
 """
@@ -69,16 +70,17 @@ def _note_flushed(session: Session, _context: object) -> None:
             session.info.setdefault(_NOTED, set()).add((kind, obj.id))
 
 
-def _queue_after_commit(session: Session) -> None:
+def _queue_before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released: the rename is not committed yet
+    session.flush()  # a rename still in the session is noted by its flush
     noted = session.info.pop(_NOTED, None)
     if not noted:
         return
     if not has_app_context():  # a script's own session: `flask search reindex` catches up
         log.warning("no application: re-indexing after renames %s not queued", sorted(noted))
         return
-    queue(sorted(noted))
+    queue(sorted(noted), session)
 
 
 def _forget(session: Session, previous: object) -> None:
@@ -86,34 +88,27 @@ def _forget(session: Session, previous: object) -> None:
         session.info.pop(_NOTED, None)
 
 
-def queue(renamed: list[tuple[str, int]]) -> None:
-    """Queue the job of each (kind, id) renamed and committed.
+def queue(renamed: list[tuple[str, int]], session: Session | None = None) -> None:
+    """Add the job of each (kind, id) renamed to the rename's transaction, as job outbox
+    rows (decision 0021): pushed to Redis after the commit, or once it is back, so a
+    rename never loses its re-indexing."""
+    from eoffice.jobs.outbox import defer_many
 
-    Never raises: the rename has happened; with Redis down the documents keep the old
-    name in the index until `flask search reindex`, and are still found by every other
-    word. The failure is logged with what was not queued.
-    """
-    from eoffice.jobs.connection import enqueue
-
-    for kind, target_id in renamed:
-        try:
-            enqueue(
-                TASK,
-                str(kind),
-                target_id,
-                queue=QUEUE,
-                job_timeout=JOB_TIMEOUT,
-                retry=Retry(max=RETRIES, interval=RETRY_INTERVALS),
-            )
-        except Exception:
-            log.exception("could not queue re-indexing after the rename of %s %s", kind, target_id)
+    defer_many(
+        TASK,
+        [(str(kind), target_id) for kind, target_id in renamed],
+        queue=QUEUE,
+        job_timeout=JOB_TIMEOUT,
+        retry=Retry(max=RETRIES, interval=RETRY_INTERVALS),
+        session=session,
+    )
 
 
 def install() -> None:
     """Listen on every ORM session (idempotent: create_app may run many times)."""
     if not event.contains(Session, "after_flush", _note_flushed):
         event.listen(Session, "after_flush", _note_flushed)
-        event.listen(Session, "after_commit", _queue_after_commit)
+        event.listen(Session, "before_commit", _queue_before_commit)
         event.listen(Session, "after_soft_rollback", _forget)
 
 

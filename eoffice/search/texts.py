@@ -1,8 +1,9 @@
 """The text inside attached files: asked for when a file is attached, read by a job.
 
 When an incoming or outgoing attachment is written whose stored file has no
-`FileText` row yet, a PENDING row is added in the same transaction, and once that
-transaction has committed a job `extract_file_text(stored_file_id)` is queued. The job
+`FileText` row yet, a PENDING row is added in the same transaction, with the job
+`extract_file_text(stored_file_id)` as a job outbox row (decision 0021), pushed to
+Redis once that transaction has committed. The job
 (`run_extraction`) reads the bytes, extracts their text (`search.extract`), stores it
 and re-indexes every document holding the file, in one transaction. The same bytes
 attached to many documents (a circular to every school) are read once.
@@ -10,8 +11,8 @@ attached to many documents (a circular to every school) are read once.
 The rows are asked for by session events (`install`, like `search.indexing`) rather
 than by each service: a file attached by any service (registration, correction, a
 draft and its new versions, the exchange) is covered, including the services that
-commit without `core.aftercommit.run_pending()`, which is why the job is queued from
-the session's own after-commit event. The job itself attaches nothing, so it never
+commit without `core.aftercommit.run_pending()`, which is why the job is added by the
+session's own before-commit event. The job itself attaches nothing, so it never
 asks for more jobs.
 
 `extract_pending` does the same work in the current process: the demo seed (whose
@@ -54,7 +55,6 @@ ASYNC_SETTING = "SEARCH_EXTRACT_ASYNC"
 BATCH = 500
 
 _NOTED = "eoffice.search.texts.noted"  # stored file ids of attachments flushed
-_QUEUED = "eoffice.search.texts.queued"  # ids whose PENDING rows this commit adds
 _ATTACHMENTS = (IncomingAttachment, OutgoingAttachment)
 _ERROR_CHARS = 500  # FileText.error
 
@@ -87,26 +87,23 @@ def add_pending(stored_file_ids: Iterable[int], session: Session) -> list[int]:
     return missing
 
 
-def queue(stored_file_ids: list[int]) -> None:
-    """Queue the extraction jobs of these files, whose PENDING rows are committed.
-
-    Never raises: with Redis down the rows stay PENDING and `flask search extract`
-    queues them again; the documents are searchable by their metadata meanwhile.
+def queue(stored_file_ids: list[int], session: Session | None = None) -> None:
+    """Add the extraction jobs of these files, whose PENDING rows are in the same
+    transaction, to it as job outbox rows (decision 0021): they reach Redis after the
+    commit, or once it is back; the documents are searchable by their metadata meanwhile.
     """
     if not stored_file_ids or not current_app.config.get(ASYNC_SETTING, True):
         return
-    from eoffice.jobs.connection import enqueue_many
+    from eoffice.jobs.outbox import defer_many
 
-    try:
-        enqueue_many(
-            TASK,
-            [(file_id,) for file_id in stored_file_ids],
-            queue=QUEUE,
-            timeout=JOB_TIMEOUT,
-            retry=Retry(max=RETRIES, interval=RETRY_INTERVALS),
-        )
-    except Exception:
-        log.exception("could not queue text extraction of stored files %s", stored_file_ids)
+    defer_many(
+        TASK,
+        [(file_id,) for file_id in stored_file_ids],
+        queue=QUEUE,
+        job_timeout=JOB_TIMEOUT,
+        retry=Retry(max=RETRIES, interval=RETRY_INTERVALS),
+        session=session,
+    )
 
 
 @contextmanager
@@ -138,27 +135,18 @@ def _add_rows_before_commit(session: Session) -> None:
     noted = session.info.pop(_NOTED, None)
     if noted:
         added = add_pending(noted, session)
-        if added:
-            session.info.setdefault(_QUEUED, set()).update(added)
-
-
-def _queue_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint released: the rows are not committed yet
-    ids = session.info.pop(_QUEUED, None)
-    if not ids:
-        return
-    if not has_app_context():  # a script's own session: the rows wait for the CLI
-        log.warning("no application: extraction of stored files %s not queued", sorted(ids))
-        return
-    queue(sorted(ids))
+        if not added:
+            return
+        if not has_app_context():  # a script's own session: the rows wait for the CLI
+            log.warning("no application: extraction of stored files %s not queued", added)
+            return
+        queue(sorted(added), session)  # the jobs commit with the rows
 
 
 def _forget(session: Session, previous: SessionTransaction) -> None:
     if previous.parent is not None:
         return  # a savepoint inside the step: the step goes on
     session.info.pop(_NOTED, None)
-    session.info.pop(_QUEUED, None)
 
 
 def install() -> None:
@@ -166,7 +154,6 @@ def install() -> None:
     if not event.contains(Session, "after_flush", _note_flushed):
         event.listen(Session, "after_flush", _note_flushed)
         event.listen(Session, "before_commit", _add_rows_before_commit)
-        event.listen(Session, "after_commit", _queue_after_commit)
         event.listen(Session, "after_soft_rollback", _forget)
 
 
@@ -321,6 +308,7 @@ def queue_pending() -> int:
     count, last = 0, 0
     while ids := pending_ids(last):
         queue(ids)
+        db.session.commit()  # the batch's outbox rows, pushed by the commit
         count += len(ids)
         last = ids[-1]
     return count
