@@ -23,6 +23,7 @@ BENCHMARKS = {
     "pdf": "rendering and signing an outgoing document",
     "exchange": "the exchange hub under transient faults",
     "dashboard": "home pages and the handler's list at 100,000 documents",
+    "load": "200 users for 5 minutes against gunicorn + an RQ worker (locust)",
 }
 
 
