@@ -38,7 +38,7 @@ from eoffice.api.parsing import (
 from eoffice.casefiles import creating, list_common
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.limits import MAX_YEAR, MIN_YEAR
-from eoffice.core.text import clean
+from eoffice.core.text import clean, strip_controls
 from workflows import casefiles as flow
 
 MSG_BODY = "Không đọc được JSON (sai cú pháp hoặc không phải đối tượng)."
@@ -198,8 +198,13 @@ def _object(body: Any, *, optional: bool = False) -> dict[str, Any]:
 
 
 def _text(field: Field, raw: Any) -> tuple[Any, str | None]:
+    """A string field, without NUL, other control characters or lone surrogates: JSON
+    can escape them, PostgreSQL and UTF-8 refuse them, and a value used as a key
+    (a retention code) reaches a query before any service cleans it (a 500, found by
+    the fuzz test)."""
     if not isinstance(raw, str):
         return None, MSG_STRING
+    raw = strip_controls(raw)
     if field.limit is not None and len(raw) > field.limit:
         return None, f"Tối đa {field.limit} ký tự."
     return raw, None

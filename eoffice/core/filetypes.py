@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +20,40 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-# Zip containers (DOCX, XLSX) may not expand beyond this: a defence against zip bombs.
+# Zip containers (DOCX, XLSX): limits read from the zip directory, before any part is
+# inflated and long before python-docx, openpyxl or mammoth opens the file.
 MAX_UNCOMPRESSED_ZIP = 300 * 1024 * 1024
+"""Largest total the members may expand to (a defence against zip bombs)."""
+MAX_ZIP_ENTRIES = 5_000
+"""Most members: each becomes an object when the file is opened, and a directory of
+millions of empty entries is a bomb of its own. A real DOCX or XLSX lists dozens; one
+with many pictures or sheets a few hundred."""
+MAX_ZIP_RATIO = 200
+"""Largest expansion of one member (uncompressed / compressed). Office XML deflates
+5 to 50 times; a run of repeated bytes reaches about 1,000 (the deflate maximum)."""
+ZIP_RATIO_FROM = 4 * 1024 * 1024
+"""Members smaller than this are not judged by ratio: an empty sheet compresses
+extremely well, and at this size it costs nothing to read."""
+MAX_ZIP_NAME = 255
+MAX_ZIP_DEPTH = 12
+"""Member names: OOXML part names are short relative paths a few folders deep."""
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,
+    UnicodeDecodeError,
+    KeyError,
+    IndexError,
+)
+"""What zipfile raises on a damaged or crafted archive: every one means "not a file"."""
+_UNSAFE_FILENAME = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+"""Control characters and the invisible/bidirectional marks that make "gpj.exe" look
+like "exe.jpg" in a list (U+202E) or hide part of a name."""
 
 # PDF names that run something or carry a file: as a dictionary key (/JS, /AA …) or as
 # an action type or object type (/S /JavaScript, /S /Launch, /Type /EmbeddedFile).
@@ -95,7 +128,7 @@ def sniff(data: bytes) -> FileKind | None:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
-        except zipfile.BadZipFile:
+        except ZIP_ERRORS:
             return None
         if "word/document.xml" in names:
             return KINDS["docx"]
@@ -126,8 +159,25 @@ def check_upload(filename: str, data: bytes, *, max_bytes: int) -> FileKind:
     if kind.code == "pdf":
         _check_pdf(filename, data)
     elif kind.code in {"docx", "xlsx"}:
-        _check_zip_size(filename, data)
+        check_zip_container(filename, data)
     return kind
+
+
+def safe_filename(filename: str | None, *, default: str = "tep-dinh-kem") -> str:
+    """The name to show and record for an upload: NFC, no directory part, no control or
+    bidirectional characters, at most 255 characters, never empty, "." or "..".
+
+    Only ever a label (a download's Content-Disposition, a list): files are stored under
+    their SHA-256 (`core.storage`), so no name an upload carries becomes a path.
+    """
+    name = unicodedata.normalize("NFC", filename or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join(_UNSAFE_FILENAME.sub("", " ".join(name.split())).split())
+    name = name.lstrip(".").strip() if set(name) <= {"."} else name.strip()
+    if len(name) > 255:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 254 - len(ext)] + dot + ext) if dot and len(ext) <= 16 else name[:255]
+    return name or default
 
 
 def _check_pdf(filename: str, data: bytes) -> None:
@@ -220,14 +270,66 @@ def _objects_have_active_names(root: object) -> bool:
     return False
 
 
-def _check_zip_size(filename: str, data: bytes) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        total = sum(info.file_size for info in archive.infolist())
-        names = archive.namelist()
-    if total > MAX_UNCOMPRESSED_ZIP:
-        raise FileRejected(f"Tệp “{filename}”: nội dung giải nén quá lớn, không được chấp nhận.")
-    if "word/vbaProject.bin" in names or "xl/vbaProject.bin" in names:
+def check_zip_container(
+    filename: str,
+    data: bytes,
+    *,
+    max_entries: int = MAX_ZIP_ENTRIES,
+    max_uncompressed: int = MAX_UNCOMPRESSED_ZIP,
+    max_ratio: int = MAX_ZIP_RATIO,
+    ratio_from: int = ZIP_RATIO_FROM,
+) -> None:
+    """Refuse a DOCX/XLSX whose zip directory shows a bomb, a hostile name or a macro.
+
+    Only the central directory is read (no member is inflated). The declared sizes can
+    be trusted: Python's zipfile never returns more bytes than an entry declares (it
+    stops there and fails the CRC), and python-docx, openpyxl and mammoth all read
+    through it. Member names are judged although nothing here extracts to disk: a
+    name with "..", an absolute path or a drive letter is never in a real Office file,
+    and a later tool (an export, a virus scanner, a user's unzip) might honour it.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except ZIP_ERRORS as exc:
+        raise FileRejected(f"Tệp “{filename}”: tệp bị hỏng, không đọc được.") from exc
+    if len(infos) > max_entries:
+        raise FileRejected(
+            f"Tệp “{filename}”: có quá nhiều thành phần ({len(infos)}), không được chấp nhận."
+        )
+    bomb = f"Tệp “{filename}”: nội dung giải nén quá lớn, không được chấp nhận."
+    total = 0
+    seen: set[str] = set()
+    for info in infos:
+        name = info.filename
+        if not _zip_name_ok(name) or name in seen:
+            raise FileRejected(
+                f"Tệp “{filename}”: có thành phần mang tên không hợp lệ, không được chấp nhận."
+            )
+        seen.add(name)
+        if info.flag_bits & 0x1:
+            raise FileRejected(f"Tệp “{filename}” được mã hóa (đặt mật khẩu), không đọc được.")
+        total += info.file_size
+        if info.file_size > ratio_from and info.file_size > max_ratio * max(info.compress_size, 1):
+            raise FileRejected(bomb)
+    if total > max_uncompressed:
+        raise FileRejected(bomb)
+    if any(name.lower().endswith("vbaproject.bin") for name in seen):
         raise FileRejected(f"Tệp “{filename}” chứa macro, không được chấp nhận.")
+
+
+def _zip_name_ok(name: str) -> bool:
+    """A relative member name without "..", backslashes, drive letters or controls."""
+    if not name or len(name) > MAX_ZIP_NAME or "\\" in name or "\x00" in name:
+        return False
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return False
+    parts = name.rstrip("/").split("/")
+    if len(parts) > MAX_ZIP_DEPTH:
+        return False
+    return all(part not in ("", ".", "..") for part in parts) and not any(
+        ord(ch) < 32 for ch in name
+    )
 
 
 def format_size(nbytes: int) -> str:

@@ -40,6 +40,11 @@ NSMAP = {"edXML": NS, "xlink": XLINK}
 # Same default as config.AGENCY_CODE_PATTERN; callers pass the configured one.
 DEFAULT_AGENCY_CODE_PATTERN = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# Files one packet may carry. A document has a few (registration allows
+# MAX_FILES_PER_DOCUMENT, 20 by default); the bound stops a packet of thousands of tiny
+# attachments before any of them is decoded. Each file is then checked by its bytes,
+# size and zip limits at registration (`core.filetypes.check_upload`).
+MAX_ATTACHMENTS = 100
 
 # Packet times carry no offset in the SDK samples; they are Vietnamese wall-clock time.
 # A fixed +07:00 (no DST) keeps every instant representable and the round trip exact.
@@ -1257,9 +1262,15 @@ def _parse_attachments(root: etree._Element) -> tuple[Attachment, ...]:
     body = _one(envelope, "edXMLBody", "edXMLBody", required=False)
     manifest = _one(body, "edXMLManifest", "edXMLManifest", required=False)
     encoded: dict[str, etree._Element] = {}
-    for i, el in enumerate(
-        _all(_one(root, "AttachmentEncoded", "AttachmentEncoded", required=False), "Attachment"), 1
-    ):
+    elements = _all(
+        _one(root, "AttachmentEncoded", "AttachmentEncoded", required=False), "Attachment"
+    )
+    if len(elements) > MAX_ATTACHMENTS:
+        raise PacketRefused(
+            f"Gói tin có {len(elements)} tệp đính kèm, vượt quá {MAX_ATTACHMENTS} tệp cho phép.",
+            "AttachmentEncoded",
+        )
+    for i, el in enumerate(elements, 1):
         cid = _text(el, "ContentId", f"Attachment[{i}]/ContentId") or ""
         if cid in encoded:
             raise PacketRefused(

@@ -15,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.core.errors import NotFound, ValidationFailed
-from eoffice.core.filetypes import FileKind, FileRejected, check_upload
+from eoffice.core.filetypes import FileKind, FileRejected, check_upload, safe_filename
 from eoffice.core.models import StoredFile
 from eoffice.core.storage import FileStore
-from eoffice.core.text import clean
 from eoffice.extensions import db
 from eoffice.incoming.access import get_visible
 from eoffice.incoming.models import IncomingAttachment, IncomingDocument
@@ -45,9 +44,9 @@ def file_store() -> FileStore:
 
 
 def display_name(filename: str) -> str:
-    """Keep the Vietnamese name (NFC) but drop any directory part a browser may send."""
-    name = clean(filename.replace("\\", "/").rsplit("/", 1)[-1])
-    return name[:255] or "tep-dinh-kem"
+    """Keep the Vietnamese name (NFC) but drop any directory part a browser may send,
+    control and bidirectional characters (`core.filetypes.safe_filename`)."""
+    return safe_filename(filename)
 
 
 def validate_uploads(uploads: list[Upload], *, already: int = 0) -> list[CheckedUpload]:

@@ -61,6 +61,7 @@ from lxml import html as lxml_html
 from markupsafe import Markup, escape
 
 from eoffice.core.errors import ValidationFailed
+from eoffice.core.filetypes import ZIP_ERRORS, FileRejected, check_zip_container
 from eoffice.core.text import clean, strip_controls
 from eoffice.core.timeutil import now_utc
 from eoffice.outgoing.richtext import sanitize_body
@@ -822,26 +823,24 @@ def check_docx(data: bytes) -> None:
         raise _invalid()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            names = set(archive.namelist())
+    except ZIP_ERRORS as exc:
         raise _invalid() from exc
-    names = {info.filename for info in infos}
     if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-        raise _invalid()
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise _invalid()
-    total = 0
-    for info in infos:
-        if info.flag_bits & 0x1:  # encrypted entry
-            raise _invalid()
-        total += info.file_size
-        ratio_limit = MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
-        if info.file_size > RATIO_CHECKED_FROM and info.file_size > ratio_limit:
-            raise _invalid()
-    if total > MAX_UNCOMPRESSED_BYTES:
         raise _invalid()
     if any(name.lower().endswith("vbaproject.bin") for name in names):
         raise ValidationFailed(HAS_MACROS, field_errors={"file": HAS_MACROS})
+    try:  # entries, sizes, ratios, names, encryption: the same rules as every upload
+        check_zip_container(
+            "tệp DOCX",
+            data,
+            max_entries=MAX_ZIP_ENTRIES,
+            max_uncompressed=MAX_UNCOMPRESSED_BYTES,
+            max_ratio=MAX_COMPRESSION_RATIO,
+            ratio_from=RATIO_CHECKED_FROM,
+        )
+    except FileRejected as exc:
+        raise _invalid() from exc
 
 
 @dataclass

@@ -72,6 +72,15 @@ DROPPED_WITH_CONTENT = frozenset(
 # A span beyond this is a mistake or an attack on the table layout (huge grids are slow).
 _SPAN = re.compile(r"[1-9][0-9]?")
 
+MAX_DEPTH = 16
+"""Deepest nesting of elements kept. A real body nests a few levels (a list in a list in
+a table cell); thousands of nested tables or lists make WeasyPrint's layout recurse
+past Python's limit or run for minutes. Elements deeper than this lose their tags and
+keep their text, so nothing the drafter wrote disappears."""
+# nh3 serialises a well-formed tree with only ALLOWED_TAGS and the span attributes.
+_TAG = re.compile(r"<(/?)([a-z0-9]+)((?:\s[^>]*)?)>")
+_VOID = frozenset({"br"})
+
 
 def _keep_span(_tag: str, attribute: str, value: str) -> str | None:
     """colspan/rowspan survive only as small positive integers."""
@@ -102,7 +111,34 @@ def sanitize_body(html: str | None) -> str:
         link_rel=None,
         url_schemes=set(),
     )
-    return _nfc(cleaned).strip()
+    return _limit_depth(_nfc(cleaned)).strip()
+
+
+def _limit_depth(html: str, max_depth: int = MAX_DEPTH) -> str:
+    """`html` (nh3's balanced output) without the tags nested deeper than `max_depth`."""
+    if html.count("<") <= max_depth:
+        return html  # too few tags to nest that deep
+    out: list[str] = []
+    stack: list[bool] = []  # per open element: was its tag kept?
+    position = 0
+    for match in _TAG.finditer(html):
+        out.append(html[position : match.start()])
+        position = match.end()
+        closing, name = match.group(1), match.group(2)
+        if name in _VOID:
+            out.append(match.group() if len(stack) < max_depth else " ")
+        elif closing:
+            if stack and stack.pop():
+                out.append(match.group())
+        else:
+            keep = len(stack) < max_depth
+            stack.append(keep)
+            if keep:
+                out.append(match.group())
+            elif name in {"p", "li", "td", "th", "tr", "h3", "h4"}:
+                out.append(" ")  # words of flattened blocks stay apart
+    out.append(html[position:])
+    return "".join(out)
 
 
 # --- plain text ----------------------------------------------------------------------
