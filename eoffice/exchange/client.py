@@ -20,6 +20,10 @@ SERVER_ERROR = "Trục liên thông đang gặp sự cố (mã lỗi {status})."
 REFUSED = "Trục liên thông từ chối yêu cầu (mã lỗi {status})."
 BAD_ANSWER = "Trục liên thông trả lời không đúng định dạng."
 PACKET_TYPE = "application/xml"
+# The largest answer read from a hub: a packet (50 MB at most, `hub.MAX_PACKET_BYTES`)
+# with room for its JSON wrapping. A hub sending more is not read to the end.
+MAX_ANSWER_BYTES = 100 * 1024 * 1024
+MAX_ERROR_BYTES = 64 * 1024
 
 
 class ExchangeError(Exception):
@@ -128,7 +132,7 @@ class HubClient:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()
+                body = response.read(MAX_ANSWER_BYTES + 1)
         except urllib.error.HTTPError as exc:
             raise _from_http_error(exc) from exc
         except (
@@ -141,6 +145,9 @@ class HubClient:
             raise HubUnavailable(UNAVAILABLE.format(reason=_reason(reason))) from exc
         except ValueError as exc:  # a malformed base URL
             raise HubRefused(UNAVAILABLE.format(reason=exc)) from exc
+        if len(body) > MAX_ANSWER_BYTES:
+            raise HubUnavailable(BAD_ANSWER)
+        return body
 
 
 def _from_http_error(exc: urllib.error.HTTPError) -> ExchangeError:
@@ -156,7 +163,7 @@ def _from_http_error(exc: urllib.error.HTTPError) -> ExchangeError:
 def _hub_message(exc: urllib.error.HTTPError) -> str | None:
     """The hub's {"error": {"message": …}}, or None when the body is something else."""
     try:
-        answer = json.loads(exc.read())
+        answer = json.loads(exc.read(MAX_ERROR_BYTES))
         message = answer["error"]["message"]
     except (ValueError, KeyError, TypeError, OSError):
         return None

@@ -100,3 +100,45 @@ def test_a_killed_hub_comes_back_and_nothing_is_lost(hub):
     assert [p.id for p in waiting] == [first.id, second.id]
     assert parse_document(agency.fetch(first.id)).document_id == a_document().document_id
     assert parse_document(agency.fetch(second.id)).document_id == second_doc.document_id
+
+
+def test_an_endless_answer_is_not_read_to_its_end(monkeypatch):
+    """A hub (or something posing as one) that answers with more than any packet can
+    weigh is cut off at the limit: a Vietnamese 'bad answer', never the whole body in
+    memory."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from eoffice.exchange import client as client_module
+
+    monkeypatch.setattr(client_module, "MAX_ANSWER_BYTES", 10_000)
+
+    class Flood(BaseHTTPRequestHandler):
+        def do_GET(self):  # a valid, empty list of packets, padded to 1 MB
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                self.wfile.write(b'{"packets": []')
+                for _ in range(1_000):
+                    self.wfile.write(b" " * 1_000)
+                self.wfile.write(b"}")
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flood)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        flooded = HubClient(
+            f"http://127.0.0.1:{server.server_port}", DISTRICT.organ_id, "x" * 20, timeout=5
+        )
+        with pytest.raises(HubUnavailable) as bad:
+            flooded.pending()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert bad.value.message == client_module.BAD_ANSWER
