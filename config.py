@@ -83,7 +83,13 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")  # None → REDIS_URL or memory
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour")  # per address
+    # Redis down must not fail a sign-in: the limiter falls back to per-process memory
+    # (the lock-out counters in the database still stand behind it).
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Failed sign-ins per client address. A school's staff share one address behind its
+    # router, so this only slows a guesser; the per-account limit and the lock-out stop one.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30/minute;300/hour")
     # Per submitted e-mail address, whatever address the attempts come from.
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5/minute;30/hour")
     # Account security (decision 0022): consecutive failed sign-ins (passwords or
@@ -92,6 +98,7 @@ class Config:
     LOGIN_LOCKOUT_THRESHOLD = _env_int("LOGIN_LOCKOUT_THRESHOLD", 10)
     LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)  # however active the session
     FRESH_LOGIN_MINUTES = _env_int("FRESH_LOGIN_MINUTES", 10)
     # How long the "Mã xác thực" step of a sign-in waits for its code.
     TWO_FACTOR_PENDING_MINUTES = _env_int("TWO_FACTOR_PENDING_MINUTES", 5)

@@ -98,6 +98,8 @@ def _resolve_defaults(app: Flask) -> None:
         options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("options", "-c jit=off")
+        # An unreachable database host fails a request in seconds (a 503), not minutes.
+        connect_args.setdefault("connect_timeout", 10)
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
     if not cfg.get("STORAGE_DIR"):
         cfg["STORAGE_DIR"] = os.path.join(app.instance_path, "storage")

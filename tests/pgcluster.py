@@ -13,6 +13,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -61,6 +62,13 @@ class PgCluster:
         self.log_file = self.root / "server.log"
         self.port = _free_port()
         self.database = database
+        try:
+            self._init()
+        except BaseException:  # no stray directory in /tmp when initdb fails
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
+
+    def _init(self) -> None:
         postgres = pwd.getpwnam("postgres")
         for path in (self.root, self.socket_dir):
             path.mkdir(exist_ok=True)
@@ -182,6 +190,19 @@ class PgCluster:
         )
 
     def destroy(self) -> None:
-        with contextlib.suppress(RuntimeError):  # already stopped
+        """Stop the server however it can be stopped, then remove its files. When pg_ctl
+        fails or hangs, the postmaster (first line of postmaster.pid) is SIGKILLed: no
+        server of a finished test left running with its port and memory."""
+        try:
             self.stop("immediate")
+        except (RuntimeError, subprocess.TimeoutExpired, OSError):
+            self._kill_postmaster()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def _kill_postmaster(self) -> None:
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return  # never started, or already gone
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)

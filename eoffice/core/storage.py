@@ -116,7 +116,7 @@ class FileStore:
         is logged with what was being stored and raised as StorageFull."""
         tmp: str | None = None
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            created = _make_dirs(target.parent)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
             with os.fdopen(fd, "wb") as out:
                 fill(out)
@@ -125,6 +125,8 @@ class FileStore:
             os.replace(tmp, target)
             tmp = None
             _fsync_dir(target.parent)
+            for directory in created:  # a new directory's entry lives in its parent
+                _fsync_dir(directory.parent)
         except OSError as exc:
             if exc.errno in _FULL:
                 log.error(
@@ -152,6 +154,22 @@ class FileStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+
+def _make_dirs(path: Path) -> list[Path]:
+    """mkdir -p, returning the directories it created, deepest last."""
+    missing: list[Path] = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    created: list[Path] = []
+    for directory in reversed(missing):
+        try:
+            directory.mkdir()
+        except FileExistsError:  # another process made it meanwhile
+            continue
+        created.append(directory)
+    return created
 
 
 def _fsync_dir(path: Path) -> None:

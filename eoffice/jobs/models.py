@@ -21,7 +21,8 @@ from eoffice.extensions import db
 
 class OutboxState(StrEnum):
     PENDING = "pending"  # committed, not (yet) in RQ: Redis was down, or the push not done
-    ENQUEUED = "enqueued"  # in RQ (queued, scheduled for a retry, or running)
+    ENQUEUED = "enqueued"  # in RQ (queued, or scheduled for a retry)
+    RUNNING = "running"  # claimed by a run of its job (eoffice.jobs.tasks.outbox_task)
     DONE = "done"  # the job returned
     FAILED = "failed"  # RQ gave up (its retries spent), or pushed too many times
 

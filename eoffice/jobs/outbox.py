@@ -12,15 +12,17 @@ as the change and vanishes with it on a rollback. Then:
   tick, and at once after the first successful push that follows a failed one in this
   process. On PostgreSQL it claims rows with FOR UPDATE SKIP LOCKED and keeps the lock
   until they are marked, so two flushers never push one row twice;
-- each RQ job has the id `outbox-<row id>`; the task wrapper (eoffice.jobs.tasks) skips
-  a row already done and marks it done when the task returns;
-- `sweep()` looks at the rows enqueued longer than the lease: a job that still waits,
-  waits for a retry or runs with a live heartbeat is left alone; one that finished has
-  its row marked done; one that RQ gave up on marks the row failed; one that is gone
-  (Redis lost its data) or whose worker died (heartbeat expired) is dropped and pushed
-  again, at most JOB_OUTBOX_MAX_PUSHES times. Every task is safe to run again (each
-  claims its own row; decision 0021 says how, task by task), so a job run twice by a
-  race with a dying worker still has its effect once.
+- each RQ job has the id `outbox-<row id>`; the task wrapper (eoffice.jobs.tasks)
+  claims the row (enqueued → running; a copy that cannot claim it does nothing), marks
+  it done when the task returns and gives it back (enqueued) when the task raises;
+- `sweep()` looks at the rows enqueued (or running) longer than the lease: a job that
+  still waits, waits for a retry, or runs with a heartbeat expired less than the job's
+  timeout ago (its work process may outlive a killed worker) is left alone; one that
+  finished has its row marked done; one that RQ gave up on marks the row failed; one
+  that is gone (Redis lost its data, or unreadable) or whose run died (heartbeat and
+  timeout expired, or its work process killed) is dropped and pushed again, at most
+  JOB_OUTBOX_MAX_PUSHES times. Two runs of one row never overlap, and every task is
+  safe to run again after an earlier run (decision 0021 says how, task by task).
 
 In embedded mode (no REDIS_URL) the same rows go to the in-process fake Redis.
 """
@@ -161,7 +163,7 @@ def _push_after_commit(session: Session) -> None:
     if push(deferred) and _push_failed.is_set():
         _push_failed.clear()
         try:
-            flush()
+            flush(batches=1)  # one batch in a user's request; the tick does the rest
         except Exception:  # Redis gone again: the minute tick flushes later
             _push_failed.set()
             log.warning("job outbox: opportunistic flush failed", exc_info=True)
@@ -182,24 +184,34 @@ def install() -> None:
 def push(deferred: Sequence[Deferred], now: datetime | None = None) -> bool:
     """Push committed rows to RQ and mark them enqueued; False (logged) if Redis is down.
 
+    Like the flush, it claims its rows first (still pending, locked FOR UPDATE SKIP
+    LOCKED on PostgreSQL) and marks them in the same transaction, so the scheduler's
+    flush never pushes the same row too; a row gone meanwhile (deferred in a savepoint
+    that was rolled back) or already taken by a flusher is not pushed.
     Never raises: it runs after a step has committed, which must not look failed.
     """
+    by_id = {d.row_id: d for d in deferred}
     try:
-        _send(deferred)
+        with db.engine.begin() as conn:
+            query = select(_table.c.id).where(
+                _table.c.id.in_(list(by_id)), _table.c.state == OutboxState.PENDING.value
+            )
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            claimed = [by_id[row_id] for row_id in sorted(conn.scalars(query))]
+            if claimed:
+                _send(claimed)
+                _mark_enqueued(conn, [d.row_id for d in claimed], now or now_utc())
     except Exception as exc:
         _push_failed.set()
         log.warning(
-            "job outbox: %d jobs stay pending, Redis unreachable (%s); first row %s",
+            "job outbox: %d jobs stay pending, Redis or the database unreachable (%s); "
+            "first row %s",
             len(deferred),
             exc,
             deferred[0].row_id,
         )
         return False
-    try:
-        with db.engine.begin() as conn:
-            _mark_enqueued(conn, [d.row_id for d in deferred], now or now_utc())
-    except Exception:  # the jobs are in RQ; the sweep will find them alive or finished
-        log.exception("job outbox: could not mark rows %s enqueued", deferred[0].row_id)
     return True
 
 
@@ -250,8 +262,10 @@ def _mark_enqueued(conn: Connection, row_ids: list[int], now: datetime) -> None:
 # The flush (pending rows) -----------------------------------------------------------------
 
 
-def flush(now: datetime | None = None) -> int:
+def flush(now: datetime | None = None, batches: int | None = None) -> int:
     """Push the pending rows older than the grace period; how many were pushed.
+
+    `batches`: at most that many rounds of BATCH rows (None: until none is left).
 
     Raises when Redis is down (the scheduler logs it as its part failing); the rows
     stay pending and their claims are released with the rollback.
@@ -270,6 +284,10 @@ def flush(now: datetime | None = None) -> int:
         log.warning("job outbox: flushed %d pending jobs (first row %s)", len(rows), rows[0].row_id)
         if len(rows) < BATCH:
             return pushed
+        if batches is not None:
+            batches -= 1
+            if batches <= 0:
+                return pushed
 
 
 def _claim(conn: Connection, condition, cutoff: datetime, column: str) -> list[Deferred]:
@@ -299,10 +317,12 @@ class SweepResult:
 
 
 def sweep(now: datetime | None = None) -> SweepResult:
-    """Settle the rows enqueued longer than the lease, by what became of their RQ job.
+    """Settle the rows enqueued (or left running) longer than the lease, by what became
+    of their RQ job.
 
     `now` stands for the current time: a started job whose heartbeat expired before it
     counts as dead (a test passes a later `now` for a tick some minutes after a crash).
+    Each row is judged on its own: a job that cannot be read counts as lost.
     """
     from eoffice.jobs.connection import runner
 
@@ -312,22 +332,26 @@ def sweep(now: datetime | None = None) -> SweepResult:
     result = SweepResult()
     last_id = 0
     connection = runner().connection
+    open_states = [OutboxState.ENQUEUED.value, OutboxState.RUNNING.value]
     while True:
         with db.engine.begin() as conn:
             rows = _claim(
                 conn,
-                (_table.c.state == OutboxState.ENQUEUED.value) & (_table.c.id > last_id),
+                _table.c.state.in_(open_states) & (_table.c.id > last_id),
                 cutoff,
                 "enqueued_at",
             )
             if not rows:
                 return result
             last_id = rows[-1].row_id
-            ids = [job_id_for(r.row_id) for r in rows]
-            jobs = dict(zip(ids, Job.fetch_many(ids, connection=connection), strict=True))
+            jobs = _fetch_jobs([job_id_for(r.row_id) for r in rows], connection)
             again: list[Deferred] = []
             for row in rows:
-                fate, error = _fate(jobs[job_id_for(row.row_id)], now)
+                try:
+                    fate, error = _fate(jobs.get(job_id_for(row.row_id)), now)
+                except Exception:  # a job RQ cannot read back: as good as lost
+                    log.warning("job outbox: job of row %s unreadable", row.row_id, exc_info=True)
+                    fate, error = "lost", None
                 if fate == "alive":
                     continue
                 if fate == "done":
@@ -346,7 +370,11 @@ def sweep(now: datetime | None = None) -> SweepResult:
                 conn.execute(
                     update(_table)
                     .where(_table.c.id.in_([r.row_id for r in again]))
-                    .values(enqueued_at=now, pushes=_table.c.pushes + 1)
+                    .values(
+                        state=OutboxState.ENQUEUED.value,  # a dead run's "running" too
+                        enqueued_at=now,
+                        pushes=_table.c.pushes + 1,
+                    )
                 )
                 result.repushed += len(again)
                 log.warning(
@@ -357,6 +385,28 @@ def sweep(now: datetime | None = None) -> SweepResult:
                 )
         if len(rows) < BATCH:
             return result
+
+
+def _fetch_jobs(ids: list[str], connection) -> dict[str, Job | None]:
+    """The RQ jobs by id, in one round trip; one by one if a job in the batch is broken
+    (fetch_many raises for all of them), the broken one counting as missing."""
+    try:
+        return dict(zip(ids, Job.fetch_many(ids, connection=connection), strict=True))
+    except Exception:
+        log.warning("job outbox: a job of %s is unreadable, fetching one by one", ids[:20])
+    jobs: dict[str, Job | None] = {}
+    for job_id in ids:
+        try:
+            jobs[job_id] = Job.fetch(job_id, connection=connection)
+        except Exception:
+            jobs[job_id] = None
+    return jobs
+
+
+# RQ's messages for a run that died with its work process rather than failing: the
+# parent worker found it dead (Abandoned) or saw it killed (OOM, SIGKILL). Ours to push
+# again, within JOB_OUTBOX_MAX_PUSHES: the task never got to raise.
+_DEAD_RUN = ("Abandoned", "Work-horse terminated unexpectedly")
 
 
 def _fate(job: Job | None, now: datetime) -> tuple[str, str | None]:
@@ -375,32 +425,44 @@ def _fate(job: Job | None, now: datetime) -> tuple[str, str | None]:
         return ("alive", None) if _heartbeat_alive(job, now) else ("lost", None)
     if status == JobStatus.FAILED:
         error = _last_error(job)
-        if "Abandoned" in (error or ""):
-            _drop(job)  # RQ found its worker dead on the last try: ours to push again
+        if any(marker in (error or "") for marker in _DEAD_RUN):
+            _drop(job)
             return "lost", None
         return "failed", error
     return "failed", f"RQ job {status}"
 
 
 def _heartbeat_alive(job: Job, now: datetime) -> bool:
-    """Alive while an entry of the job in its queue's StartedJobRegistry has not expired;
-    a dead one is removed, with the job, so RQ's maintenance does not retry it too."""
-    from eoffice.jobs.connection import runner
+    """Alive while an entry of the job in its queue's StartedJobRegistry has not expired,
+    and for the job's timeout after that: the heartbeat comes from the parent `flask
+    worker`, but the work process (RQ's horse, in its own process group) may outlive a
+    killed parent and run on until its own timeout alarm. Only then is the run surely
+    over; the entry is removed, with the job, so RQ's maintenance does not retry it too."""
+    from rq.registry import StartedJobRegistry
 
-    connection = runner().connection
-    registry = runner().queues[job.origin].started_job_registry
+    connection = job.connection
+    registry = StartedJobRegistry(job.origin, connection=connection)
+    grace = _run_limit(job)
     alive = False
     for entry, expires in connection.zrange(registry.key, 0, -1, withscores=True):
         entry = entry.decode() if isinstance(entry, bytes) else entry
         if parse_composite_key(entry)[0] != job.id:
             continue
-        if expires > now.timestamp():
+        if expires + grace > now.timestamp():
             alive = True
         else:
             connection.zrem(registry.key, entry)
     if not alive:
         _drop(job)
     return alive
+
+
+def _run_limit(job: Job) -> float:
+    """How long the job's work process may run at most (RQ kills it then)."""
+    timeout = job.timeout
+    if timeout is None or timeout < 0:  # -1: no limit; keep it alive a generous hour
+        return float(Queue.DEFAULT_TIMEOUT if timeout is None else 3600)
+    return float(timeout)
 
 
 def _drop(job: Job) -> None:
@@ -435,11 +497,30 @@ def _finish(
 # The job's side ---------------------------------------------------------------------------
 
 
-def is_done(row_id: int) -> bool:
-    """The row's job already returned (a duplicate push, or a retry after success)."""
-    with db.engine.connect() as conn:
-        state = conn.execute(select(_table.c.state).where(_table.c.id == row_id)).scalar()
-    return state == OutboxState.DONE.value
+def claim(row_id: int) -> bool:
+    """Take the row for this run: False if it is done, failed, gone (deferred in a
+    savepoint that was rolled back) or running elsewhere (a duplicate push), in which
+    case the job does nothing. One UPDATE, so two copies never both get it."""
+    with db.engine.begin() as conn:
+        taken = conn.execute(
+            update(_table)
+            .where(
+                _table.c.id == row_id,
+                _table.c.state.in_([OutboxState.PENDING.value, OutboxState.ENQUEUED.value]),
+            )
+            .values(state=OutboxState.RUNNING.value)
+        ).rowcount
+    return taken == 1
+
+
+def release(row_id: int) -> None:
+    """The task raised: the row is enqueued again, for RQ's retry (or the sweep)."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(_table)
+            .where(_table.c.id == row_id, _table.c.state == OutboxState.RUNNING.value)
+            .values(state=OutboxState.ENQUEUED.value)
+        )
 
 
 def mark_done(row_id: int) -> None:
@@ -463,10 +544,23 @@ class TickResult:
 
 
 def tick(now: datetime) -> TickResult:
-    """The scheduler's part: push what is pending, settle what is stale, forget the old."""
+    """The scheduler's part: push what is pending, settle what is stale, forget the old.
+
+    Each step runs whatever became of the one before (Redis down must not stop the
+    pruning); the first error is raised at the end, for the scheduler to report.
+    """
     result = TickResult()
-    result.flushed = flush(now)
-    result.sweep = sweep(now)
+    errors: list[Exception] = []
+    try:
+        result.flushed = flush(now)
+    except Exception as exc:
+        errors.append(exc)
+        log.warning("job outbox: flush failed", exc_info=True)
+    try:
+        result.sweep = sweep(now)
+    except Exception as exc:
+        errors.append(exc)
+        log.warning("job outbox: sweep failed", exc_info=True)
     keep = timedelta(days=_setting("JOB_OUTBOX_KEEP_DAYS"))
     with db.engine.begin() as conn:
         result.pruned = conn.execute(
@@ -475,6 +569,8 @@ def tick(now: datetime) -> TickResult:
                 _table.c.finished_at < now - keep,
             )
         ).rowcount
+    if errors:
+        raise errors[0]
     return result
 
 

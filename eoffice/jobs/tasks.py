@@ -5,11 +5,14 @@ one. A forked RQ work-horse inherits the parent's database pool, whose connectio
 not be shared across processes, so the pool is dropped (not closed) in a new process.
 
 Every entry point is an `outbox_task`: a job pushed from the job outbox (its RQ id is
-`outbox-<row id>`, decision 0021) does nothing if its row is already done, and marks
-the row done when the task returns. A task that raises leaves the row enqueued: RQ
-retries it, and the outbox sweep settles it once RQ has given up. Each task is also
-safe to run twice on its own (it claims its row), which covers the one window the row
-cannot: a worker killed after the effect committed and before the row was marked.
+`outbox-<row id>`, decision 0021) first claims its row (enqueued → running); a copy
+that cannot (the row done, failed, gone or running in another copy) does nothing. The
+row is marked done when the task returns; a task that raises puts it back to enqueued:
+RQ retries it, and the outbox sweep settles it once RQ has given up. A run whose worker
+died leaves it running; the sweep pushes it again once that run is surely over. Each
+task is also safe to run again on its own (it claims its own row), which covers the one
+window the row cannot: a worker killed after the effect committed and before the row
+was marked.
 """
 
 from __future__ import annotations
@@ -62,7 +65,9 @@ def _outbox_row() -> int | None:
 
 
 def outbox_task(task: Callable[P, R]) -> Callable[P, R | None]:
-    """Skip a job whose outbox row is done; mark the row done when the task returns."""
+    """Claim the job's outbox row, run the task, mark the row done; give the row back
+    (enqueued) if the task raises. A copy that cannot claim the row (done, failed,
+    rolled back with its savepoint, or running in another copy) does nothing."""
 
     @functools.wraps(task)
     def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
@@ -72,10 +77,14 @@ def outbox_task(task: Callable[P, R]) -> Callable[P, R | None]:
         if row_id is None:
             return task(*args, **kwargs)
         with _app_context():
-            if outbox.is_done(row_id):
-                log.info("outbox job %s already done: not run again", row_id)
+            if not outbox.claim(row_id):
+                log.info("outbox job %s done, gone or running elsewhere: not run", row_id)
                 return None
-            result = task(*args, **kwargs)
+            try:
+                result = task(*args, **kwargs)
+            except BaseException:
+                outbox.release(row_id)
+                raise
             outbox.mark_done(row_id)
         return result
 

@@ -156,7 +156,7 @@ def new_export(
     steps_total: int | None = None,
 ) -> ReportExport:
     """A new export row in the session (flushed: it has its id); the caller calls
-    `defer_export` before committing (or `enqueue_export` after)."""
+    `defer_export` before committing."""
     if kind not in KINDS:
         raise ValueError(f"unknown export kind {kind!r}")
     export = ReportExport(
@@ -187,13 +187,6 @@ def defer_export(export: ReportExport) -> None:
         job_timeout=current_app.config["EXPORT_JOB_TIMEOUT"],
         retry=Retry(max=RETRIES, interval=RETRY_INTERVALS),
     )
-
-
-def enqueue_export(export: ReportExport) -> None:
-    """Queue the job of an export whose row is already committed: its outbox row in a
-    transaction of its own (prefer `defer_export` inside the step's transaction)."""
-    defer_export(export)
-    db.session.commit()
 
 
 def can_retry(export: ReportExport) -> bool:

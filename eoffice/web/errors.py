@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, urlencode
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from eoffice.core.errors import ServiceError
 from eoffice.extensions import db
@@ -83,6 +85,19 @@ def register_error_handlers(app: Flask) -> None:
             request.path,
             _first_line(exc.orig if exc.orig is not None else exc),
         )
+        return _unavailable_response(outage)
+
+    @app.errorhandler(PoolTimeout)
+    def database_pool_exhausted(exc: PoolTimeout):
+        """Every pooled connection is in use for longer than the pool's timeout: the
+        database is up but this process is saturated, so the "busy" 503, not a 500."""
+        _discard_session()
+        log.error(
+            "database pool exhausted on %s %s: %s", request.method, request.path, _first_line(exc)
+        )
+        return _unavailable_response(outage=False)
+
+    def _unavailable_response(outage: bool):
         message = DB_UNAVAILABLE if outage else DB_BUSY
         if _wants_json():
             response, status = api_error(
@@ -134,10 +149,17 @@ def is_outage(exc: DBAPIError) -> bool:
 
 def _retry_url() -> str:
     """A GET may simply be repeated; after a refused POST the form is gone: home.
-    One leading slash only: `//host/…` would be a link to another site."""
+
+    Built from the decoded path, re-quoted, with every leading slash, backslash or
+    blank reduced to one "/": browsers read `//host`, `/\\host` and `/<tab>/host` as a
+    link to another site."""
     if request.method != "GET":
         return url_for("main.home")
-    return "/" + request.full_path.rstrip("?").lstrip("/")
+    path = "/" + request.path.lstrip("/\\ \t\r\n\f\v")
+    url = quote(path, safe="/")
+    if request.args:
+        url += "?" + urlencode(list(request.args.items(multi=True)))
+    return url
 
 
 def _first_line(exc: BaseException) -> str:
@@ -151,11 +173,11 @@ def _discard_session() -> None:
     may fail, which must not turn the 503 into a 500."""
     try:
         db.session.rollback()
-    except DBAPIError:
+    except Exception:
         log.debug("rollback failed on a dead connection", exc_info=True)
     try:
         db.session.remove()
-    except DBAPIError:
+    except Exception:
         log.debug("closing the session failed on a dead connection", exc_info=True)
 
 

@@ -9,6 +9,7 @@ connections (the pool's stale ones are dropped, not handed out).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -183,6 +184,9 @@ def test_a_crash_between_requests(app, client, world, cluster, caplog):
             _assert_unavailable_json(client.post("/api/v1/incoming", json=body, headers=bearer))
         assert caplog.text.count("database unavailable on") == 3
         assert "POST /api/v1/incoming" in caplog.text
+        # The driver's first line only: no SQL, no parameter values (a subject, a token).
+        assert "[SQL:" not in caplog.text and "[parameters:" not in caplog.text
+        assert body["subject"] not in caplog.text and clear not in caplog.text
     finally:
         cluster.start()
 
@@ -222,32 +226,38 @@ def test_a_restart_while_requests_wait(app, client, world, cluster, caplog):
 
     url = make_url(cluster.url)
     holder = psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database)
-    holder.execute("LOCK TABLE incoming_documents IN ACCESS EXCLUSIVE MODE")  # until the end
     answers: dict[str, object] = {}
 
     def request(name: str, call) -> None:
         answers[name] = call()
 
-    threads = [
-        threading.Thread(target=request, args=("page", lambda: client.get("/incoming"))),
+    threads = [  # daemons: a request stuck by a bug must not keep pytest from exiting
+        threading.Thread(
+            target=request, args=("page", lambda: client.get("/incoming")), daemon=True
+        ),
         threading.Thread(
             target=request,
             args=(
                 "api",
                 lambda: client.post("/api/v1/incoming", json=body, headers=bearer),
             ),
+            daemon=True,
         ),
     ]
-    with caplog.at_level(logging.ERROR, logger="eoffice.web.errors"):
-        for thread in threads:
-            thread.start()
-        try:
-            _wait_for_lock_waiters(holder, 2)
-            cluster.restart("fast")
-        finally:
+    try:
+        holder.execute("LOCK TABLE incoming_documents IN ACCESS EXCLUSIVE MODE")  # to the end
+        with caplog.at_level(logging.ERROR, logger="eoffice.web.errors"):
             for thread in threads:
-                thread.join(timeout=30)
-    holder.close()  # its session was ended by the restart
+                thread.start()
+            try:
+                _wait_for_lock_waiters(holder, 2)
+                cluster.restart("fast")
+            finally:
+                for thread in threads:
+                    if thread.is_alive() or thread.ident is not None:
+                        thread.join(timeout=30)
+    finally:
+        holder.close()  # its session was ended by the restart (or the test failed)
     assert not any(thread.is_alive() for thread in threads)
     _assert_unavailable_page(answers["page"])
     _assert_unavailable_json(answers["api"])
@@ -320,8 +330,21 @@ def test_gunicorn_across_a_crash(app, world, cluster, tmp_path):
         assert web.poll() is None  # the same worker, not a restarted one
         assert "database unavailable on GET /api/v1/incoming" in log_path.read_text()
     finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        web.wait(timeout=30)
+        _stop_group(web)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the process group, SIGKILL if it has not gone within 15 s."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
 
 
 @pytest.mark.parametrize(
@@ -339,3 +362,56 @@ def test_gunicorn_across_a_crash(app, world, cluster, tmp_path):
 def test_which_errors_mean_no_database(orig, outage):
     """An outage says "không kết nối được"; a deadlock or timeout says "đang bận"."""
     assert is_outage(OperationalError("SELECT 1", {}, orig)) is outage
+
+
+def _bare_app(failure: BaseException) -> Flask:
+    """The error handlers alone (no database, no cluster), on a route that raises."""
+    from eoffice.web.errors import register_error_handlers
+
+    bare = Flask("errors_only", template_folder=str(ROOT / "templates"), static_folder=None)
+    bare.add_url_rule("/static/<path:filename>", "static", lambda filename: "")
+    register_error_handlers(bare)
+
+    def fail(anything: str = ""):
+        raise failure
+
+    bare.add_url_rule("/", "root", fail)
+    bare.add_url_rule("/<path:anything>", "fail", fail)
+    bare.add_url_rule("/api/v1/<path:anything>", "api_fail", fail)
+    return bare
+
+
+def test_an_exhausted_pool_is_the_busy_503_not_a_500(caplog):
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    bare = _bare_app(PoolTimeout("QueuePool limit of size 5 overflow 10 reached"))
+    with caplog.at_level(logging.ERROR, logger="eoffice.web.errors"):
+        page = bare.test_client().get("/incoming")
+        api = bare.test_client().get("/api/v1/incoming")
+    assert page.status_code == 503 and page.headers["Retry-After"]
+    assert "Hệ thống đang bận" in page.get_data(as_text=True)
+    assert api.status_code == 503
+    assert api.get_json()["error"]["code"] == "database_busy"
+    assert caplog.text.count("database pool exhausted on") == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "retry"),
+    [
+        ("/incoming?page=2", 'href="/incoming?page=2"'),
+        ("/%09/evil.example", 'href="/evil.example"'),
+        ("/%5Cevil.example", 'href="/evil.example"'),
+        ("/%2Fevil.example/x", 'href="/evil.example/x"'),
+        ("/%5C%5C%20evil.example", 'href="/evil.example"'),
+        ("/vb?q=%22%3E%3Cscript%3E", 'href="/vb?q=%22%3E%3Cscript%3E"'),
+    ],
+)
+def test_the_retry_link_stays_on_this_site(path, retry):
+    """The "Thử lại" link repeats the request, never a link to another host (`/\\host`,
+    `/<tab>/host` are other hosts to a browser)."""
+    from psycopg import OperationalError as DriverError
+
+    failure = OperationalError("SELECT 1", {}, DriverError("connection refused"))
+    page = _bare_app(failure).test_client().get(path)
+    assert page.status_code == 503
+    assert retry in page.get_data(as_text=True)

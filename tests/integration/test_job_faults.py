@@ -5,8 +5,9 @@ own (never the shared one) killed and restarted on the same port, and a real
 - Redis down: the web request that assigns a document (its lead is e-mailed) succeeds;
   its e-mail job waits as a pending outbox row; once Redis is back, the scheduler's tick pushes it
   and a worker delivers it to the real SMTP server;
-- worker killed mid-job: the row stays enqueued; the outbox sweep leaves the job alone
-  while its heartbeat may still be alive, then drops it and pushes it again; a new
+- worker killed mid-job: the row stays running; the outbox sweep leaves the job alone
+  while its heartbeat, then its timeout, may still be alive, then drops it and pushes
+  it again; a new
   worker sends it, and the e-mail arrives exactly once.
 """
 
@@ -33,6 +34,7 @@ import redis as redis_lib
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from eoffice import create_app
 from eoffice.extensions import db
 from eoffice.incoming import processing
 from eoffice.incoming.processing import Party
@@ -191,7 +193,7 @@ def _assign_over_http(client, school) -> int:
 
 
 def test_redis_down_the_request_succeeds_and_its_email_goes_out_when_redis_is_back(
-    app, client, world, own_redis, outbox: Collector
+    app, app_config, client, world, own_redis, outbox: Collector
 ):
     school = world.school_a
     _assign_over_http(client, school)
@@ -206,6 +208,18 @@ def test_redis_down_the_request_succeeds_and_its_email_goes_out_when_redis_is_ba
     pending = [row for row in _rows() if row.state == OutboxState.PENDING]
     assert len(pending) == 1 and pending[0].pushes == 0
     assert len(outbox.to(school.staff.email)) == 1  # nothing sent yet
+
+    # Signing in still works with the rate limiter on and its Redis down (its storage
+    # errors swallowed, counting in memory meanwhile): Redis is no door to the site.
+    limited = create_app(
+        {**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": own_redis.url}
+    )
+    with limited.test_client() as other:
+        signed_in = other.post(
+            "/login", data={"email": school.clerk.email, "password": factories.PASSWORD}
+        )
+    assert signed_in.status_code == 302, _feedback(signed_in.get_data(as_text=True))
+    assert "/login" not in signed_in.headers["Location"]
 
     own_redis.start()  # same port, empty: the pending job is only in PostgreSQL
     later = datetime.now(UTC) + timedelta(minutes=1)  # past the grace period
@@ -274,7 +288,7 @@ def test_a_worker_killed_mid_email_is_pushed_again_and_the_email_arrives_once(
         db.session.rollback()
         assert db.session.get(Notification, notification_id).sent_at is None
         [row] = _rows()
-        assert (row.state, row.pushes) == (OutboxState.ENQUEUED, 1)
+        assert (row.state, row.pushes) == (OutboxState.RUNNING, 1)  # claimed by the dead run
         started = runner().queues["high"].started_job_registry
         assert started.get_job_ids(cleanup=False) == [row.rq_job_id]  # abandoned, "running"
 
@@ -282,6 +296,9 @@ def test_a_worker_killed_mid_email_is_pushed_again_and_the_email_arrives_once(
         assert job_outbox.sweep(now).repushed == 0  # within the lease: not even looked at
         app.config["JOB_OUTBOX_LEASE_SECONDS"] = 0
         assert job_outbox.sweep(now).repushed == 0  # its heartbeat has not expired
+        # Nor while its work process may outlive the killed worker, up to its timeout.
+        limit = runner().queues["high"].fetch_job(row.rq_job_id).timeout
+        assert job_outbox.sweep(now + timedelta(seconds=limit - 1)).repushed == 0
         later = now + timedelta(minutes=30)  # a tick long after the crash
         assert job_outbox.sweep(later).repushed == 1
         assert started.get_job_ids(cleanup=False) == []  # the dead job dropped, not retried

@@ -108,9 +108,10 @@ def test_many_jobs_cost_one_insert_and_one_pipeline(app):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     if db.engine.dialect.name == "postgresql":  # production (CI): one INSERT … RETURNING
-        assert statements == ["INSERT", "UPDATE"]  # the rows, then marking them enqueued
+        # the rows; after the commit claiming them, then marking them enqueued
+        assert statements == ["INSERT", "SELECT", "UPDATE"]
     else:  # SQLite cannot order a batch's RETURNING: SQLAlchemy inserts row by row
-        assert statements == ["INSERT"] * 300 + ["UPDATE"]
+        assert statements == ["INSERT"] * 300 + ["SELECT", "UPDATE"]
     assert len(ids) == 300 and ids == sorted(ids)
     jobs = runner().queues["high"].get_jobs()
     assert [job.args for job in jobs] == [(str(n),) for n in range(300)]
@@ -138,6 +139,20 @@ def test_a_failed_push_keeps_the_rows_pending_and_a_later_push_flushes_them(
     assert [r.state for r in _rows()] == [OutboxState.ENQUEUED, OutboxState.ENQUEUED]
     runner().work_burst()
     assert sorted(CALLS) == ["back", "while down"]
+
+
+def test_the_flush_after_a_recovered_push_does_one_batch_in_the_request(app, monkeypatch):
+    monkeypatch.setattr(outbox, "_send", _raise)
+    outbox.defer_many(TASK, [(str(n),) for n in range(5)])
+    db.session.commit()  # Redis down: five rows wait
+    monkeypatch.undo()
+    monkeypatch.setattr(outbox, "BATCH", 2)
+    app.config["JOB_OUTBOX_GRACE_SECONDS"] = 0
+    outbox.defer(TASK, "back")
+    db.session.commit()  # its own row, then one batch of the waiting ones
+    states = [r.state for r in _rows()]
+    assert states.count(OutboxState.ENQUEUED) == 3 and states[-1] == OutboxState.ENQUEUED
+    assert outbox.flush() == 3  # the rest: the minute tick's
 
 
 def test_the_flush_leaves_fresh_rows_to_their_process_and_pushes_older_ones(app, monkeypatch):
@@ -248,6 +263,9 @@ def test_two_flushers_never_push_one_row(app, database_url, postgres_only, monke
     monkeypatch.undo()
     later = now_utc() + timedelta(minutes=5)
     other = create_engine(database_url)
+    # Without SKIP LOCKED the flush would wait for the lock: make it fail, not hang.
+    event.listen(db.engine, "connect", _short_lock_timeout)
+    db.engine.dispose()
     try:
         with other.begin() as conn:  # another flusher holds the first row
             first = min(r.id for r in _rows())
@@ -255,5 +273,105 @@ def test_two_flushers_never_push_one_row(app, database_url, postgres_only, monke
             assert outbox.flush(later) == 1  # the second row only, without waiting
         assert outbox.flush(later) == 1  # the first, once released
     finally:
+        event.remove(db.engine, "connect", _short_lock_timeout)
+        db.engine.dispose()
         other.dispose()
     assert runner().queues["default"].count == 2
+
+
+def _short_lock_timeout(dbapi_connection, _record) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '3s'")
+    dbapi_connection.commit()
+
+
+def _as_started(row_id: int, expires_in: float) -> Job:
+    """Make the row's job look started by a worker whose last heartbeat gave it
+    `expires_in` seconds from now in the StartedJobRegistry."""
+    connection = runner().connection
+    job = Job.fetch(job_id_for(row_id), connection=connection)
+    job.set_status("started")
+    registry = runner().queues[job.origin].started_job_registry
+    connection.zadd(registry.key, {f"{job.id}:execution": now_utc().timestamp() + expires_in})
+    return job
+
+
+def test_a_started_job_counts_as_running_until_its_timeout_after_the_last_heartbeat(app):
+    # The parent `flask worker` killed alone: heartbeats stop, but its work process (its
+    # own process group) runs on until its timeout alarm; pushing again before that
+    # would run the job twice at once.
+    app.config["JOB_OUTBOX_LEASE_SECONDS"] = 0
+    row_id = outbox.defer(TASK, "slow", job_timeout=600)
+    db.session.commit()
+    _as_started(row_id, expires_in=-60)  # the heartbeat expired a minute ago
+    assert outbox.sweep(now_utc()).repushed == 0
+    assert outbox.sweep(now_utc() + timedelta(seconds=500)).repushed == 0
+    assert outbox.sweep(now_utc() + timedelta(seconds=601)).repushed == 1
+
+
+def test_a_job_whose_work_process_was_killed_is_pushed_again(app):
+    # OOM killer: RQ fails the job "Work-horse terminated unexpectedly"; not the
+    # task's failure, so ours to push again (publishing has no RQ retries).
+    app.config["JOB_OUTBOX_LEASE_SECONDS"] = 0
+    row_id = outbox.defer("tests.integration.test_job_outbox.failing_effect", "x")
+    db.session.commit()
+    monkey = outbox._last_error
+    try:
+        outbox._last_error = lambda job: "Work-horse terminated unexpectedly; waitpid returned 9"
+        Job.fetch(job_id_for(row_id), connection=runner().connection).set_status("failed")
+        assert outbox.sweep(now_utc() + timedelta(seconds=1)).repushed == 1
+    finally:
+        outbox._last_error = monkey
+    assert _rows()[0].state == OutboxState.ENQUEUED
+
+
+def test_one_unreadable_job_does_not_stop_the_sweep_nor_the_pruning(app, monkeypatch):
+    app.config["JOB_OUTBOX_LEASE_SECONDS"] = 0
+    broken, fine = outbox.defer_many(TASK, [("broken",), ("fine",)])
+    db.session.commit()
+    connection = runner().connection
+    connection.hdel(f"rq:job:{job_id_for(broken)}", "created_at", "data")  # a partial hash
+    connection.hset(f"rq:job:{job_id_for(fine)}", "origin", "gone-queue")  # unknown queue
+    Job.fetch(job_id_for(fine), connection=connection).set_status("started")
+    result = outbox.sweep(now_utc() + timedelta(seconds=1))
+    assert result.repushed == 2  # both judged on their own: lost, pushed again
+    old = now_utc() - timedelta(days=30)
+    with db.engine.begin() as conn:
+        conn.execute(
+            JobOutbox.__table__.update()
+            .where(JobOutbox.id == fine)
+            .values(state=OutboxState.DONE.value, finished_at=old)
+        )
+    monkeypatch.setattr(outbox, "_send", _raise)  # Redis down: flush and sweep fail
+    outbox.defer(TASK, "pending")
+    db.session.commit()
+    with pytest.raises(ConnectionError):
+        outbox.tick(now_utc() + timedelta(minutes=5))
+    assert fine not in {row.id for row in _rows()}  # pruned all the same
+
+
+def test_a_copy_of_a_running_job_does_nothing_and_a_raising_run_gives_its_row_back(app):
+    row_id = outbox.defer(TASK, "busy")
+    db.session.commit()
+    assert outbox.claim(row_id)  # another copy runs it now
+    runner().work_burst()  # the duplicate returns early …
+    assert CALLS == []
+    assert _rows()[0].state == OutboxState.RUNNING  # … without marking the row done
+    outbox.release(row_id)
+    outbox.push([outbox.Deferred(row_id, TASK, ("busy",), "default", {})])  # not pending
+    assert runner().queues["default"].count == 0  # the push claims pending rows only
+    failing = outbox.defer("tests.integration.test_job_outbox.failing_effect", "y")
+    db.session.commit()
+    runner().work_burst()
+    assert {r.id: r.state for r in _rows()}[failing] == OutboxState.ENQUEUED
+
+
+def test_a_job_deferred_in_a_rolled_back_savepoint_is_not_pushed(app):
+    kept = outbox.defer(TASK, "kept")
+    savepoint = db.session.begin_nested()
+    outbox.defer(TASK, "dropped")
+    savepoint.rollback()
+    db.session.commit()
+    runner().work_burst()
+    assert CALLS == ["kept"]
+    assert [row.id for row in _rows()] == [kept]
