@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
+from eoffice.auth.policy import requires_two_factor
 from eoffice.auth.services import user_for_api_token
 from eoffice.orgs.models import User
 from eoffice.web.errors import api_error
@@ -19,6 +20,10 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi_json"})
 
 MISSING_MESSAGE = "Thiếu mã API: gửi tiêu đề “Authorization: Bearer <mã API>”."
 INVALID_MESSAGE = "Mã API không hợp lệ, đã bị thu hồi hoặc tài khoản đã bị khóa."
+ENROL_MESSAGE = (
+    "Cơ quan yêu cầu tài khoản này đăng nhập bằng xác thực hai bước: hãy bật xác thực "
+    "hai bước trên trang web trước khi dùng mã API."
+)
 
 
 def bearer_token() -> str | None:
@@ -41,6 +46,9 @@ def authenticate() -> tuple[Response, int] | None:
     user = user_for_api_token(clear)
     if user is None:
         return _unauthorized(INVALID_MESSAGE, 'Bearer realm="eoffice", error="invalid_token"')
+    if not user.has_two_factor and requires_two_factor(user):
+        # The organisation's policy holds back the web pages until enrolment: the API too.
+        return _unauthorized(ENROL_MESSAGE, 'Bearer realm="eoffice", error="invalid_token"')
     g.api_user = user
     return None
 

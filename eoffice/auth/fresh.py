@@ -65,6 +65,23 @@ def fresh_login_required(func: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def safe_local_target(target: str | None) -> str | None:
+    """`target` when it is a path of this site, or None.
+
+    Browsers read a backslash as a slash and drop tabs and newlines from URLs, so
+    `/\\evil.example` or `/<TAB>/evil.example` would become `//evil.example`, another
+    site: any backslash or control character is refused before the parts are checked.
+    """
+    if not target or any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return target
+
+
 def _local_path(url: str | None) -> str | None:
     """The path (and query) of a same-site URL, or None for anything else."""
     if not url:
@@ -73,9 +90,7 @@ def _local_path(url: str | None) -> str | None:
     if parts.netloc and parts.netloc != request.host:
         return None
     path = parts.path or "/"
-    if not path.startswith("/") or path.startswith("//"):
-        return None
-    return path + (f"?{parts.query}" if parts.query else "")
+    return safe_local_target(path + (f"?{parts.query}" if parts.query else ""))
 
 
 def return_target() -> str:

@@ -11,7 +11,9 @@ import logging
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
+from eoffice.core.models import AuditEvent
 from eoffice.core.timeutil import format_datetime
 from eoffice.extensions import db
 from eoffice.notifications.mail import compose_email, deliver
@@ -19,6 +21,23 @@ from eoffice.orgs.models import User
 
 log = logging.getLogger(__name__)
 SUBJECT = "Tài khoản của bạn tạm thời bị khóa"
+
+
+def _locked_by_wrong_codes(user: User) -> bool:
+    """Whether the lock's last failure was a wrong two-step code after a right password:
+    whoever typed it knows the password. Read from the lock's audit event (written in
+    the transaction that queued this e-mail), so the job's arguments stay as they are."""
+    event = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "account_locked",
+            AuditEvent.subject_type == "user",
+            AuditEvent.subject_id == user.id,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    return bool(event is not None and (event.changes or {}).get("wrong_code"))
 
 
 def send_lockout_email(user_id: int, locked_until: datetime) -> bool:
@@ -34,6 +53,7 @@ def send_lockout_email(user_id: int, locked_until: datetime) -> bool:
             "minutes": current_app.config["LOGIN_LOCKOUT_MINUTES"],
             "failures": current_app.config["LOGIN_LOCKOUT_THRESHOLD"],
             "login_link": current_app.config["PUBLIC_URL"].rstrip("/") + "/login",
+            "password_known": _locked_by_wrong_codes(user),
         },
     )
     deliver(message)

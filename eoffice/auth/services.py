@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from eoffice.auth import lockout, two_factor
 from eoffice.auth.models import ApiToken
+from eoffice.auth.revocation import revoke_all_api_tokens
 from eoffice.core import audit
 from eoffice.core.errors import Forbidden, NotFound, ValidationFailed
 from eoffice.core.security import (
@@ -52,36 +53,32 @@ class SignIn:
     locked_until: datetime | None = None
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """Return the user when the credentials are right and the account is active."""
-    return check_password(email, password).user
-
-
 def check_password(email: str, password: str) -> SignIn:
     """The first step of signing in: the password, under the lock-out rule.
 
-    A known and an unknown address take the same path (one argon2 verification, one
-    counter row), and a locked address is refused without looking at the password.
-    A success does not clear the failure count yet when a second step follows: the
-    wrong codes of that step count with the wrong passwords (see finish_sign_in).
+    A known and an unknown address take the same path (one counted attempt, one argon2
+    verification), and a locked address is refused without looking at the password.
+    The attempt is counted before the password is checked (eoffice.auth.lockout); a
+    right password clears the count, or, when a second step follows, only takes its
+    own attempt back: the wrong codes of that step count with the wrong passwords.
     """
     email = clean(email).lower()
-    user = db.session.scalars(select(User).where(User.email == email)).first()
-    until = lockout.locked_until(email)
-    if until is not None:
+    attempt = lockout.begin_attempt(email)
+    if attempt.locked_until is not None:
         verify_password(_DUMMY_HASH, password)
-        db.session.rollback()
-        return SignIn(locked_until=until)
+        return SignIn(locked_until=attempt.locked_until)
+    user = db.session.scalars(select(User).where(User.email == email)).first()
     if user is None:
         verify_password(_DUMMY_HASH, password)
-        return SignIn(locked_until=lockout.record_failure(email, None))
+        return SignIn(locked_until=lockout.fail(attempt, None))
     if not verify_password(user.password_hash, password) or not user.is_active_account:
-        return SignIn(locked_until=lockout.record_failure(email, user))
+        return SignIn(locked_until=lockout.fail(attempt, user))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if not user.has_two_factor:
         finish_sign_in(user)
     else:
+        lockout.undo_attempt(attempt)
         db.session.commit()
     return SignIn(user=user)
 
@@ -95,21 +92,22 @@ def finish_sign_in(user: User) -> None:
 
 def check_second_step(user: User, code: str) -> SignIn:
     """The second step of signing in (a TOTP or recovery code), under the lock-out rule."""
-    until = lockout.locked_until(user.email)
-    if until is not None:
-        db.session.rollback()
-        return SignIn(locked_until=until)
+    attempt = lockout.begin_attempt(user.email)
+    if attempt.locked_until is not None:
+        return SignIn(locked_until=attempt.locked_until)
     if not user.is_active_account or not two_factor.check_second_factor(user, code):
-        db.session.commit()
-        return SignIn(locked_until=lockout.record_failure(user.email, user))
+        db.session.commit()  # a recovery code is not un-burnt
+        return SignIn(locked_until=lockout.fail(attempt, user, wrong_code=True))
     finish_sign_in(user)
     return SignIn(user=user)
 
 
 def sign_out_other_sessions(user: User) -> None:
     """Rotate the session token: every session and remember-me cookie but the caller's
-    (which re-issues its cookie) ends at its next request."""
+    (which re-issues its cookie) ends at its next request; the API tokens are revoked
+    too (securing the account must not leave a way in)."""
     user.session_token = new_token(16)
+    revoke_all_api_tokens(user, reason="sessions_revoked")
     audit.record(
         actor_id=user.id,
         org_id=user.org_id,
@@ -126,16 +124,17 @@ def confirm_password(user: User, password: str, code: str | None) -> None:
     Failures count toward the lock-out like those at the login page, so the page cannot
     be used to guess the password of a session left open.
     """
-    until = lockout.locked_until(user.email)
-    if until is not None:
-        db.session.rollback()
-        raise Forbidden(locked_message(until))
+    attempt = lockout.begin_attempt(user.email)
+    if attempt.locked_until is not None:
+        raise Forbidden(locked_message(attempt.locked_until))
     ok = verify_password(user.password_hash, password or "")
+    wrong_code = False
     if ok and user.has_two_factor:
         ok = two_factor.check_second_factor(user, code or "")
+        wrong_code = not ok
     if not ok:
         db.session.commit()
-        until = lockout.record_failure(user.email, user)
+        until = lockout.fail(attempt, user, wrong_code=wrong_code)
         if until is not None:
             raise Forbidden(locked_message(until))
         message = (
@@ -194,14 +193,17 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
     A wrong current password counts toward the lock-out, as at the login page: an open
     session must not become a place to guess the password at leisure.
     """
-    until = lockout.locked_until(user.email)
-    if until is not None:
-        db.session.rollback()
-        raise Forbidden(locked_message(until))
+    attempt = lockout.begin_attempt(user.email)
+    if attempt.locked_until is not None:
+        raise Forbidden(locked_message(attempt.locked_until))
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, current):
+        until = lockout.fail(attempt, user)
+        if until is not None:
+            raise Forbidden(locked_message(until))
         errors["current_password"] = "Mật khẩu hiện tại không đúng."
-        lockout.record_failure(user.email, user)
+    else:
+        lockout.clear(user.email)  # the right password: the count starts again
     problem = password_problem(new) or _personal_problem(user, new)
     if problem:
         errors["new_password"] = problem
@@ -210,10 +212,11 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
     elif new == current:
         errors["new_password"] = "Mật khẩu mới phải khác mật khẩu hiện tại."
     if errors:
+        db.session.commit()
         raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
     user.password_hash = hash_password(new)
     user.session_token = new_token(16)
-    lockout.clear(user.email)
+    revoke_all_api_tokens(user, reason="password_changed")
     audit.record(
         actor_id=user.id,
         org_id=user.org_id,

@@ -26,10 +26,12 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eoffice.auth.models import RecoveryCode
 from eoffice.auth.policy import requires_two_factor
+from eoffice.auth.revocation import revoke_all_api_tokens
 from eoffice.core import audit
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.security import new_token, token_digest
@@ -42,6 +44,7 @@ ISSUER = "eoffice"
 STEP_SECONDS = 30
 VALID_WINDOW = 1  # one step either side
 RECOVERY_CODE_COUNT = 10
+ENROLMENT_MINUTES = 15  # a started enrolment's secret is shown again this long at most
 
 WRONG_CODE = "Mã xác thực không đúng hoặc đã được dùng."
 CODE_REQUIRED = "Vui lòng nhập mã xác thực."
@@ -106,9 +109,28 @@ def _now() -> float:
 def _accept_totp(user: User, secret: str, code: str) -> bool:
     """Check a code and burn its time-step."""
     step = _matching_step(secret, _digits(code), _now())
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    return step is not None and _claim_step(user, step)
+
+
+def _claim_step(user: User, step: int) -> bool:
+    """Burn `step` for `user` unless it, or a later one, is burnt already.
+
+    One conditional UPDATE, not a read then a write: of two requests carrying the same
+    code at once, the second's UPDATE waits for the first's row lock and then matches
+    no row (PostgreSQL re-reads the row; SQLite runs writers one at a time).
+    """
+    result = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
         return False
-    user.totp_last_step = step
+    set_committed_value(user, "totp_last_step", step)
     return True
 
 
@@ -117,26 +139,28 @@ def _normalise_recovery(code: str) -> str:
 
 
 def _use_recovery_code(user: User, code: str) -> bool:
+    """Use an unused recovery code: a conditional UPDATE, so one code signs in once even
+    when typed in two places at the same moment (FOR UPDATE does nothing on SQLite)."""
     digest = token_digest(_normalise_recovery(code))
-    row = db.session.scalars(
-        select(RecoveryCode)
+    result = db.session.execute(
+        update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_digest == digest,
             RecoveryCode.used_at.is_(None),
         )
-        .with_for_update()
-    ).first()
-    if row is None:
+        .values(used_at=now_utc())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
         return False
-    row.used_at = now_utc()
     audit.record(
         actor_id=user.id,
         org_id=user.org_id,
         subject_type="user",
         subject_id=user.id,
         action="recovery_code_used",
-        changes={"remaining": remaining_recovery_codes(user)},  # autoflushed: this one is used
+        changes={"remaining": remaining_recovery_codes(user)},
     )
     return True
 
@@ -223,7 +247,8 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     """Turn two-step sign-in on with the first code; returns the ten recovery codes.
 
     Rotates the session token: every other session (and remember-me cookie) signed in
-    with the password alone ends; the caller re-issues this session's cookie.
+    with the password alone ends, and so do the API tokens (eoffice.auth.revocation);
+    the caller re-issues this session's cookie.
     """
     if user.has_two_factor:
         raise Conflict(ALREADY_ENABLED)
@@ -236,6 +261,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
         raise ValidationFailed(WRONG_CODE, field_errors={"code": WRONG_CODE})
     user.totp_enabled_at = now_utc()
     user.session_token = new_token(16)
+    revoke_all_api_tokens(user, reason="two_factor_enabled")
     codes = _new_recovery_codes(user)
     audit.record(
         actor_id=user.id,
@@ -308,11 +334,12 @@ def reset_by_admin(actor: User, user_id: int) -> User:
         raise Forbidden("Chỉ quản trị của cơ quan được đặt lại xác thực hai bước.")
     if user.id == actor.id:
         raise ValidationFailed(
-            "Hãy tự tắt xác thực hai bước của mình trong mục «Tài khoản của tôi»."
+            "Hãy tự tắt xác thực hai bước của mình trong mục “Tài khoản của tôi”."
         )
     if not user.has_two_factor:
         raise Conflict(f"{user.full_name} chưa bật xác thực hai bước.")
     _turn_off(user)
+    revoke_all_api_tokens(user, reason="two_factor_reset", actor_id=actor.id)
     audit.record(
         actor_id=actor.id,
         org_id=user.org_id,

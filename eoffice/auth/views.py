@@ -61,9 +61,8 @@ def _failed(response: Response) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.home")
+    """A `next` of this site only (see fresh.safe_local_target), else the home page."""
+    return fresh.safe_local_target(target) or url_for("main.home")
 
 
 PENDING = "eoffice.pending_sign_in"
@@ -76,13 +75,16 @@ user_loaded_from_cookie.connect(guards.restored_from_cookie)
 
 
 def _complete_login(user: User, remember: bool, target: str | None):
-    """Every step passed: a new session, fresh, with the enrolment flag if required."""
+    """Every step passed: a new session, fresh, and its sign-in time noted.
+
+    Whether the person must enrol first is not kept in the session (a session restored
+    by remember-me would lack it): guards.check_session asks the policy every request.
+    """
     session.clear()
     login_user(user, remember=remember)
     fresh.mark_fresh()
-    guards.touch()
+    guards.start_session()
     if not user.has_two_factor and requires_two_factor(user):
-        session[guards.MUST_ENROL] = True
         log.info("login ok user=%s (must enrol in two-step sign-in)", user.id)
         return redirect(url_for("auth.two_factor_required"))
     log.info("login ok user=%s", user.id)
@@ -208,9 +210,13 @@ def _render_profile(
 
 
 def _keep_this_session() -> None:
-    """After the session token rotated: re-issue this session's cookie, still fresh."""
+    """After the session token rotated: re-issue this session's cookie.
+
+    It does not make the login fresh: only a sign-in and /reauth do (otherwise a
+    password change would stand in for the code, and an action repeated every few
+    minutes would keep a session fresh for ever).
+    """
     login_user(current_user._get_current_object())
-    fresh.mark_fresh()
 
 
 def _no_store(response):
@@ -304,14 +310,29 @@ def _render_setup(enrolment, form: CodeForm | None = None, *, required: bool, st
     )
 
 
+ENROLMENT_STARTED = "eoffice.enrolment_started"
+
+
+def _pending_enrolment():
+    """The enrolment this session started, shown again only while it is recent (the
+    secret on the page is a credential) and the login fresh; otherwise None, and the
+    person starts a new enrolment (a new secret) under a fresh login."""
+    started = session.get(ENROLMENT_STARTED)
+    limit = two_factor.ENROLMENT_MINUTES * 60
+    if not isinstance(started, int | float) or not 0 <= time.time() - started <= limit:
+        return None
+    if not fresh.is_fresh():
+        return None
+    return two_factor.pending_enrolment(current_user)
+
+
 @bp.get("/profile/two-factor/required")
 @login_required
 def two_factor_required():
     """Where the policy sends a person who must enrol before anything else."""
     if current_user.has_two_factor:
-        session.pop(guards.MUST_ENROL, None)
         return redirect(url_for("main.home"))
-    enrolment = two_factor.pending_enrolment(current_user)
+    enrolment = _pending_enrolment()
     return (
         render_template("auth/two_factor_required.html", enrolment=enrolment, form=CodeForm())
         if enrolment is None
@@ -328,7 +349,8 @@ def two_factor_start():
     except ServiceError as exc:
         flash(exc.message, "warning")
         return redirect(url_for("auth.profile"))
-    return _render_setup(enrolment, required=bool(session.get(guards.MUST_ENROL)))
+    session[ENROLMENT_STARTED] = time.time()
+    return _render_setup(enrolment, required=requires_two_factor(current_user))
 
 
 @bp.post("/profile/two-factor/confirm")
@@ -336,8 +358,8 @@ def two_factor_start():
 @fresh.fresh_login_required
 def two_factor_confirm():
     form = CodeForm()
-    required = bool(session.get(guards.MUST_ENROL))
-    enrolment = two_factor.pending_enrolment(current_user)
+    required = requires_two_factor(current_user)
+    enrolment = _pending_enrolment()
     if enrolment is None:
         flash(two_factor.NOT_ENROLLING, "warning")
         return redirect(url_for("auth.profile"))
@@ -349,7 +371,7 @@ def two_factor_confirm():
         show_refusal(form, exc)
         return _render_setup(enrolment, form, required=required, status=422)
     _keep_this_session()
-    session.pop(guards.MUST_ENROL, None)
+    session.pop(ENROLMENT_STARTED, None)
     flash("Đã bật xác thực hai bước. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
     return _no_store(render_template("auth/recovery_codes.html", codes=codes))
 

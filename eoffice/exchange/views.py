@@ -12,6 +12,7 @@ from flask_login import current_user
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import Length
 
+from eoffice.auth.fresh import fresh_login_required
 from eoffice.core.errors import ServiceError
 from eoffice.exchange import settings
 from eoffice.web.access import roles_required
@@ -56,6 +57,7 @@ def page():
 
 @bp.post("/")
 @admin_only
+@fresh_login_required
 def save():
     form = SettingsForm()
     if not form.validate_on_submit():

@@ -46,13 +46,20 @@ class JobOutbox(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        # The flusher and the sweeper look only at unfinished rows.
+        # The flusher and the sweeper look only at unfinished rows, the pruning only at
+        # settled ones.
         Index(
             "ix_job_outbox_open",
             "state",
             "id",
-            postgresql_where=text("state IN ('pending', 'enqueued')"),
-            sqlite_where=text("state IN ('pending', 'enqueued')"),
+            postgresql_where=text("state IN ('pending', 'enqueued', 'running')"),
+            sqlite_where=text("state IN ('pending', 'enqueued', 'running')"),
+        ),
+        Index(
+            "ix_job_outbox_settled",
+            "finished_at",
+            postgresql_where=text("state IN ('done', 'failed')"),
+            sqlite_where=text("state IN ('done', 'failed')"),
         ),
     )
 

@@ -245,6 +245,7 @@ def _render_user_form(form, org: Organisation, user=None, status: int = 200):
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_only
+@fresh_login_required
 def new_user():
     org = _org_from_args()
     form = UserCreateForm()
@@ -274,6 +275,7 @@ def new_user():
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_only
+@fresh_login_required
 def edit_user(user_id: int):
     user = people.get_user_for(current_user, user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from eoffice.auth.fresh import fresh_login_required
 from eoffice.core.errors import ServiceError
 from eoffice.orgs.administration import get_member_org_for, managed_member_organisations
 from eoffice.orgs.models import Organisation
@@ -179,6 +180,7 @@ def delegations():
 
 @bp.post("/delegations")
 @admin_only
+@fresh_login_required
 def add_delegation():
     org = _org_from_args()
     form = _delegation_form(org.id, posted=True)
@@ -199,6 +201,7 @@ def add_delegation():
 
 @bp.post("/delegations/<int:delegation_id>/delete")
 @admin_only
+@fresh_login_required
 def delete_delegation(delegation_id: int):
     delegation = settings.get_delegation_for(current_user, delegation_id)
     org_id = delegation.org_id

@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from eoffice.auth.fresh import fresh_login_required
 from eoffice.core.errors import ServiceError
 from eoffice.core.timeutil import format_date
 from eoffice.orgs.administration import get_member_org_for, managed_member_organisations
@@ -78,6 +79,7 @@ def certificates():
 
 @bp.post("")
 @admin_only
+@fresh_login_required
 def upload():
     org = _org_from_args()
     form = _certificate_form(org, posted=True)
@@ -115,6 +117,7 @@ def _refused(org: Organisation, form: CertificateForm):
 
 @bp.post("/<int:cert_id>/deactivate")
 @admin_only
+@fresh_login_required
 def deactivate(cert_id: int):
     cert = services.deactivate_certificate(current_user, cert_id)
     flash(f"Đã ngừng sử dụng chứng thư số “{cert.label}”.", "success")
@@ -155,6 +158,7 @@ def trust_anchors():
 
 @bp.post("/trust-anchors")
 @admin_only
+@fresh_login_required
 def add_trust_anchor():
     if not administration.can_manage_trust_anchors(current_user):
         abort(403)

@@ -39,16 +39,25 @@ def upgrade():
         'job_outbox',
         ['state', 'id'],
         unique=False,
-        postgresql_where=sa.text("state IN ('pending', 'enqueued')"),
-        sqlite_where=sa.text("state IN ('pending', 'enqueued')"),
+        postgresql_where=sa.text("state IN ('pending', 'enqueued', 'running')"),
+        sqlite_where=sa.text("state IN ('pending', 'enqueued', 'running')"),
+    )
+    op.create_index(
+        'ix_job_outbox_settled',
+        'job_outbox',
+        ['finished_at'],
+        unique=False,
+        postgresql_where=sa.text("state IN ('done', 'failed')"),
+        sqlite_where=sa.text("state IN ('done', 'failed')"),
     )
 
 
 def downgrade():
+    op.drop_index('ix_job_outbox_settled', table_name='job_outbox')
     op.drop_index(
         'ix_job_outbox_open',
         table_name='job_outbox',
-        postgresql_where=sa.text("state IN ('pending', 'enqueued')"),
-        sqlite_where=sa.text("state IN ('pending', 'enqueued')"),
+        postgresql_where=sa.text("state IN ('pending', 'enqueued', 'running')"),
+        sqlite_where=sa.text("state IN ('pending', 'enqueued', 'running')"),
     )
     op.drop_table('job_outbox')

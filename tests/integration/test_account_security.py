@@ -11,7 +11,9 @@ SMTP server on loopback.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +21,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from eoffice.auth import fresh, guards, two_factor
+from eoffice.auth import fresh, guards, policy, services, two_factor
 from eoffice.auth.models import RecoveryCode
 from eoffice.core import timeutil
 from eoffice.core.models import AuditEvent
@@ -132,7 +134,9 @@ def test_enrolment_shows_a_qr_code_and_stores_the_secret_encrypted(app, world, t
     codes = re.findall(r"<li>([a-z2-7-]{19})</li>", _text(done))
     assert len(set(codes)) == 10
     digests = db.session.scalars(select(RecoveryCode.code_digest)).all()
-    assert len(digests) == 10 and not set(codes) & set(digests)  # stored hashed
+    hashed = {hashlib.sha256(c.replace("-", "").encode()).hexdigest() for c in codes}
+    assert len(digests) == 10 and set(digests) == hashed  # stored hashed, not in clear
+    assert not {c.replace("-", "") for c in codes} & set(digests)
     assert _reload(leader).has_two_factor
     assert [e.subject_id for e in _events("two_factor_enabled")] == [leader.id]
     assert client.get("/").status_code == 200  # this session goes on
@@ -348,6 +352,7 @@ def test_repeated_failures_lock_the_account_and_the_owner_is_told(app, world, ou
     assert "tạm thời bị khóa" in str(mail["Subject"])
     body = text_of(mail)
     assert "3 lần đăng nhập sai liên tiếp" in body and "15 phút" in body
+    assert "đổi mật khẩu ngay" not in body  # wrong passwords: the password is not known
 
     # After the lock, the right password works and the count starts again.
     timeutil.set_clock(lambda: datetime.now(UTC) + timedelta(minutes=16))
@@ -400,17 +405,30 @@ def test_the_password_policy_refuses_common_and_personal_passwords(app, world, p
     assert reason in _text(refused)
 
 
+def _shape(page: str, email: str) -> str:
+    """A login page with what may differ between two sign-ins masked: the address
+    typed, the form's CSRF token and the moment the lock ends."""
+    page = page.replace(email, "EMAIL")
+    for token in set(re.findall(r'csrf[-_]token"[^>]*(?:value|content)="([^"]+)"', page)):
+        page = page.replace(token, "CSRF")
+    return re.sub(r"\d{1,2}:\d{2}[^<]*?\d{4}", "TIME", page)
+
+
 def test_an_unknown_address_locks_the_same_way(app, world, outbox):
-    client = app.test_client()
-    answers = [
-        _text(client.post("/login", data={"email": "khongco@thleloi.hcm.edu.vn", "password": "x1"}))
-        for _ in range(3)
-    ]
-    assert WRONG in answers[0] and WRONG in answers[1]
-    assert LOCKED in answers[2]  # indistinguishable from a real account's lock
+    def three_tries(email: str) -> list[tuple[int, str]]:
+        client = app.test_client()
+        answers = [client.post("/login", data={"email": email, "password": "x1"}) for _ in range(3)]
+        return [(a.status_code, _shape(_text(a), email)) for a in answers]
+
+    unknown = three_tries("khongco@thleloi.hcm.edu.vn")
+    known = three_tries(world.school_a.staff.email)
+    assert WRONG in unknown[0][1] and WRONG in unknown[1][1]
+    assert LOCKED in unknown[2][1]
+    assert [status for status, _ in unknown] == [401, 401, 401]
+    assert unknown == known  # the same answers, the same pages
     runner().work_burst()
-    assert outbox.messages == []
-    assert _events("account_locked") == []
+    assert len(outbox.messages) == 1 and len(outbox.to(world.school_a.staff.email)) == 1
+    assert [e.subject_id for e in _events("account_locked")] == [world.school_a.staff.id]
 
 
 def test_wrong_codes_count_toward_the_lock_out(app, world, totp_clock, outbox):
@@ -429,6 +447,9 @@ def test_wrong_codes_count_toward_the_lock_out(app, world, totp_clock, outbox):
     # Locked: the right password and the right code are refused alike.
     assert LOCKED in _text(factories.login(client, staff))
     assert _events("account_locked")[0].subject_id == staff.id
+    runner().work_burst()
+    [mail] = outbox.to(staff.email)
+    assert "Hãy đổi mật khẩu ngay" in text_of(mail)  # whoever typed the codes knows it
 
 
 # --- Sessions ---------------------------------------------------------------------------
@@ -438,10 +459,7 @@ def test_sign_out_every_other_session_keeps_this_one(app, world):
     clerk = world.school_b.clerk
     here, elsewhere = app.test_client(), app.test_client()
     factories.login(here, clerk)
-    remembered = app.test_client()
-    remembered.post(
-        "/login", data={"email": clerk.email, "password": factories.PASSWORD, "remember": "y"}
-    )
+    remembered = _sign_in_remembered(app, clerk)  # checks the remember_token cookie is set
     factories.login(elsewhere, clerk)
 
     done = here.post("/profile/sessions/revoke")
@@ -544,3 +562,291 @@ def test_signing_a_document_needs_a_recent_password(app, office):
     assert signed.status_code == 302
     db.session.expire_all()
     assert db.session.get(OutgoingDocument, doc.id).state == "issued"
+
+
+# --- Review fixes -----------------------------------------------------------------------
+
+
+def _require_two_factor_of(world_school, *roles: str) -> None:
+    policy.set_required_roles(world_school.admin, world_school.org.id, list(roles))
+
+
+def _sign_in_remembered(app, user: User):
+    client = app.test_client()
+    signed_in = client.post(
+        "/login", data={"email": user.email, "password": factories.PASSWORD, "remember": "y"}
+    )
+    assert signed_in.status_code == 302
+    assert client.get_cookie("remember_token", domain="eoffice.test") is not None
+    return client
+
+
+def test_remember_me_does_not_get_around_a_required_enrolment(app, world):
+    school = world.school_a
+    _require_two_factor_of(school, "leader")
+    client = _sign_in_remembered(app, school.leader)
+    client.delete_cookie("session", domain="eoffice.test")  # the browser was closed
+    held = client.get("/incoming")
+    assert held.status_code == 302
+    assert held.headers["Location"] == "/profile/two-factor/required"
+
+
+def test_a_policy_set_after_sign_in_holds_back_the_next_page(app, world):
+    school = world.school_a
+    client = app.test_client()
+    factories.login(client, school.clerk)
+    assert client.get("/incoming").status_code == 200
+    _require_two_factor_of(school, "clerk")
+    assert client.get("/incoming").headers["Location"] == "/profile/two-factor/required"
+
+
+def test_changing_the_password_does_not_make_the_login_fresh(app, world, totp_clock):
+    staff = world.school_a.staff
+    client = app.test_client()
+    factories.login(client, staff)
+    _enrol(client, staff, totp_clock)
+    with client.session_transaction() as session:
+        session[fresh.FRESH_AT] = time.time() - 11 * 60
+    changed = client.post(
+        "/profile/password",
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "Cay-Bang-Xanh-2027",
+            "confirm_password": "Cay-Bang-Xanh-2027",
+        },
+    )
+    assert changed.status_code == 302 and changed.headers["Location"] == "/profile"
+    assert client.get("/").status_code == 200  # this session goes on
+    refused = client.post("/profile/tokens", data={"name": "Không có mã"})
+    assert refused.status_code == 302 and "/reauth" in refused.headers["Location"]
+
+
+def test_an_action_repeated_does_not_keep_a_session_fresh(app, world):
+    client = app.test_client()
+    factories.login(client, world.school_b.staff)
+    stamp = time.time() - 9 * 60
+    with client.session_transaction() as session:
+        session[fresh.FRESH_AT] = stamp
+    assert client.post("/profile/sessions/revoke").status_code == 302
+    with client.session_transaction() as session:
+        assert session[fresh.FRESH_AT] == stamp
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%5Cevil.example",
+        "/%5C%5Cevil.example",
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
+)
+def test_next_never_leads_to_another_site(app, world, target):
+    client = app.test_client()
+    signed_in = client.post(
+        f"/login?next={target}",
+        data={"email": world.school_a.staff.email, "password": factories.PASSWORD},
+    )
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"
+    back = client.post(f"/reauth?next={target}", data={"password": factories.PASSWORD})
+    assert back.status_code == 302 and back.headers["Location"] == "/"
+    assert (
+        client.post(
+            "/reauth?next=/incoming%3Fpage%3D2", data={"password": factories.PASSWORD}
+        ).headers["Location"]
+        == "/incoming?page=2"
+    )
+
+
+def test_a_session_ends_after_its_upper_age_however_active(app, world):
+    client = app.test_client()
+    factories.login(client, world.school_a.staff)
+    with client.session_transaction() as session:
+        session[guards.SIGNED_IN_AT] = time.time() - 12 * 3600 - 60
+        session[guards.SEEN_AT] = time.time() - 30  # active a moment ago
+    ended = client.get("/incoming")
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
+    assert "kéo dài quá 12 giờ" in _text(client.get("/login"))
+    assert client.get("/").status_code == 302
+
+
+def _api_me(app, token: str):
+    return app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_securing_the_account_revokes_its_api_tokens(app, world, totp_clock):
+    staff = world.school_b.staff
+    client = app.test_client()
+    factories.login(client, staff)
+    _token, before_2fa = services.create_api_token(staff, "Trước khi bật")
+    assert _api_me(app, before_2fa).status_code == 200
+    _enrol(client, staff, totp_clock)
+    assert _api_me(app, before_2fa).status_code == 401
+
+    _token, before_revoke = services.create_api_token(_reload(staff), "Trước khi đăng xuất")
+    assert client.post("/profile/sessions/revoke").status_code == 302
+    assert _api_me(app, before_revoke).status_code == 401
+    reasons = [e.changes["reason"] for e in _events("api_tokens_revoked")]
+    assert reasons == ["two_factor_enabled", "sessions_revoked"]
+
+
+def test_a_password_change_and_an_admin_reset_revoke_api_tokens(app, world, totp_clock):
+    school = world.school_a
+    leader = app.test_client()
+    factories.login(leader, school.leader)
+    _enrol(leader, school.leader, totp_clock)
+    _token, clear = services.create_api_token(_reload(school.leader), "Báo cáo")
+    admin = app.test_client()
+    factories.login(admin, school.admin)
+    assert admin.post(f"/admin/users/{school.leader.id}/two-factor/reset").status_code == 302
+    assert _api_me(app, clear).status_code == 401
+
+    staff = app.test_client()
+    factories.login(staff, school.staff)
+    _token, clear = services.create_api_token(school.staff, "Báo cáo")
+    staff.post(
+        "/profile/password",
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "Cay-Bang-Xanh-2027",
+            "confirm_password": "Cay-Bang-Xanh-2027",
+        },
+    )
+    assert _api_me(app, clear).status_code == 401
+
+
+def test_the_api_refuses_a_person_who_must_enrol(app, world):
+    school = world.school_a
+    _token, clear = services.create_api_token(school.clerk, "Đồng bộ")
+    assert _api_me(app, clear).status_code == 200
+    _require_two_factor_of(school, "clerk")
+    refused = _api_me(app, clear)
+    assert refused.status_code == 401
+    assert "xác thực hai bước" in refused.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("GET", "/admin/users/new?org_id={org}"),
+        ("POST", "/admin/users/{user}/edit"),
+        ("POST", "/admin/certificates?org_id={org}"),
+        ("POST", "/admin/certificates/1/deactivate"),
+        ("POST", "/admin/certificates/trust-anchors"),
+        ("POST", "/admin/exchange/"),
+        ("POST", "/admin/outgoing/delegations?org_id={org}"),
+        ("POST", "/admin/outgoing/delegations/1/delete"),
+    ],
+)
+def test_other_security_settings_need_a_recent_password(app, world, method, url):
+    school = world.district
+    client = app.test_client()
+    factories.login(client, school.admin)
+    with client.session_transaction() as session:
+        session[fresh.FRESH_AT] = time.time() - 11 * 60
+    url = url.format(org=school.org.id, user=school.staff.id)
+    refused = client.open(url, method=method, data={}, headers={"Referer": "/admin/"})
+    assert refused.status_code == 302, _text(refused)
+    assert refused.headers["Location"].startswith("/reauth?next=")
+
+
+def test_one_code_signs_in_once_even_from_two_requests_at_once(
+    app, world, totp_clock, postgres_only
+):
+    """Two requests read the user before either burns the code's step (on PostgreSQL
+    under READ COMMITTED as on SQLite): only one of them may accept it."""
+    clerk = world.school_a.clerk
+    enrolment = two_factor.start_enrolment(clerk)
+    codes = two_factor.confirm_enrolment(clerk, _code(enrolment.secret, totp_clock))
+    totp_clock.next_window()
+    code = _code(enrolment.secret, totp_clock)
+    assert _twice_at_once(app, clerk.id, code) == [True, False]
+    assert _twice_at_once(app, clerk.id, codes[0]) == [True, False]
+
+
+def _twice_at_once(app, user_id: int, code: str) -> list[bool]:
+    """Two threads (each its own session and connection) both load the user, then
+    check `code` one after the other with what they loaded."""
+    loaded = threading.Barrier(2)
+    first_done = threading.Event()
+    results: dict[int, bool] = {}
+
+    def attempt(index: int) -> None:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            _ = user.totp_last_step, user.has_two_factor
+            loaded.wait(timeout=30)
+            if index == 1:
+                first_done.wait(timeout=30)
+            results[index] = two_factor.check_second_factor(user, code)
+            db.session.commit()
+            if index == 0:
+                first_done.set()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return [results.get(0), results.get(1)]
+
+
+def test_parallel_guesses_get_no_more_than_the_threshold(app, world, postgres_only, monkeypatch):
+    """Eight wrong passwords sent at once: each is counted before it is checked, so at
+    most LOGIN_LOCKOUT_THRESHOLD (3) of them are verified at all."""
+    clerk = world.school_b.clerk
+    email, real_hash = clerk.email, clerk.password_hash
+    verified = []
+    lock = threading.Lock()
+    real_verify = services.verify_password
+
+    def counting_verify(stored: str, password: str) -> bool:
+        if stored == real_hash:
+            with lock:
+                verified.append(password)
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(services, "verify_password", counting_verify)
+    start = threading.Barrier(8)
+
+    def guess(index: int) -> None:
+        with app.app_context():
+            start.wait(timeout=30)
+            services.check_password(email, f"doan-sai-{index}")
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(verified) <= 3
+    assert len(_events("account_locked")) == 1  # locked once, told once
+
+
+def test_a_started_enrolment_shows_its_secret_again_only_while_recent_and_fresh(app, world):
+    school = world.school_a
+    _require_two_factor_of(school, "leader")
+    client = app.test_client()
+    factories.login(client, school.leader)
+    started = client.post("/profile/two-factor/start")
+    secret = _secret_from(_text(started))
+    assert _secret_from(_text(client.get("/profile/two-factor/required"))) == secret  # reload
+
+    with client.session_transaction() as session:
+        session[fresh.FRESH_AT] = time.time() - 11 * 60
+    stale = _text(client.get("/profile/two-factor/required"))
+    assert 'id="totp-secret"' not in stale
+    assert "Bắt đầu" in stale
+
+    with client.session_transaction() as session:
+        session[fresh.FRESH_AT] = time.time()
+        session["eoffice.enrolment_started"] = time.time() - 16 * 60
+    late = _text(client.get("/profile/two-factor/required"))
+    assert 'id="totp-secret"' not in late
+    refused = client.post("/profile/two-factor/confirm", data={"code": "123456"})
+    assert refused.status_code == 302  # start again: a new secret
+    assert not _reload(school.leader).has_two_factor

@@ -39,21 +39,34 @@ def test_malformed_codes_never_match():
         assert two_factor._matching_step(SECRET, code, T0) is None
 
 
-def test_a_code_is_burnt_with_its_step_and_older_steps_too(clock):
-    user = SimpleNamespace(totp_last_step=None)
-    now_code, earlier_code = _code(T0), _code(T0 - 30)
-    assert two_factor._accept_totp(user, SECRET, now_code)
-    assert user.totp_last_step == int(T0 // 30)
-    assert not two_factor._accept_totp(user, SECRET, now_code)  # replay
-    assert not two_factor._accept_totp(user, SECRET, earlier_code)  # older than the last
-    clock["t"] = T0 + 30
-    assert two_factor._accept_totp(user, SECRET, _code(T0 + 30))
+@pytest.fixture
+def claimed(monkeypatch):
+    """The steps _accept_totp asks to burn (the burning itself is one SQL UPDATE, tested
+    against the database in tests/integration/test_account_security.py)."""
+    steps: list[int] = []
+
+    def claim(_user, step: int) -> bool:
+        steps.append(step)
+        return True
+
+    monkeypatch.setattr(two_factor, "_claim_step", claim)
+    return steps
 
 
-def test_codes_may_be_typed_with_spaces(clock):
-    user = SimpleNamespace(totp_last_step=None)
+def test_a_right_code_claims_its_own_step(clock, claimed):
+    user = SimpleNamespace(id=1)
+    assert two_factor._accept_totp(user, SECRET, _code(T0 - 30))
+    assert claimed == [int((T0 - 30) // 30)]
+    window = {_code(T0 + offset) for offset in (-30, 0, 30)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in window)
+    assert not two_factor._accept_totp(user, SECRET, wrong)
+    assert claimed == [int((T0 - 30) // 30)]  # a wrong code claims nothing
+
+
+def test_codes_may_be_typed_with_spaces(clock, claimed):
     code = _code(T0)
-    assert two_factor._accept_totp(user, SECRET, f"{code[:3]} {code[3:]}")
+    assert two_factor._accept_totp(SimpleNamespace(id=1), SECRET, f"{code[:3]} {code[3:]}")
+    assert claimed == [int(T0 // 30)]
 
 
 def test_recovery_codes_are_read_whatever_the_case_and_dashes():
