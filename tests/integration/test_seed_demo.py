@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from eoffice.casefiles import handover, list_sheet
 from eoffice.casefiles.files import files_of_document
@@ -23,7 +26,7 @@ from eoffice.demo.casefile_data import LETTERS
 from eoffice.demo.directives import GROUP_MEMBERS, GROUP_NAME
 from eoffice.demo.exchange import REFERENCE_HUB_URL
 from eoffice.demo.outgoing import CA_NAME, plan_day
-from eoffice.demo.seed import UNREAD_DAYS, seed_demo
+from eoffice.demo.seed import UNREAD_DAYS, SeedResult, seed_demo
 from eoffice.directives import board, rollup, tasklists
 from eoffice.directives.board import AnswerStatus
 from eoffice.directives.models import RecipientGroup, ReportRequest, TaskState
@@ -57,16 +60,90 @@ AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 SCHOOL_KINDS = {OrgKind.KINDERGARTEN, OrgKind.PRIMARY, OrgKind.LOWER_SECONDARY}
 
 
+@dataclass
+class _Snapshot:
+    """One seeding, kept: its result, every row it wrote, and a copy of its file store."""
+
+    result: SeedResult
+    rows: dict[str, list[dict]]
+    store: Path
+
+
+_snapshots: dict[tuple, _Snapshot] = {}
+
+
+def _seeded(app, tmp_path_factory, **options) -> SeedResult:
+    """`seed_demo(**options)`, built through the services once per test process and then
+    put back row for row before each test that asks for it: a seed costs 10–20 s, and
+    most tests here only read what it built."""
+    key = tuple(sorted(options.items()))
+    snapshot = _snapshots.get(key)
+    if snapshot is None:
+        result = seed_demo(**options)
+        store = tmp_path_factory.mktemp("demo-store")
+        shutil.copytree(app.config["STORAGE_DIR"], store, dirs_exist_ok=True)
+        _snapshots[key] = _Snapshot(result, _rows_of_every_table(), store)
+        return result
+    _put_back(snapshot)
+    shutil.copytree(snapshot.store, app.config["STORAGE_DIR"], dirs_exist_ok=True)
+    return snapshot.result
+
+
+def _tables():
+    return [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
+
+
+def _stored_columns(table) -> list:
+    return [c for c in table.columns if c.computed is None]
+
+
+def _rows_of_every_table() -> dict[str, list[dict]]:
+    db.session.commit()
+    with db.engine.connect() as conn:
+        return {
+            table.name: [
+                dict(row._mapping) for row in conn.execute(select(*_stored_columns(table)))
+            ]
+            for table in _tables()
+        }
+
+
+def _put_back(snapshot: _Snapshot) -> None:
+    """Insert the kept rows, parents first, and move each id sequence past them."""
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        # The rows are consistent as a whole, not in any one order (an organisation names
+        # its parent, which may come later): foreign keys are checked at the end on SQLite,
+        # not at all on PostgreSQL (the tests' role is a superuser).
+        if postgres:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        for table in _tables():
+            conn.execute(table.delete())
+            if snapshot.rows[table.name]:
+                conn.execute(table.insert(), snapshot.rows[table.name])
+            if postgres and "id" in table.columns and snapshot.rows[table.name]:
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
+                        f" (SELECT max(id) FROM {table.name}))"
+                        f" WHERE pg_get_serial_sequence('{table.name}', 'id') IS NOT NULL"
+                    )
+                )
+
+
 @pytest.fixture
-def demo(app):
+def demo(app, tmp_path_factory):
     """The incoming history alone: the tests about it need no certificates or PDFs."""
-    return seed_demo(documents=40, outgoing=False)
+    return _seeded(app, tmp_path_factory, documents=40, outgoing=False)
 
 
 @pytest.fixture
-def demo_with_outgoing(app):
+def demo_with_outgoing(app, tmp_path_factory):
     """What `flask seed-demo` builds: the same, plus the test CA and the outgoing mail."""
-    return seed_demo(documents=40)
+    return _seeded(app, tmp_path_factory, documents=40)
 
 
 def _district() -> Organisation:
@@ -799,9 +876,9 @@ SCHOOL_NOTATIONS = ["HC", "CM", "TC"]
 
 
 @pytest.fixture
-def demo_with_files(app):
+def demo_with_files(app, tmp_path_factory):
     """The incoming history with the file lists and the archive (no outgoing mail)."""
-    return seed_demo(documents=40, outgoing=False, casefiles=True)
+    return _seeded(app, tmp_path_factory, documents=40, outgoing=False, casefiles=True)
 
 
 def _lists_of(year: int) -> dict[int, FileList]:
