@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, make_url, text
 from eoffice import create_app
 from eoffice.core import timeutil
 from eoffice.extensions import db
-from tests import factories
+from tests import factories, snapshots
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -257,10 +257,33 @@ def client(app: Flask):
     return app.test_client()
 
 
+_world_kept: tuple[snapshots.Rows, dict[str, dict[str, int]]] | None = None
+
+
+def _database_is_empty() -> bool:
+    """No fixture has written anything yet (putting the world back empties every table)."""
+    probe = " UNION ALL ".join(
+        f"SELECT 1 WHERE EXISTS (SELECT 1 FROM {name})"
+        for name in ("organisations", "users", "audit_events", "stored_files")
+    )
+    return db.session.execute(text(probe)).first() is None
+
+
 @pytest.fixture
 def world(app: Flask) -> factories.World:
-    """A district office, two schools and users of every role, built through the services."""
-    return factories.build_world()
+    """A district office, two schools and users of every role, built through the services
+    once per test process, then put back row for row (tests/snapshots.py). A test that
+    set its own clock first gets a world built at that moment."""
+    global _world_kept
+    if timeutil._clock is not None or not _database_is_empty():
+        return factories.build_world()
+    if _world_kept is None:
+        built = factories.build_world()
+        _world_kept = (snapshots.take(), factories.world_ids(built))
+        return built
+    rows, ids = _world_kept
+    snapshots.put_back(rows)
+    return factories.world_from_ids(ids)
 
 
 @pytest.fixture

@@ -109,6 +109,32 @@ def build_world() -> World:
     return World(district=district, school_a=school_a, school_b=school_b)
 
 
+def world_ids(world: World) -> dict[str, dict[str, int]]:
+    """The ids of a world's offices, units and people, to find them again."""
+    return {
+        name: {part: getattr(school, part).id for part in School.__dataclass_fields__}
+        for name, school in (
+            ("district", world.district),
+            ("school_a", world.school_a),
+            ("school_b", world.school_b),
+        )
+    }
+
+
+def world_from_ids(ids: dict[str, dict[str, int]]) -> World:
+    """The world whose rows are in the database, loaded by the ids `world_ids` gave."""
+    kinds = {"org": Organisation, "unit": Unit}
+
+    def school(parts: dict[str, int]) -> School:
+        return School(**{p: db.session.get(kinds.get(p, User), i) for p, i in parts.items()})
+
+    return World(
+        district=school(ids["district"]),
+        school_a=school(ids["school_a"]),
+        school_b=school(ids["school_b"]),
+    )
+
+
 def type_id(name: str = "Công văn") -> int:
     return db.session.scalars(select(DocumentType.id).where(DocumentType.name == name)).one()
 

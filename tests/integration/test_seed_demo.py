@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from eoffice.casefiles import handover, list_sheet
 from eoffice.casefiles.files import files_of_document
@@ -51,7 +51,7 @@ from eoffice.outgoing.models import Delivery, OutgoingDocument
 from eoffice.outgoing.queries import awaiting_me
 from eoffice.signing.models import Certificate, TrustAnchor
 from eoffice.signing.pdfsign import validate_pdf
-from tests import factories
+from tests import factories, snapshots
 from tests.pdftext import pdf_text
 from workflows import archive
 from workflows.checktimes import CheckState, Slot
@@ -82,56 +82,11 @@ def _seeded(app, tmp_path_factory, **options) -> SeedResult:
         result = seed_demo(**options)
         store = tmp_path_factory.mktemp("demo-store")
         shutil.copytree(app.config["STORAGE_DIR"], store, dirs_exist_ok=True)
-        _snapshots[key] = _Snapshot(result, _rows_of_every_table(), store)
+        _snapshots[key] = _Snapshot(result, snapshots.take(), store)
         return result
-    _put_back(snapshot)
+    snapshots.put_back(snapshot.rows)
     shutil.copytree(snapshot.store, app.config["STORAGE_DIR"], dirs_exist_ok=True)
     return snapshot.result
-
-
-def _tables():
-    return [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
-
-
-def _stored_columns(table) -> list:
-    return [c for c in table.columns if c.computed is None]
-
-
-def _rows_of_every_table() -> dict[str, list[dict]]:
-    db.session.commit()
-    with db.engine.connect() as conn:
-        return {
-            table.name: [
-                dict(row._mapping) for row in conn.execute(select(*_stored_columns(table)))
-            ]
-            for table in _tables()
-        }
-
-
-def _put_back(snapshot: _Snapshot) -> None:
-    """Insert the kept rows, parents first, and move each id sequence past them."""
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        postgres = conn.dialect.name == "postgresql"
-        # The rows are consistent as a whole, not in any one order (an organisation names
-        # its parent, which may come later): foreign keys are checked at the end on SQLite,
-        # not at all on PostgreSQL (the tests' role is a superuser).
-        if postgres:
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-        for table in _tables():
-            conn.execute(table.delete())
-            if snapshot.rows[table.name]:
-                conn.execute(table.insert(), snapshot.rows[table.name])
-            if postgres and "id" in table.columns and snapshot.rows[table.name]:
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
-                        f" (SELECT max(id) FROM {table.name}))"
-                        f" WHERE pg_get_serial_sequence('{table.name}', 'id') IS NOT NULL"
-                    )
-                )
 
 
 @pytest.fixture
