@@ -6,7 +6,7 @@ export FLASK_APP := wsgi.py
 # One test process per core (pytest-xdist); each module stays on one process.
 PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: run test setup lint migrate seed worker bench clean
+.PHONY: run test setup lint migrate seed worker bench screenshots clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ worker: setup
 ## make bench: load 1,000,000 documents into eoffice_bench and measure (see benchmarks/README.md)
 bench: setup
 	$(BIN)/python -m benchmarks scale
+
+## make screenshots: retake docs/screenshots/*.png (the README's and the user guide's) in Debian's chromium
+screenshots: setup
+	EOFFICE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -n 0 -q tests/e2e/test_tour.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

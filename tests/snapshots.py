@@ -34,7 +34,10 @@ def take() -> Rows:
 
 
 def put_back(rows: Rows) -> None:
-    """Make the tables hold exactly `rows` again, and move each id sequence past them."""
+    """Make the tables hold exactly `rows` again, and move each id sequence past them.
+
+    Only tables holding a row now are emptied, and the sequences move in one statement:
+    a DELETE and a setval per table (ninety of them) cost more than the INSERTs."""
     db.session.rollback()
     with db.engine.begin() as conn:
         postgres = conn.dialect.name == "postgresql"
@@ -45,17 +48,32 @@ def put_back(rows: Rows) -> None:
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         else:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-        for table in _tables():
+        tables = _tables()
+        holding = _holding_rows(conn, [t.name for t in tables])
+        sequences: dict[str, int] = {}
+        for table in tables:
+            if table.name in holding:
+                conn.execute(table.delete())
             kept = rows.get(table.name, [])
-            conn.execute(table.delete())
             if not kept:
                 continue
             conn.execute(table.insert(), kept)
-            if postgres and "id" in table.columns:
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
-                        f" (SELECT max(id) FROM {table.name}))"
-                        f" WHERE pg_get_serial_sequence('{table.name}', 'id') IS NOT NULL"
-                    )
-                )
+            if "id" in table.columns:
+                sequences[table.name] = max(row["id"] for row in kept)
+        if postgres and sequences:
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence(t, 'id'), m)"
+                    " FROM unnest(CAST(:tables AS text[]), CAST(:maxes AS bigint[])) AS x(t, m)"
+                    " WHERE pg_get_serial_sequence(t, 'id') IS NOT NULL"
+                ),
+                {"tables": list(sequences), "maxes": list(sequences.values())},
+            )
+
+
+def _holding_rows(conn, names: list[str]) -> set[str]:
+    """Which of the tables `names` hold at least one row, in one round trip."""
+    probe = " UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in names
+    )
+    return set(conn.execute(text(probe)).scalars())

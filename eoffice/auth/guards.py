@@ -16,6 +16,13 @@ sign-in is sent to enrol from every page but the enrolment pages, sign-out and t
 static files. It is asked of the policy at each request (one primary-key read), not
 kept as a flag in the session: a session restored by a remember-me cookie would lack
 the flag, and an admin's new policy applies at once.
+
+Required change of password: after an admin's reset (eoffice.auth.password_reset) the
+person signs in with a temporary password that the admin has seen; every page but the
+change of password itself, sign-out and the static files sends them to change it. The
+flag is on the user's row (read with the user at every request), for the same reason.
+It comes before the enrolment, which is asked next: the first thing is to make the
+password the person's own again.
 """
 
 from __future__ import annotations
@@ -40,6 +47,12 @@ ENROL_MESSAGE = (
     "Cơ quan yêu cầu vai trò của bạn đăng nhập bằng xác thực hai bước. "
     "Hãy bật xác thực hai bước để tiếp tục làm việc."
 )
+CHANGE_PASSWORD_ALLOWED = {
+    "auth.password_required",
+    "auth.change_password",
+    "auth.logout",
+    "static",
+}
 ENROL_ALLOWED = {
     "auth.two_factor_required",
     "auth.two_factor_start",
@@ -85,7 +98,7 @@ def _sign_out(message: str):
 
 def check_session():
     """Before every request: sign out an idle or too old session, hold back one that
-    must enrol."""
+    must change its password or enrol."""
     if request.endpoint in (None, "static") or request.path.startswith("/api/"):
         return None
     if not current_user.is_authenticated:
@@ -105,6 +118,11 @@ def check_session():
         return _sign_out(MAX_AGE_MESSAGE.format(hours=max_hours))
     if not isinstance(seen, int | float) or now - seen >= TOUCH_EVERY:
         session[SEEN_AT] = now
+    if current_user.must_change_password:
+        if request.endpoint in CHANGE_PASSWORD_ALLOWED:
+            return None
+        # No flash: the page itself says why, and a flash per page tried would pile up.
+        return redirect(url_for("auth.password_required"))
     if (
         request.endpoint not in ENROL_ALLOWED
         and not current_user.has_two_factor

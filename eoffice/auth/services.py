@@ -215,6 +215,7 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
         db.session.commit()
         raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
     user.password_hash = hash_password(new)
+    user.must_change_password = False  # an admin's temporary password is replaced
     user.session_token = new_token(16)
     revoke_all_api_tokens(user, reason="password_changed")
     audit.record(

@@ -84,6 +84,9 @@ def _complete_login(user: User, remember: bool, target: str | None):
     login_user(user, remember=remember)
     fresh.mark_fresh()
     guards.start_session()
+    if user.must_change_password:
+        log.info("login ok user=%s (must change the temporary password)", user.id)
+        return redirect(url_for("auth.password_required"))
     if not user.has_two_factor and requires_two_factor(user):
         log.info("login ok user=%s (must enrol in two-step sign-in)", user.id)
         return redirect(url_for("auth.two_factor_required"))
@@ -232,10 +235,20 @@ def profile():
     return _render_profile()
 
 
+@bp.get("/profile/password/required")
+@login_required
+def password_required():
+    """Where an admin's password reset sends the person before anything else."""
+    if not current_user.must_change_password:
+        return redirect(url_for("main.home"))
+    return render_template("auth/password_required.html", form=ChangePasswordForm())
+
+
 @bp.post("/profile/password")
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    required = current_user.must_change_password
     if form.validate_on_submit():
         try:
             services.change_password(
@@ -250,7 +263,9 @@ def change_password():
             # The cookie must carry the new session token, or this session would end too.
             _keep_this_session()
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
-            return redirect(url_for("auth.profile"))
+            return redirect(url_for("main.home" if required else "auth.profile"))
+    if required:
+        return render_template("auth/password_required.html", form=form), 422
     return _render_profile(password_form=form, status=422)
 
 

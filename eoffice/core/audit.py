@@ -69,6 +69,7 @@ ACTION_LABELS = {
     "reactivated": "Mở khóa",
     "deleted": "Xóa",
     "password_changed": "Đổi mật khẩu",
+    "password_reset": "Đặt lại mật khẩu",
     "token_created": "Tạo mã API",
     "token_revoked": "Thu hồi mã API",
     SECRET_OPENED: "Mở xem văn bản mật",

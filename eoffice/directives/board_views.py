@@ -34,6 +34,7 @@ from eoffice.directives.board import (
 )
 from eoffice.directives.task_views import answer_file_response
 from eoffice.orgs.models import OrgKind
+from eoffice.reports import charts
 from eoffice.web.fields import parse_vn_date
 from eoffice.web.http import attachment_response, int_arg
 
@@ -92,6 +93,7 @@ def _render_board(doc_id: int, filters_from: Mapping[str, str], reopen: dict | N
     page = render_template(
         "directives/board.html",
         board=data,
+        answers_chart=charts.answers_chart(charts.answer_figures(data)),
         delivery_filters=DELIVERY_FILTERS,
         answer_filters=ANSWER_FILTERS,
         sorts=SORTS,
@@ -239,7 +241,10 @@ def answers_zip(doc_id: int):
 @bp.get("/rollup")
 def rollup_page():
     _district_only()
-    return render_template("directives/rollup.html", rollup=rollup.build_rollup(current_user))
+    data = rollup.build_rollup(current_user)
+    return render_template(
+        "directives/rollup.html", rollup=data, rollup_chart=charts.rollup_chart(data)
+    )
 
 
 @bp.app_context_processor

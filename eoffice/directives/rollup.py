@@ -8,7 +8,7 @@ school still owes (a task open or returned). Across those:
   (the number of missing schools times the days overdue when they share the deadline).
 
 Three grouped queries whatever the number of schools and requests; the chart is drawn
-by the template as inline SVG (templates/directives/_rollup_chart.html).
+in the browser with Chart.js (eoffice.reports.charts.rollup_chart, decision 0026).
 """
 
 from __future__ import annotations

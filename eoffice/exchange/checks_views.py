@@ -19,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from eoffice.core.errors import ServiceError
 from eoffice.exchange import checks
 from eoffice.exchange.checks_models import TRIGGER_LABELS, CheckTrigger
+from eoffice.reports import charts
 from eoffice.web.access import roles_required
 from eoffice.web.forms import Form, show_refusal
 from workflows.checktimes import CHECK_STATE_LABELS, CheckState
@@ -90,7 +91,7 @@ def _board_context(month):
     board = checks.compliance(current_user, month)
     return {
         "board": board,
-        "chart": checks.chart_rows(board),
+        "chart": checks.chart_rows(board),  # the PDF's SVG (WeasyPrint runs no script)
         "labels": CHECK_STATE_LABELS,
         "colours": STATE_COLOURS,
         "short": STATE_SHORT,
@@ -106,7 +107,9 @@ def board():
     except ServiceError as exc:
         flash(exc.message, "warning")
         return redirect(url_for("exchange_checks.board"))
-    return render_template("exchange/checks_board.html", **_board_context(month))
+    context = _board_context(month)
+    spec = charts.checks_chart(charts.check_figures(context["board"]))
+    return render_template("exchange/checks_board.html", checks_chart=spec, **context)
 
 
 @bp.get("/board.pdf")

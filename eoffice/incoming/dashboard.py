@@ -7,6 +7,11 @@ query, so the number of queries depends on the user's roles and never on how man
 documents there are.
 Each count uses the same SQL condition as the register filter its card links to
 (eoffice.incoming.queries), so a card and its list cannot disagree.
+
+Clerks and leaders also see two charts (eoffice.reports.charts, decision 0026): documents
+per month, whose incoming half is counted by the arrivals query above (its range then
+reaches back twelve months) and whose outgoing half costs one query; and, for leaders,
+overdue documents by the unit handling them, one grouped query.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from eoffice.incoming.queries import (
     waiting_condition,
 )
 from eoffice.orgs.models import Role, User
+from eoffice.reports import charts
+from eoffice.reports.charts import ChartSpec, MonthFigures, UnitOverdue
 from workflows.calendar import DueState, due_state
 from workflows.incoming import OPEN_STATES
 
@@ -93,6 +100,22 @@ class Dashboard:
     leader: Section | None = None
     work: list[WorkGroup] | None = None  # None: the user has no open part
     weeks: list[WeekBar] | None = None
+    months: list[MonthFigures] | None = None  # clerks and leaders
+    overdue_units: list[UnitOverdue] | None = None  # leaders
+
+    @property
+    def months_chart(self) -> ChartSpec | None:
+        return charts.months_chart(self.months) if self.months is not None else None
+
+    @property
+    def overdue_chart(self) -> ChartSpec | None:
+        if self.overdue_units is None:
+            return None
+        return charts.overdue_chart(self.overdue_units)
+
+    @property
+    def has_charts(self) -> bool:
+        return self.months is not None or bool(self.overdue_units)
 
     @property
     def overdue(self) -> int:
@@ -142,12 +165,19 @@ def _open_conditions(user: User, today: date) -> dict[str, ColumnElement[bool]]:
     return conditions
 
 
-def _arrival_conditions(today: date) -> dict[str, ColumnElement[bool]]:
-    """The figures about arrivals: today, and each of the charted weeks."""
+def _arrival_conditions(today: date, months: bool) -> dict[str, ColumnElement[bool]]:
+    """The figures about arrivals: today, each of the charted weeks and, for the monthly
+    chart, each of its months."""
     conditions = {"arrived_today": _arrived_between(today, today + timedelta(days=1))}
     for n, start in enumerate(_week_starts(today)):
         conditions[f"week_{n}"] = _arrived_between(start, start + timedelta(days=7))
+    if months:
+        conditions.update(charts.incoming_month_conditions(today))
     return conditions
+
+
+def _shows_months(user: User) -> bool:
+    return user.has_role(Role.CLERK, Role.LEADER, Role.DEPUTY)
 
 
 def _count_each(
@@ -158,7 +188,7 @@ def _count_each(
     return {name: int(value or 0) for name, value in row._mapping.items()}
 
 
-def _counts(user: User, today: date) -> dict[str, int]:
+def _counts(user: User, today: date, months: bool = False) -> dict[str, int]:
     """Every figure of the page in two queries over the documents the user may see,
     each reading only the rows its figures are about, through an index: the open
     documents (ix_incoming_org_state) and those of the charted weeks
@@ -166,8 +196,11 @@ def _counts(user: User, today: date) -> dict[str, int]:
     which the planner answers with a scan of the whole register."""
     doc = IncomingDocument
     counts = _count_each(user, _open_conditions(user, today), doc.state.in_(sorted(OPEN_STATES)))
-    since = doc.arrived_at >= local_day_start(_week_starts(today)[0])
-    counts.update(_count_each(user, _arrival_conditions(today), since))
+    first = _week_starts(today)[0]
+    if months:
+        first = min(first, charts.month_starts(today)[0])
+    since = doc.arrived_at >= local_day_start(first)
+    counts.update(_count_each(user, _arrival_conditions(today, months), since))
     return counts
 
 
@@ -277,7 +310,8 @@ def _work_groups(user: User, today: date, counts: dict[str, int]) -> list[WorkGr
 
 def dashboard_for(user: User, today: date | None = None) -> Dashboard:
     today = today or local_today()
-    counts = _counts(user, today)
+    months = _shows_months(user)
+    counts = _counts(user, today, months)
     dash = Dashboard(today=today, counts=counts)
     if user.has_role(Role.CLERK):
         dash.clerk = _clerk_section(user, today, counts)
@@ -288,4 +322,8 @@ def dashboard_for(user: User, today: date | None = None) -> Dashboard:
     if can_see_register(user):
         starts = _week_starts(today)
         dash.weeks = [WeekBar(s, counts[f"week_{n}"]) for n, s in enumerate(starts)]
+    if months:
+        dash.months = charts.documents_per_month(user, today, incoming=counts)
+    if dash.leader is not None:
+        dash.overdue_units = charts.overdue_by_unit(user, today)
     return dash

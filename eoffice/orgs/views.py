@@ -6,11 +6,21 @@ another organisation's record is a 404, a page reserved to the district admin a 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from eoffice.auth import password_reset, two_factor
 from eoffice.auth import policy as two_factor_policy
-from eoffice.auth import two_factor
 from eoffice.auth.fresh import fresh_login_required
 from eoffice.core.errors import ServiceError
 from eoffice.core.text import clean
@@ -299,6 +309,30 @@ def edit_user(user_id: int):
         return _render_user_form(form, user.organisation, user, 422)
     flash(f"Đã lưu thông tin của {user.full_name}.", "success")
     return redirect(url_for("orgs.users", org_id=user.org_id))
+
+
+@bp.post("/users/<int:user_id>/password/reset")
+@admin_only
+@fresh_login_required
+def reset_password(user_id: int):
+    """Give a member who forgot their password a temporary one, shown in this response.
+
+    Rendered here, never flashed or kept for a redirect: the session cookie is signed,
+    not encrypted, and would carry the password to the browser and back. No cache may
+    keep the page either.
+    """
+    try:
+        user, temporary = password_reset.reset_password(current_user, user_id)
+    except ServiceError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        flash(exc.message, "warning")
+        return redirect(url_for("orgs.edit_user", user_id=user_id))
+    response = make_response(
+        render_template("orgs/password_reset.html", person=user, temporary=temporary)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/users/<int:user_id>/deactivate")

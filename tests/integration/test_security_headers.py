@@ -112,7 +112,11 @@ def test_hsts_behind_the_tls_proxy(app_config):
 
 # Templates: the policy forbids inline script, so none may be written ----------------------
 
-_INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>", re.IGNORECASE)
+# A JSON data block (a chart's figures, decision 0026) is not code: browsers never run it.
+_INLINE_SCRIPT = re.compile(
+    r"<script\b(?![^>]*\bsrc\s*=)(?![^>]*\btype\s*=\s*\"application/json\")[^>]*>",
+    re.IGNORECASE,
+)
 _EVENT_HANDLER = re.compile(r"<[a-zA-Z][^>]*?\s(on[a-z]+|hx-on[\w:-]*)\s*=", re.IGNORECASE)
 _JAVASCRIPT_URL = re.compile(r"javascript\s*:", re.IGNORECASE)
 
@@ -130,6 +134,9 @@ def test_the_scan_finds_inline_code():
     assert _offences('<a href="JavaScript:go()">')
     assert _offences('<div hx-on:click="go()">')
     assert not _offences('<script src="/static/js/app.js"></script><a href="/x">on=</a>')
+    assert not _offences('<script type="application/json" id="c-data">{"a": 1}</script>')
+    assert _offences('<script type="text/javascript">go()</script>')
+    assert _offences('<script type="module">go()</script>')
 
 
 def test_no_template_has_inline_script_or_event_handlers():

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -26,7 +23,7 @@ from eoffice.demo.casefile_data import LETTERS
 from eoffice.demo.directives import GROUP_MEMBERS, GROUP_NAME
 from eoffice.demo.exchange import REFERENCE_HUB_URL
 from eoffice.demo.outgoing import CA_NAME, plan_day
-from eoffice.demo.seed import UNREAD_DAYS, SeedResult, seed_demo
+from eoffice.demo.seed import UNREAD_DAYS, seed_demo
 from eoffice.directives import board, rollup, tasklists
 from eoffice.directives.board import AnswerStatus
 from eoffice.directives.models import RecipientGroup, ReportRequest, TaskState
@@ -51,42 +48,14 @@ from eoffice.outgoing.models import Delivery, OutgoingDocument
 from eoffice.outgoing.queries import awaiting_me
 from eoffice.signing.models import Certificate, TrustAnchor
 from eoffice.signing.pdfsign import validate_pdf
-from tests import factories, snapshots
+from tests import factories
+from tests.demo_support import seeded as _seeded
 from tests.pdftext import pdf_text
 from workflows import archive
 from workflows.checktimes import CheckState, Slot
 
 AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 SCHOOL_KINDS = {OrgKind.KINDERGARTEN, OrgKind.PRIMARY, OrgKind.LOWER_SECONDARY}
-
-
-@dataclass
-class _Snapshot:
-    """One seeding, kept: its result, every row it wrote, and a copy of its file store."""
-
-    result: SeedResult
-    rows: dict[str, list[dict]]
-    store: Path
-
-
-_snapshots: dict[tuple, _Snapshot] = {}
-
-
-def _seeded(app, tmp_path_factory, **options) -> SeedResult:
-    """`seed_demo(**options)`, built through the services once per test process and then
-    put back row for row before each test that asks for it: a seed costs 10–20 s, and
-    most tests here only read what it built."""
-    key = tuple(sorted(options.items()))
-    snapshot = _snapshots.get(key)
-    if snapshot is None:
-        result = seed_demo(**options)
-        store = tmp_path_factory.mktemp("demo-store")
-        shutil.copytree(app.config["STORAGE_DIR"], store, dirs_exist_ok=True)
-        _snapshots[key] = _Snapshot(result, snapshots.take(), store)
-        return result
-    snapshots.put_back(snapshot.rows)
-    shutil.copytree(snapshot.store, app.config["STORAGE_DIR"], dirs_exist_ok=True)
-    return snapshot.result
 
 
 @pytest.fixture

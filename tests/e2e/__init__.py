@@ -1,0 +1,1 @@
+"""Real-browser tests (Playwright driving chromium); see conftest.py."""
