@@ -28,6 +28,10 @@ gunicorn must run the asked number of workers; a static file and the API (Bearer
 answer. Then everything is stopped with SIGTERM (SIGKILL after 20 s, reported as a
 failure) and every log is scanned for tracebacks.
 
+Nothing outlives the script: SIGTERM or SIGINT to it stops the processes as the end of
+the run does, and each child is started with a parent-death signal (Linux), so even a
+SIGKILL of the script (a test's timeout) leaves no server running.
+
 It prints one line per step with its time and exits 0 only if every step passed; on a
 failure it prints the end of every process's log. The test
 tests/integration/test_production_shape.py runs it in CI (docs/deploy.md, decision 0027).
@@ -36,6 +40,7 @@ tests/integration/test_production_shape.py runs it in CI (docs/deploy.md, decisi
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import re
 import secrets
@@ -69,11 +74,52 @@ DEFAULT_REDIS = os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379")
 MAIL_DOMAIN = "pgd-smoke.hcm.edu.vn"  # an official domain (OFFICIAL_MAIL_DOMAINS)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 STOP_SECONDS = 20
+UPGRADE_SECONDS = 180  # every migration on an empty database takes a few seconds
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 WAIT_SECONDS = 90  # gunicorn, the workers and the scheduler each import the whole app
 
 
 class StepFailed(Exception):
     """A step's expectation was not met; the message says what was seen instead."""
+
+
+class Interrupted(SystemExit):
+    """SIGTERM or SIGINT reached the script: it leaves through `main`'s `finally`, which
+    stops every process it started (a SystemExit, so no `except Exception` swallows it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(128 + signum)
+        self.signal_name = signal.Signals(signum).name
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has the kernel send the child SIGTERM when the process that
+    starts it dies, however it dies (PR_SET_PDEATHSIG, Linux only; None elsewhere).
+
+    The start-up of our children cannot be trusted to the script's own `finally`: a
+    SIGKILL (a test runner's timeout) skips it, and the children, each in a session of
+    its own, would then serve forever. Everything is looked up before the fork: the
+    child only makes one system call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, *[ctypes.c_ulong] * 4]
+    prctl.restype = ctypes.c_int
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the call: nobody to signal us
+            os._exit(1)
+
+    return preexec
 
 
 def check(condition: object, message: str) -> None:
@@ -217,13 +263,15 @@ def free_port() -> int:
 
 
 class Processes:
-    """Child processes, each in its own process group (gunicorn's workers, RQ's work
-    horses go with their parent), stopped together by `stop()`."""
+    """Child processes, each in its own process group (gunicorn's workers go with their
+    master; an RQ work horse starts a session of its own), stopped together by `stop()`.
+    Each gets SIGTERM if this script dies (`die_with_parent`)."""
 
     def __init__(self, work: Path, env: dict[str, str]):
         self.work = work
         self.env = env
         self.running: dict[str, subprocess.Popen] = {}
+        self._preexec = die_with_parent()
 
     def spawn(self, role: str, argv: list[str]) -> subprocess.Popen:
         with open(self.work / f"{role}.log", "ab") as log:
@@ -234,6 +282,7 @@ class Processes:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=self._preexec,
             )
         self.running[role] = process
         return process
@@ -245,13 +294,20 @@ class Processes:
     def dead(self) -> list[str]:
         return [role for role, p in self.running.items() if p.poll() is not None]
 
-    def stop(self) -> tuple[list[str], dict[str, float]]:
+    def stop(self) -> tuple[list[str], dict[str, float], list[str]]:
         """SIGTERM to each main process, SIGKILL to the whole group of any still there
         after STOP_SECONDS: what systemd does with KillMode=mixed (deploy/systemd). The
         main process stops its own children: gunicorn's master its workers, an RQ worker
-        its work horse after the current job. Returns the roles that had to be killed,
-        and how long each took to exit."""
+        its work horse after the current job. Then SIGKILL to every group and to every
+        process found under a main process at the start, in case one outlived its parent
+        (systemd's control group would catch those too). Returns the roles that had to be
+        killed, how long each took to exit, and what was left behind by a main process
+        that did exit."""
         began = time.monotonic()
+        below = {
+            role: [(pid, started_at(pid)) for pid in descendants_of(process.pid)]
+            for role, process in self.running.items()
+        }
         for process in self.running.values():
             if process.poll() is None:
                 with suppress(ProcessLookupError):
@@ -268,21 +324,72 @@ class Processes:
             killed.append(role)
             with suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        return killed, took
+            with suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+        left = []
+        for role, process in self.running.items():
+            stray = [
+                pid
+                for pid, start in below[role]
+                if start is not None and started_at(pid) == start and alive(pid)
+            ]
+            stray += [pid for pid in group_members(process.pid) if pid not in stray]
+            if stray and role not in killed:
+                left.append(f"{role} ({len(stray)} left)")
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            for pid in stray:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        return killed, took, left
+
+
+def _stat(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command's name: state, ppid, pgrp, … (None: gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def started_at(pid: int) -> str | None:
+    """The process's start time in clock ticks: with the pid, names one process (a pid
+    alone may be reused)."""
+    fields = _stat(pid)
+    return fields[19] if fields else None
+
+
+def alive(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] not in ("Z", "X")
+
+
+def _processes() -> Iterator[tuple[int, list[str]]]:
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat(int(entry))) is not None:
+            yield int(entry), fields
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live (not zombie) processes of process group `pgid`."""
+    return [
+        pid
+        for pid, fields in _processes()
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X")
+    ]
+
+
+def descendants_of(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        children = children_of(todo.pop())
+        found += children
+        todo += children
+    return found
 
 
 def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
+    return [child for child, fields in _processes() if int(fields[1]) == pid]
 
 
 # --- SMTP sink -------------------------------------------------------------------------------
@@ -791,6 +898,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     sink = MailSink()
     processes: Processes | None = None
+    code = 1
+    # SIGTERM (a test runner giving up, `kill`) and SIGINT (Ctrl-C) leave through the
+    # `finally` below, which stops every process started here.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with report.step("servers") as note:
             if args.no_start_servers:
@@ -814,6 +925,8 @@ def main(argv: list[str] | None = None) -> int:
                 env=env,
                 capture_output=True,
                 text=True,
+                timeout=UPGRADE_SECONDS,  # killed on expiry, and if this script dies
+                preexec_fn=die_with_parent(),
             )
             check(
                 result.returncode == 0, f"failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
@@ -825,23 +938,34 @@ def main(argv: list[str] | None = None) -> int:
             start(args, processes, ports["web"])
             note["detail"] = f"gunicorn :{ports['web']}, 2 × flask worker, flask scheduler, SMTP"
         scenario(report, args, processes, sink, env)
+    except Interrupted as exc:
+        code = int(exc.code)
+        report._add(Step("(script)", 0.0, False, f"stopped by {exc.signal_name}"))
     except Exception as exc:
         if not report.steps or report.steps[-1].ok:  # raised outside a step
             report.steps.append(Step("(script)", 0.0, False, f"{type(exc).__name__}: {exc}"))
             print(f"✗ {type(exc).__name__}: {exc}", flush=True)
     finally:
+        # A second signal must not cut the stopping short (a test runner that waited for
+        # that long sends SIGKILL next, and the parent-death signal takes over).
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
         if processes is not None:
             began = time.perf_counter()
-            killed, exits = processes.stop()
+            killed, exits, left = processes.stop()
             slowest = max(exits, key=exits.__getitem__, default="")
+            if killed:
+                said = f"killed after {STOP_SECONDS} s: {', '.join(killed)}"
+            elif left:
+                said = f"exited, leaving processes behind: {', '.join(left)}"
+            else:
+                said = f"every process exited (last: {slowest})"
             report._add(
                 Step(
                     "stop (SIGTERM)",
                     time.perf_counter() - began,
-                    not killed,
-                    f"every process exited (last: {slowest})"
-                    if not killed
-                    else f"killed after {STOP_SECONDS} s: {', '.join(killed)}",
+                    not killed and not left,
+                    said,
                 )
             )
             traced = [r for r in processes.running if "Traceback" in processes.log(r)]
@@ -854,6 +978,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         sink.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     total = time.perf_counter() - report.started
     if report.passed:
         print(f"all {len(report.steps)} steps passed in {total:.1f} s", flush=True)
@@ -864,7 +990,7 @@ def main(argv: list[str] | None = None) -> int:
         for role in processes.running:
             print(f"\n--- {role}.log (end) ---\n{processes.log(role)[-3000:]}", flush=True)
     print(f"FAILED after {total:.1f} s (files and logs kept in {work})", flush=True)
-    return 1
+    return code
 
 
 if __name__ == "__main__":

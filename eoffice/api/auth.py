@@ -20,6 +20,10 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi_json"})
 
 MISSING_MESSAGE = "Thiếu mã API: gửi tiêu đề “Authorization: Bearer <mã API>”."
 INVALID_MESSAGE = "Mã API không hợp lệ, đã bị thu hồi hoặc tài khoản đã bị khóa."
+CHANGE_MESSAGE = (
+    "Tài khoản này đang dùng mật khẩu tạm thời: hãy đăng nhập trên trang web và đặt mật "
+    "khẩu mới trước khi dùng mã API."
+)
 ENROL_MESSAGE = (
     "Cơ quan yêu cầu tài khoản này đăng nhập bằng xác thực hai bước: hãy bật xác thực "
     "hai bước trên trang web trước khi dùng mã API."
@@ -46,6 +50,10 @@ def authenticate() -> tuple[Response, int] | None:
     user = user_for_api_token(clear)
     if user is None:
         return _unauthorized(INVALID_MESSAGE, 'Bearer realm="eoffice", error="invalid_token"')
+    if user.must_change_password:
+        # A reset revokes the person's tokens already; should one survive, it waits, as
+        # every web page does, until the temporary password is replaced.
+        return _unauthorized(CHANGE_MESSAGE, 'Bearer realm="eoffice", error="invalid_token"')
     if not user.has_two_factor and requires_two_factor(user):
         # The organisation's policy holds back the web pages until enrolment: the API too.
         return _unauthorized(ENROL_MESSAGE, 'Bearer realm="eoffice", error="invalid_token"')

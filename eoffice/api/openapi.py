@@ -18,6 +18,7 @@ from eoffice.api.outgoing_parsing import REJECT_DELIVERY
 from eoffice.api.outgoing_parsing import STEPS as OUTGOING_STEPS
 from eoffice.api.search_openapi import search_paths as _search_paths
 from eoffice.api.steps import COMMENT, FIELDS, STEPS, Step
+from eoffice.outgoing.word import DOCX_MIME
 
 Json = dict[str, Any]
 
@@ -32,7 +33,8 @@ này, kèm địa chỉ và các trường. Bị từ chối vì vai trò: 403; 
 thông tin: 422 kèm `fields`. Khi bị từ chối, không có gì thay đổi. Người hoặc đơn vị nhận
 phân công viết dạng `user:<mã>` hoặc `unit:<mã>` (mã lấy ở /catalog).
 
-**Văn bản đi.** Soạn dự thảo (`POST /outgoing`, sửa bằng `PUT`), rồi từng bước
+**Văn bản đi.** Soạn dự thảo (`POST /outgoing`, sửa bằng `PUT`, hoặc sửa trong Word: tải
+`GET /outgoing/{doc_id}/docx`, gửi lại bằng `PUT` cùng địa chỉ), rồi từng bước
 `POST /outgoing/{doc_id}/steps/{step}`: trình duyệt, đồng ý, trả lại, không ban hành, ký ban
 hành (cấp số, ngày; bản PDF ký số có sau ít phút tại `signed_pdf_url`), thu hồi, hủy dự thảo.
 Tình trạng ở từng nơi nhận: `/outgoing/{doc_id}/deliveries`. Văn bản cơ quan khác trong hệ
@@ -546,6 +548,44 @@ def _outgoing_paths(max_limit: int) -> Json:
                 "responses": {
                     "200": _ok("Dự thảo sau khi sửa.", s.ref("OutgoingDocumentDetail")),
                     **_errors(401, 403, 404, 409, 413, 415, 422),
+                },
+            },
+        },
+        "/outgoing/{doc_id}/docx": {
+            "parameters": [doc_id],
+            "get": {
+                "operationId": "outgoing_docx",
+                "summary": "Tải văn bản dạng Word (DOCX) để sửa",
+                "description": "Nội dung và thể thức như bản PDF, để người soạn thảo sửa trong "
+                "Word rồi tải lên lại bằng PUT.",
+                "tags": [OUTGOING_TAG],
+                "responses": {
+                    "200": {
+                        "description": "Tệp DOCX; tên tệp trong Content-Disposition.",
+                        "content": {DOCX_MIME: {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    **_errors(401, 404),
+                },
+            },
+            "put": {
+                "operationId": "upload_outgoing_docx",
+                "summary": "Tải lên tệp DOCX đã sửa: một phiên bản mới của dự thảo",
+                "description": "Chỉ người soạn thảo (403 nếu không), khi văn bản là dự thảo "
+                "(409 nếu đã trình hoặc ban hành). Nhận multipart/form-data: tệp trong "
+                "trường `file`, ghi chú phiên bản trong `note`. Nội dung (và trích yếu, nếu "
+                "sửa) lấy từ tệp; các trường khác giữ nguyên. Tệp không phải DOCX, quá lớn "
+                "hoặc có macro: 422, không có gì được lưu.",
+                "tags": [OUTGOING_TAG],
+                "requestBody": {
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": s.ref("OutgoingDocxUpload")}},
+                },
+                "responses": {
+                    "200": _ok(
+                        "Dự thảo với phiên bản mới, kèm các lưu ý khi đọc tệp.",
+                        s.ref("OutgoingDocxResult"),
+                    ),
+                    **_errors(401, 403, 404, 409, 413, 415, 422, s409="WrongState"),
                 },
             },
         },

@@ -21,17 +21,18 @@ from eoffice.api.paging import page_json, parse_page_query
 from eoffice.api.parsing import encode_cursor
 from eoffice.api.schemas import document_detail_json
 from eoffice.api.steps import Step, parse_body
-from eoffice.api.views import DEFAULT_LIMIT, JSON_TYPES, _check_id, _step_body, bp
+from eoffice.api.views import DEFAULT_LIMIT, FORM_TYPES, JSON_TYPES, _check_id, _step_body, bp
 from eoffice.core import secret_access
 from eoffice.core.audit import history
 from eoffice.core.errors import NotFound
 from eoffice.incoming.attachments import file_store
-from eoffice.outgoing import delivery, drafting
+from eoffice.outgoing import delivery, drafting, word
 from eoffice.outgoing.involvement import get_visible
 from eoffice.web.errors import api_error
 from eoffice.web.http import attachment_response
 
 MSG_JSON_ONLY = "Chỉ nhận nội dung application/json (tệp đính kèm mã hóa base64)."
+MSG_FORM_ONLY = "Chỉ nhận nội dung multipart/form-data (tệp DOCX trong trường “file”)."
 MSG_STEP_JSON_ONLY = "Các bước xử lý chỉ nhận nội dung application/json."
 MSG_NOT_SIGNED = (
     "Văn bản chưa có bản PDF đã ký số: bản này có sau khi người ký ký ban hành và hệ thống "
@@ -105,6 +106,35 @@ def update_outgoing(doc_id: int):
     body = parsing.draft_from_json(request.get_json(silent=True), with_note=True)
     doc = drafting.update_draft(user, doc_id, body.data, body.uploads, note=body.note)
     return _detail(doc)
+
+
+@bp.get("/outgoing/<int:doc_id>/docx")
+def outgoing_docx(doc_id: int):
+    """The document as an editable DOCX, worded like its PDF (outgoing.word)."""
+    _check_id(doc_id)
+    user = api_user()
+    doc = get_visible(user, doc_id)
+    data, name = word.export_draft(user, doc.id)
+    secret_access.log_downloaded(user, "outgoing", doc, name)
+    return attachment_response(io.BytesIO(data), name, word.DOCX_MIME, inline=False)
+
+
+@bp.put("/outgoing/<int:doc_id>/docx")
+def upload_outgoing_docx(doc_id: int):
+    """The edited DOCX becomes the draft's next version (the drafter, while a draft)."""
+    _check_id(doc_id)
+    user = api_user()
+    get_visible(user, doc_id)  # someone else's draft: 404 before anything
+    if request.mimetype not in FORM_TYPES:
+        return api_error(415, "unsupported_media_type", MSG_FORM_ONLY)
+    data, note = parsing.docx_from_form(request.form, request.files)
+    upload = word.upload_docx(user, doc_id, data, note=note)
+    return jsonify(
+        {
+            "document": shapes.outgoing_detail_json(upload.doc, user),
+            "warnings": upload.warnings,
+        }
+    )
 
 
 @bp.get("/outgoing/<int:doc_id>/files/<int:attachment_id>")

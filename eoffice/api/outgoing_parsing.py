@@ -99,6 +99,29 @@ def _object(body: Any) -> dict[str, Any]:
     return body
 
 
+# The edited DOCX (PUT /outgoing/{id}/docx) ----------------------------------------------
+
+DOCX_FILE = "file"
+MSG_DOCX_MISSING = "Thiếu tệp DOCX: gửi tệp trong trường “file” của multipart/form-data."
+
+
+def docx_from_form(form: MultiDict, files: MultiDict) -> tuple[bytes, str | None]:
+    """The uploaded DOCX's bytes and the version's note; the file itself is judged by the
+    service (outgoing.word: a real DOCX, its size, no zip bomb, no macros)."""
+    errors: dict[str, str] = {}
+    for name in [*form.keys(), *files.keys()]:
+        if name not in (DOCX_FILE, "note"):
+            errors[name] = MSG_UNKNOWN
+    chosen = files.get(DOCX_FILE)
+    if chosen is None or not chosen.filename:
+        errors[DOCX_FILE] = MSG_DOCX_MISSING
+    note = form.get("note") or None
+    if note is not None:
+        note = _string("note", note, NOTE_MAX, errors)
+    _fail(errors)
+    return chosen.read(), note
+
+
 # The draft body ------------------------------------------------------------------------
 
 

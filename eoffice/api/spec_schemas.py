@@ -30,6 +30,7 @@ from eoffice.directives.tracking import MAX_REASON
 from eoffice.exchange.packet_log import STATE_LABELS as PACKET_LOG_STATES
 from eoffice.incoming.models import IncomingState, Source
 from eoffice.outgoing.models import DeliveryStatus
+from eoffice.outgoing.word import DOCX_MIME
 from workflows import assignment as assignment_flow
 from workflows import outgoing as outgoing_flow
 from workflows.calendar import DueState
@@ -864,6 +865,27 @@ def outgoing_schemas() -> Json:
                 ),
             },
             required=["document_type_id", "subject"],
+        ),
+        "OutgoingDocxUpload": closed(
+            {
+                "file": {
+                    **STRING,
+                    "contentMediaType": DOCX_MIME,
+                    "description": "Tệp DOCX đã sửa (thường là bản tải từ GET …/docx).",
+                },
+                "note": {**STRING, "maxLength": NOTE_MAX, "description": "Ghi chú phiên bản."},
+            },
+            required=["file"],
+        ),
+        "OutgoingDocxResult": closed(
+            {
+                "document": ref("OutgoingDocumentDetail"),
+                "warnings": {
+                    **array(STRING),
+                    "description": "Lưu ý khi đọc tệp (đoạn nằm ngoài phần nội dung, hình "
+                    "ảnh không được lấy…); rỗng khi không có.",
+                },
+            }
         ),
         "OutgoingChoices": closed(
             {

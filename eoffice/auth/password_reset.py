@@ -11,6 +11,10 @@ A reset says "someone else may have the old password", like a change of password
 ends every session and remember-me cookie of the person (session token rotated),
 revokes their API tokens, and clears a lock-out of their address (the person locked
 themself out trying to remember; the admin is vouching for them).
+
+The person is told, in the app and by e-mail, who reset it and when (a kind nobody can
+switch off): a reset they did not ask for is someone taking over their account. They
+are told once the reset has committed, and never the temporary password.
 """
 
 from __future__ import annotations
@@ -21,9 +25,14 @@ import secrets
 from eoffice.auth import lockout
 from eoffice.auth.revocation import revoke_all_api_tokens
 from eoffice.core import audit
+from eoffice.core.aftercommit import after_commit, run_pending
 from eoffice.core.errors import Forbidden, ValidationFailed
 from eoffice.core.security import hash_password, new_token, password_problem
+from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
+from eoffice.notifications.content import password_reset_message
+from eoffice.notifications.models import NotificationKind
+from eoffice.notifications.services import tell
 from eoffice.orgs.models import Role, User
 from eoffice.orgs.people import get_user_for
 
@@ -81,9 +90,18 @@ def reset_password(actor: User, user_id: int) -> tuple[User, str]:
             subject_id=user.id,
             action="password_reset",
         )
+        _tell_the_person(actor, user)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    run_pending()
     log.info("password of user %s reset by admin %s", user.id, actor.id)
     return user, clear
+
+
+def _tell_the_person(admin: User, user: User) -> None:
+    """Queue the notice of the reset for after the commit (none if it rolls back)."""
+    message = password_reset_message(admin, now_utc())
+    person = [user]
+    after_commit(lambda: tell(NotificationKind.PASSWORD_RESET, person, message, None, actor=admin))

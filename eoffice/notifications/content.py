@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 
-from eoffice.core.timeutil import format_date
+from eoffice.core.timeutil import format_date, to_local
 from eoffice.incoming.models import IncomingDocument
 from eoffice.notifications.models import NotificationKind
 from eoffice.orgs.models import User
@@ -98,6 +98,27 @@ def handover_due_message(files: Sequence[tuple[str, str, date]]) -> Message:
         "deadline": format_date(ordered[0][2]),
         "detail": detail,
     }
+    return Message(title.format(**words), body.format(**words))
+
+
+# What a person hears of a change to their own account (not of a document).
+ACCOUNT_TEMPLATES: dict[NotificationKind, tuple[str, str]] = {
+    NotificationKind.PASSWORD_RESET: (
+        "Mật khẩu tài khoản của bạn đã được đặt lại",
+        "Mật khẩu tài khoản của bạn đã được quản trị {admin} đặt lại lúc {when}. "
+        "Nếu bạn không yêu cầu, hãy báo ngay cho quản trị hoặc lãnh đạo cơ quan.",
+    ),
+}
+
+
+def password_reset_message(admin: User, at: datetime) -> Message:
+    """What a person is told when an admin reset their password: who and when, and what
+    to do if they did not ask. Never the temporary password (an e-mail box or the bell
+    of an open session is exactly what the reset guards against)."""
+    local = to_local(at)
+    assert local is not None
+    title, body = ACCOUNT_TEMPLATES[NotificationKind.PASSWORD_RESET]
+    words = {"admin": admin.full_name, "when": f"{local:%H:%M} ngày {format_date(local)}"}
     return Message(title.format(**words), body.format(**words))
 
 

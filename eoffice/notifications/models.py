@@ -36,6 +36,7 @@ class NotificationKind(StrEnum):
     REPORT_ANSWERED = "report_answered"
     REPORT_DEADLINE_EXTENDED = "report_deadline_extended"
     CASEFILE_HANDOVER_DUE = "casefile_handover_due"
+    PASSWORD_RESET = "password_reset"
 
 
 # In the order the preferences form lists them.
@@ -61,10 +62,13 @@ KIND_LABELS = {
     NotificationKind.REPORT_ANSWERED: "Đơn vị trả lời yêu cầu báo cáo văn bản bạn soạn",
     NotificationKind.REPORT_DEADLINE_EXTENDED: "Gia hạn trả lời yêu cầu báo cáo",
     NotificationKind.CASEFILE_HANDOVER_DUE: "Hồ sơ sắp đến hạn nộp lưu",
+    NotificationKind.PASSWORD_RESET: "Mật khẩu tài khoản của bạn được đặt lại",
 }
 
-# Kinds nobody may switch off: an urgent document must reach the leaders at once.
-ALWAYS_ON = frozenset({NotificationKind.URGENT_ARRIVED})
+# Kinds nobody may switch off: an urgent document must reach the leaders at once, and a
+# person must learn that someone else reset their password (were it not them who asked,
+# the account is being taken over).
+ALWAYS_ON = frozenset({NotificationKind.URGENT_ARRIVED, NotificationKind.PASSWORD_RESET})
 
 
 class Notification(db.Model):

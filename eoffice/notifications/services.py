@@ -121,14 +121,14 @@ class Notice:
 
     users: Sequence[User]
     message: Message
-    link: str
+    link: str | None  # None: news about no page (the person's own account)
 
 
 def tell(
     kind: NotificationKind,
     users: Iterable[User],
     message: Message,
-    link: str,
+    link: str | None,
     *,
     actor: User | None = None,
     document_id: int | None = None,

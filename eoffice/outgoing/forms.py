@@ -12,6 +12,7 @@ the service's "requests" errors are shown over the rows.
 from __future__ import annotations
 
 from flask import flash
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from lxml import html as lxml_html
 from sqlalchemy import or_, select
 from wtforms import (
@@ -532,6 +533,32 @@ class RecallForm(Form):
 
 class DiscardForm(Form):
     reason = _note("Lý do hủy dự thảo")
+
+
+# Working in Word ------------------------------------------------------------------------
+
+DOCX_ONLY = (
+    "Chỉ nhận tệp Word dạng .docx (Word 2007 trở lên); tệp .doc hãy mở bằng Word "
+    "và lưu lại dưới dạng .docx."
+)
+
+
+class WordUploadForm(Form):
+    """The drafter's edited DOCX, to become the draft's next version (outgoing.word).
+
+    Only the name is checked here, for a quick answer; the bytes are judged by the
+    service (docx_io.check_docx: a real DOCX, its size, no zip bomb, no macros), whose
+    refusal lands on `file`.
+    """
+
+    file = FileField(
+        "Tệp Word đã sửa (.docx)",
+        validators=[
+            FileRequired("Vui lòng chọn tệp Word (.docx) đã sửa."),
+            FileAllowed(["docx"], DOCX_ONLY),
+        ],
+    )
+    note = TextAreaField("Ghi chú phiên bản", validators=[Optional(), Length(max=500)])
 
 
 # The inbox ----------------------------------------------------------------------------

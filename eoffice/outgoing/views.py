@@ -25,7 +25,7 @@ from eoffice.auth.fresh import fresh_login_required
 from eoffice.catalog.models import DocumentType
 from eoffice.core import secret_access
 from eoffice.core.audit import history
-from eoffice.core.errors import Conflict, NotFound, ValidationFailed
+from eoffice.core.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from eoffice.core.pagination import BAD_CURSOR
 from eoffice.core.timeutil import format_date
 from eoffice.directives.answers import mark_read
@@ -38,7 +38,7 @@ from eoffice.incoming.attachments import file_store
 from eoffice.incoming.models import INLINE_KINDS, IncomingDocument
 from eoffice.incoming.views import FILES_LOST, uploads
 from eoffice.orgs.models import Role, User
-from eoffice.outgoing import delivery, drafting, issuing, queries, recall, review, symbols
+from eoffice.outgoing import delivery, drafting, issuing, queries, recall, review, symbols, word
 from eoffice.outgoing import forms as outgoing_forms
 from eoffice.outgoing.docx_io import VersionView, body_blocks, compare_versions
 from eoffice.outgoing.forms import DraftForm, addressed_keys, apply_refusal, editable_text
@@ -448,8 +448,15 @@ def _load_named(doc: OutgoingDocument) -> None:
     ).one()
 
 
-def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = None, status=200):
-    """The document page; `failed` is a step's form to show open, with its errors."""
+def render_detail(
+    doc: OutgoingDocument,
+    *,
+    failed: tuple[str, Form] | None = None,
+    word_form: outgoing_forms.WordUploadForm | None = None,
+    status=200,
+):
+    """The document page; `failed` is a step's form to show open, with its errors, and
+    `word_form` the Word upload that was refused, with its errors."""
     _load_named(doc)
     if doc.number is not None:
         _load_deliveries(doc)
@@ -474,6 +481,7 @@ def render_detail(doc: OutgoingDocument, *, failed: tuple[str, Form] | None = No
         steps=steps,
         open_step=failed[0] if failed else None,
         can_edit=drafting.can_edit(current_user, doc),
+        word_form=word_form or outgoing_forms.WordUploadForm(prefix=WORD_PREFIX),
         can_send_again=forwarding.can_send_again,
         can_republish=issuing.can_republish,
         rounds=_rounds(doc),
@@ -568,6 +576,49 @@ def download(doc_id: int, attachment_id: int):
     return attachment_response(
         file_store().open(stored.sha256), attachment.original_name, stored.mime_type, inline=inline
     )
+
+
+# Working in Word ----------------------------------------------------------------------
+
+WORD_PREFIX = "word"  # the upload form's field names on the document page (word-file)
+
+
+@bp.get("/<int:doc_id>/word")
+def word_download(doc_id: int):
+    """The document as an editable DOCX, worded like its PDF (outgoing.word)."""
+    doc = get_visible(current_user, doc_id)
+    data, name = word.export_draft(current_user, doc.id)
+    secret_access.log_downloaded(current_user, "outgoing", doc, name)
+    return attachment_response(io.BytesIO(data), name, word.DOCX_MIME, inline=False)
+
+
+@bp.post("/<int:doc_id>/word")
+def word_upload(doc_id: int):
+    """The drafter's edited DOCX becomes the next version; refusals are shown on the page."""
+    doc = get_visible(current_user, doc_id)
+    form = outgoing_forms.WordUploadForm(prefix=WORD_PREFIX)
+    if not form.validate_on_submit():
+        return render_detail(doc, word_form=form, status=422)
+    try:
+        upload = word.upload_docx(
+            current_user, doc.id, form.file.data.read(), note=form.note.data or None
+        )
+    except NotFound:
+        raise
+    except ServiceError as exc:  # not the drafter, no longer a draft, a bad file, a full disk
+        show_refusal(form, exc)
+        # A full disk is a refusal of the form like any other here (422, as on every
+        # upload page); 507 is the API's answer.
+        status = 422 if isinstance(exc, ValidationFailed) else exc.status_code
+        return render_detail(get_visible(current_user, doc_id), word_form=form, status=status)
+    flash("Đã lưu phiên bản mới từ tệp Word.", "success")
+    if upload.warnings:
+        items = Markup("").join(Markup("<li>{}</li>").format(w) for w in upload.warnings)
+        flash(
+            Markup('Lưu ý khi đọc tệp Word:<ul class="mb-0 word-warnings">{}</ul>').format(items),
+            "warning",
+        )
+    return redirect(url_for("outgoing.detail", doc_id=doc.id, _anchor="versions"))
 
 
 # Versions -----------------------------------------------------------------------------

@@ -54,13 +54,38 @@ def format_number(value: float, decimals: int = 0) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+# The fill of each Bootstrap colour name on the charts and their tables' swatches: the
+# theme's colours, except its warning yellow (#ffc107, 1.6:1 on white), which a bar
+# needs darker to be told from the page (WCAG 1.4.11 asks 3:1; this amber is 3.2:1).
+FILLS = {
+    "primary": "#0d6efd",
+    "secondary": "#6c757d",
+    "success": "#198754",
+    "info": "#0dcaf0",
+    "warning": "#b58900",
+    "danger": "#dc3545",
+    "orange": "#fd7e14",
+}
+
+NO_FIGURE = "—"  # a category with nothing to measure (no decided check slot, say)
+
+
 @dataclass(frozen=True)
 class Series:
-    """One coloured set of bars; `colour` is a Bootstrap colour name (`--bs-<colour>`)."""
+    """One coloured set of bars; `colour` is a Bootstrap colour name, drawn in
+    FILLS[colour]. A value None: the category has no figure (shown "—", not drawn)."""
 
     label: str
-    values: tuple[float, ...]
+    values: tuple[float | None, ...]
     colour: str
+
+    @property
+    def fill(self) -> str:
+        return FILLS.get(self.colour, FILLS["secondary"])
+
+    @property
+    def total(self) -> float:
+        return sum(v for v in self.values if v is not None)
 
 
 @dataclass(frozen=True)
@@ -86,7 +111,9 @@ class ChartSpec:
     def decimals(self) -> int:
         return 1 if self.percent else 0
 
-    def cell(self, value: float) -> str:
+    def cell(self, value: float | None) -> str:
+        if value is None:
+            return NO_FIGURE
         return format_number(value, self.decimals) + ("%" if self.percent else "")
 
     @property
@@ -102,37 +129,88 @@ class ChartSpec:
         """A total row for counts (percentages do not add up)."""
         if self.percent or len(self.labels) < 2:
             return None
-        return [self.cell(sum(s.values)) for s in self.series]
+        return [self.cell(s.total) for s in self.series]
 
     @property
     def summary(self) -> str:
-        """What the canvas says to a screen reader: the title and each series' total."""
+        """What the canvas says to a screen reader: the title and each series' total
+        in one sentence, the unit said once ("Tổng cộng: văn bản đến 11; văn bản đi 0.",
+        "Tổng cộng (trường): đúng hạn 3; trễ hạn 2.")."""
         if self.percent:
             return f"{self.title}. Số liệu chi tiết trong bảng ngay sau biểu đồ."
-        unit = f" {self.unit}" if self.unit else ""
-        parts = [f"{s.label}: {format_number(sum(s.values))}{unit}" for s in self.series]
-        return (
-            f"{self.title}. Tổng cộng {'; '.join(parts)}. "
-            "Số liệu chi tiết trong bảng ngay sau biểu đồ."
-        )
+        parts = [f"{_lower_first(s.label)} {format_number(s.total)}" for s in self.series]
+        unit = self.unit if self.unit and not _names_unit(self.series, self.unit) else ""
+        if unit and len(parts) == 1:
+            said = f"Tổng cộng: {parts[0]} {unit}"  # "quá hạn 5 văn bản"
+        elif unit:
+            said = f"Tổng cộng ({unit}): {'; '.join(parts)}"  # the unit said once
+        else:
+            said = f"Tổng cộng: {'; '.join(parts)}"
+        return f"{self.title}. {said}. Số liệu chi tiết trong bảng ngay sau biểu đồ."
 
     @property
     def empty(self) -> bool:
+        """Nothing to draw: every value zero or missing (shown as one line instead)."""
         return not any(v for s in self.series for v in s.values)
+
+    def _drawn(self) -> list[int]:
+        """The categories with a figure: those without one are in the table only."""
+        return [
+            i for i in range(len(self.labels)) if any(s.values[i] is not None for s in self.series)
+        ]
 
     def as_json(self) -> dict[str, Any]:
         """What charts.js reads (embedded with Jinja's `tojson`, safe inside <script>)."""
+        drawn = self._drawn()
         return {
             "title": self.title,
-            "labels": list(self.labels),
+            "labels": [self.labels[i] for i in drawn],
             "datasets": [
-                {"label": s.label, "data": list(s.values), "colour": s.colour} for s in self.series
+                {
+                    "label": s.label,
+                    "data": [s.values[i] for i in drawn],
+                    "colour": s.colour,
+                    "fill": s.fill,
+                }
+                for s in self.series
             ],
             "horizontal": self.horizontal,
             "stacked": self.stacked,
             "percent": self.percent,
             "unit": self.unit,
         }
+
+
+def _lower_first(text: str) -> str:
+    """A series' label inside a sentence: "Văn bản đến" → "văn bản đến" (an
+    abbreviation such as "YC1" or "UBND" keeps its capitals)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[1:].lower() != first[1:]:
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _names_unit(series: tuple[Series, ...], unit: str) -> bool:
+    """Every label already says what is counted ("Văn bản đến" of "văn bản"): the unit
+    is not said again after the figures."""
+    return all(unit.lower() in s.label.lower() for s in series)
+
+
+def largest_remainder(counts: tuple[int, ...], decimals: int = 1) -> tuple[float, ...]:
+    """Shares of 100 rounded to `decimals` that add up to exactly 100 (the largest
+    remainder method): the rounded parts of a stacked 100 % bar neither overflow the
+    axis nor leave a gap. All zero for no counts."""
+    total = sum(counts)
+    if not total:
+        return tuple(0.0 for _ in counts)
+    scale = 10**decimals
+    exact = [100 * scale * c / total for c in counts]
+    floors = [int(x) for x in exact]
+    missing = 100 * scale - sum(floors)
+    by_remainder = sorted(range(len(counts)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in by_remainder[:missing]:
+        floors[i] += 1
+    return tuple(f / scale for f in floors)
 
 
 def _bars_height(count: int) -> int:
@@ -324,8 +402,14 @@ class CheckFigures:
     def decided(self) -> int:
         return self.on_time + self.late + self.missed
 
-    def share(self, count: int) -> float:
-        return round(100 * count / self.decided, 1) if self.decided else 0.0
+    @property
+    def shares(self) -> tuple[float, float, float] | None:
+        """On time, late and missed as shares of the decided slots, adding up to exactly
+        100; None without a decided slot (nothing to share: "—", never 0 %)."""
+        if not self.decided:
+            return None
+        on_time, late, missed = largest_remainder((self.on_time, self.late, self.missed))
+        return on_time, late, missed
 
 
 def check_figures(board: ChecksBoard) -> list[CheckFigures]:
@@ -345,21 +429,28 @@ def check_figures(board: ChecksBoard) -> list[CheckFigures]:
 
 def checks_chart(figures: list[CheckFigures]) -> ChartSpec:
     """Shares of the decided slots, so a school with fewer working days compares fairly
-    (the counts are in the summary table above the chart)."""
+    (the counts are in the summary table above the chart). An organisation without a
+    decided slot has no share: it is left out of the bars and shows "—" in the table,
+    as in the board's summary."""
+    shares = [f.shares for f in figures]
+
+    def part(n: int) -> tuple[float | None, ...]:
+        return tuple(s[n] if s is not None else None for s in shares)
+
     return ChartSpec(
         key="chart-checks",
         title="Tỷ lệ kiểm tra văn bản đúng giờ, trễ và không kiểm tra theo đơn vị",
         category="Đơn vị",
         labels=tuple(f.name for f in figures),
         series=(
-            Series("Đúng giờ", tuple(f.share(f.on_time) for f in figures), "success"),
-            Series("Trễ", tuple(f.share(f.late) for f in figures), "orange"),
-            Series("Không kiểm tra", tuple(f.share(f.missed) for f in figures), "danger"),
+            Series("Đúng giờ", part(0), "success"),
+            Series("Trễ", part(1), "orange"),
+            Series("Không kiểm tra", part(2), "danger"),
         ),
         horizontal=True,
         stacked=True,
         percent=True,
-        height=_bars_height(len(figures)),
+        height=_bars_height(sum(1 for s in shares if s is not None)),
     )
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from rq.job import Job
 from sqlalchemy import update
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -64,6 +66,12 @@ class LiveServer:
     runs in the background as in the embedded deployment, and a page that waits for it
     sees it finish. `run_jobs()` runs whatever is queued at once and returns when it is
     done, for a test that wants to be sure a job is over before it looks.
+
+    `stop()` fails the test if a thread did not end, the job thread raised, or a job
+    failed (RQ keeps a failed job in the queue's FailedJobRegistry, and one with retries
+    left in its ScheduledJobRegistry: a failing job raises nothing in our thread), then
+    empties the process-wide fake Redis so no retry of this test's jobs runs in a later
+    test.
     """
 
     def __init__(self, app: Flask):
@@ -93,6 +101,42 @@ class LiveServer:
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout=30)
+        problems = [
+            f"thread {t.name} still running 30 s after stop" for t in self._threads if t.is_alive()
+        ]
+        problems += [f"the job thread raised {exc!r}" for exc in self.job_errors]
+        # A run_jobs() burst still going would add to the registries.
+        locked = self._lock.acquire(timeout=30)
+        try:
+            problems += self._failed_jobs()
+        finally:
+            self._jobs.connection.flushall()
+            if locked:
+                self._lock.release()
+        if problems:
+            raise AssertionError("the live server:\n" + "\n".join(problems))
+
+    def _failed_jobs(self) -> list[str]:
+        """Every job of every queue that failed: finally (FailedJobRegistry, with the
+        exception RQ kept), or with retries left (back in the ScheduledJobRegistry after
+        a run; RQ keeps no exception for a retry, its worker logs it)."""
+        found = []
+        connection = self._jobs.connection
+        for name, queue in self._jobs.queues.items():
+            failed = queue.failed_job_registry.get_job_ids()
+            for job in Job.fetch_many(failed, connection=connection):
+                if job is not None:
+                    result = job.latest_result()
+                    why = result.exc_string if result is not None else "(no exception kept)"
+                    found.append(f"job {job.func_name} failed ({name}):\n{why}")
+            scheduled = queue.scheduled_job_registry.get_job_ids()
+            for job in Job.fetch_many(scheduled, connection=connection):
+                if job is not None and job.started_at is not None:  # ran, failed, retried
+                    found.append(
+                        f"job {job.func_name} failed, retry pending ({name}): its exception "
+                        "is in the captured log of rq.worker"
+                    )
+        return found
 
     def run_jobs(self) -> None:
         """Run every queued job now and wait for them, in a thread of their own: the
@@ -162,14 +206,11 @@ class PageGuard:
     The page fixtures fail the test at teardown if any occurred.
 
     A test that provokes a console error on purpose (a 422 page, say) names it first
-    with `allow(pattern)`; anything else still fails the test. The one error allowed
-    by default is the 404 of /favicon.ico, which chromium asks for by itself: the
-    application has no icon (no page of it links one)."""
+    with `allow(pattern)`; anything else still fails the test. Nothing is allowed by
+    default: base.html names an empty icon, so chromium asks for no /favicon.ico."""
 
     problems: list[str] = field(default_factory=list)
-    allowed: list[re.Pattern[str]] = field(
-        default_factory=lambda: [re.compile(r"404 .*\(http://[^)]*/favicon\.ico\)$")]
-    )
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
 
     def allow(self, pattern: str) -> None:
         self.allowed.append(re.compile(pattern))
@@ -228,15 +269,17 @@ def open_page(
 
 def login(page: Page, live_server: LiveServer, email: str, password: str = PASSWORD) -> None:
     """Sign in through the real login form, as a person would, and wait for the page
-    that follows it."""
+    that follows it (the URL leaving /login: `wait_for_load_state` right after the
+    click may still see the login page, before the navigation starts)."""
     page.goto(f"{live_server.url}/login")
     page.get_by_label("Thư điện tử công vụ").fill(email)
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
-    if "/login" in page.url:
+    try:
+        page.wait_for_url(lambda url: "/login" not in url, timeout=15_000)
+    except PlaywrightTimeoutError:
         errors = page.locator(".invalid-feedback, .alert").all_inner_texts()
-        raise AssertionError(f"signing in as {email} failed: {errors}")
+        raise AssertionError(f"signing in as {email} failed: {errors}") from None
 
 
 def shoot(page: Page, name: str, *, full_page: bool = False) -> Path:

@@ -10,7 +10,8 @@ Fixtures:
 - `live_server`: the `app` fixture's app (same database: data built through the services
   in the test is what the browser sees) with CSRF on and no SERVER_NAME, served on a
   free loopback port; `.url`, `.app`, `.run_jobs()`. Queued background jobs run in a
-  worker thread of the live server (tests/e2e/browser.py, LiveServer).
+  worker thread of the live server (tests/e2e/browser.py, LiveServer); a job that
+  failed fails the test at teardown. No notification e-mail is queued.
 - `browser` (one chromium per test module), `page` (desktop 1280×800) and
   `phone_page` (390×844, touch): a new context each, vi-VN, Asia/Ho_Chi_Minh, reduced
   motion, with `base_url` = the live server. A page fails its test at teardown on any console
@@ -68,21 +69,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def app_config(app_config: dict) -> dict:
     """A real browser posts real forms (CSRF on) to the address it was given (no
-    SERVER_NAME, whose `eoffice.test` would make every built URL point elsewhere)."""
-    config = {**app_config, "WTF_CSRF_ENABLED": True}
+    SERVER_NAME, whose `eoffice.test` would make every built URL point elsewhere).
+    No notification e-mail: the live server runs every queued job, and an e-mail job
+    would try the SMTP server of the defaults (localhost:25), fail and be retried; the
+    e-mails themselves are tested against an SMTP sink (tests/smtp.py)."""
+    config = {**app_config, "WTF_CSRF_ENABLED": True, "NOTIFICATION_EMAIL_ENABLED": False}
     config.pop("SERVER_NAME", None)
     return config
 
 
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:
+    """Fails the test at teardown if a job failed (LiveServer.stop)."""
     server = LiveServer(app).start()
     try:
         yield server
     finally:
         server.stop()
-    if server.job_errors:
-        raise AssertionError(f"the live server's job thread failed: {server.job_errors!r}")
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,12 @@ SUBJECT = "Kế hoạch tổ chức Ngày hội đọc sách năm học 2026 - 2
 REQUEST = "Báo cáo số học sinh tham gia Ngày hội đọc sách"
 
 
+def _told(page: Page, message: str) -> None:
+    """The success message of the step just taken: a toast, which hides itself after
+    6 s, so its text is looked for, not its visibility (a slow check would miss it)."""
+    expect(page.locator("#toasts")).to_contain_text(message)
+
+
 @pytest.fixture(scope="module")
 def test_ca():
     return make_test_ca("CA thử nghiệm eoffice")
@@ -63,7 +69,7 @@ def test_a_school_answers_a_directive_and_the_board_shows_who_has_answered(
     signer = page.get_by_label("Người ký", exact=True)
     signer.select_option(signer.get_by_role("option", name=district.leader.full_name).inner_text())
     page.get_by_role("button", name="Lưu dự thảo").click()
-    expect(page.get_by_text("Đã lưu dự thảo (phiên bản 1)")).to_be_visible()
+    _told(page, "Đã lưu dự thảo (phiên bản 1)")
     expect(page.locator(".recipient-group")).to_contain_text(
         "Các trường trên địa bàn (cả nhóm: 2 đơn vị trong hệ thống"
     )
@@ -91,7 +97,7 @@ def test_a_school_answers_a_directive_and_the_board_shows_who_has_answered(
     page.get_by_label("Số liệu").fill("1250")
     page.get_by_label("Ghi chú (không bắt buộc)").fill("Toàn trường tham gia, kể cả khối 1.")
     page.get_by_role("button", name="Gửi câu trả lời").click()
-    expect(page.get_by_text("Đã gửi câu trả lời. Phòng đã được thông báo.")).to_be_visible()
+    _told(page, "Đã gửi câu trả lời. Phòng đã được thông báo.")
     expect(page.locator("#answer-figure")).to_have_text("1.250")
     expect(page.locator("#nav-report-tasks [data-open-tasks]")).to_have_count(0)  # none left
 

@@ -76,6 +76,12 @@ def _vn(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+def _told(page: Page, message: str) -> None:
+    """The success message of the step just taken: a toast, which hides itself after
+    6 s, so its text is looked for, not its visibility (a slow check would miss it)."""
+    expect(page.locator("#toasts")).to_contain_text(message)
+
+
 def test_a_plan_is_drafted_reviewed_signed_and_its_signed_pdf_downloaded(
     page: Page, live_server: LiveServer, world, district, test_ca, tmp_path: Path
 ):
@@ -92,14 +98,14 @@ def test_a_plan_is_drafted_reviewed_signed_and_its_signed_pdf_downloaded(
     signer = page.get_by_label("Người ký", exact=True)
     signer.select_option(signer.get_by_role("option", name=district.leader.full_name).inner_text())
     page.get_by_role("button", name="Lưu dự thảo").click()
-    expect(page.get_by_text("Đã lưu dự thảo (phiên bản 1)")).to_be_visible()
+    _told(page, "Đã lưu dự thảo (phiên bản 1)")
     expect(page.locator("#doc-heading")).to_contain_text("Dự thảo")
     expect(page.get_by_text("Dạng: Số/KH-GDĐT")).to_be_visible()
     doc_url = page.url
 
     # … and submits it: the clerk's check comes first, then the signer.
     _take_step(page, "Trình duyệt")
-    expect(page.get_by_text("Đã trình duyệt dự thảo.")).to_be_visible()
+    _told(page, "Đã trình duyệt dự thảo.")
     rounds = page.locator(".review-round").first
     expect(rounds).to_contain_text("Văn thư kiểm tra thể thức")
     expect(rounds).to_contain_text(f"Ký ban hành: {district.leader.full_name}")
@@ -109,7 +115,7 @@ def test_a_plan_is_drafted_reviewed_signed_and_its_signed_pdf_downloaded(
     page.goto(doc_url)
     expect(page.get_by_text("Bước của bạn")).to_be_visible()
     _take_step(page, "Đồng ý, chuyển bước sau", "Thể thức đạt.")
-    expect(page.get_by_text("Đã đồng ý; văn bản chuyển sang bước tiếp theo.")).to_be_visible()
+    _told(page, "Đã đồng ý; văn bản chuyển sang bước tiếp theo.")
 
     # The head of the office signed in yesterday and kept the session ("Ghi nhớ"); the
     # browser was closed since: the remembered session is not fresh enough to sign.
@@ -134,7 +140,7 @@ def test_a_plan_is_drafted_reviewed_signed_and_its_signed_pdf_downloaded(
     assert page.url == doc_url
     _take_step(page, "Ký ban hành", "Đồng ý ban hành.", asks=True)
     today = local_today()
-    expect(page.get_by_text(f"Đã ký ban hành: số 01/KH-GDĐT, ngày {_vn(today)}")).to_be_visible()
+    _told(page, f"Đã ký ban hành: số 01/KH-GDĐT, ngày {_vn(today)}")
     heading = page.locator("#doc-heading")
     expect(heading).to_contain_text(f"Kế hoạch số 01/KH-GDĐT, ngày {_vn(today)}")
     expect(heading).to_contain_text("Đã ban hành")

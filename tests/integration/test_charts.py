@@ -98,16 +98,83 @@ def test_a_spec_gives_the_table_the_totals_and_what_a_screen_reader_hears():
     )
     assert spec.rows == [("10/2026", ["1.200", "0"]), ("11/2026", ["3", "2"])]
     assert spec.totals == ["1.203", "2"]
-    assert "Đến: 1.203 văn bản; Đi: 2 văn bản" in spec.summary
+    # One sentence, lower case after the colon, the unit said once.
+    assert "Thử. Tổng cộng (văn bản): đến 1.203; đi 2. Số liệu chi tiết" in spec.summary
     assert spec.as_json()["datasets"][0] == {
         "label": "Đến",
         "data": [1200, 3],
         "colour": "primary",
+        "fill": "#0d6efd",
     }
+    assert not spec.empty
     shares = ChartSpec(
         "c", "Tỷ lệ", "Đơn vị", ("A",), (Series("Đúng", (66.7,), "success"),), percent=True
     )
     assert shares.rows == [("A", ["66,7%"])] and shares.totals is None
+
+
+def test_the_summary_does_not_repeat_a_unit_the_labels_say():
+    months = charts.months_chart(
+        [MonthFigures(date(2026, 10, 1), 0, 0), MonthFigures(date(2026, 11, 1), 11, 0)]
+    )
+    assert "Tổng cộng: văn bản đến 11; văn bản đi 0. Số liệu" in months.summary
+    overdue = charts.overdue_chart([UnitOverdue(1, "Tổ Văn", 5)])
+    assert "Tổng cộng: quá hạn 5 văn bản." in overdue.summary
+
+
+def _contrast_on_white(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_the_warning_bars_are_a_darker_amber_than_bootstraps_yellow():
+    assert _contrast_on_white("#ffc107") < 2  # Bootstrap's warning: too pale for a bar
+    assert _contrast_on_white(charts.FILLS["warning"]) >= 3
+    late = Series("Trễ hạn", (1,), "warning")
+    assert late.fill == charts.FILLS["warning"]
+
+
+def test_an_all_zero_chart_is_empty():
+    spec = ChartSpec("c", "Thử", "Tháng", ("10/2026",), (Series("Đến", (0,), "primary"),))
+    assert spec.empty
+
+
+def test_stacked_shares_add_up_to_exactly_one_hundred():
+    assert charts.largest_remainder((1, 1, 1)) == (33.4, 33.3, 33.3)
+    assert sum(charts.largest_remainder((1, 1, 1))) == pytest.approx(100)
+    for counts in [(2, 2, 2), (1, 5, 7), (10, 3, 0), (1, 0, 0), (7, 7, 1), (13, 29, 3)]:
+        shares = charts.largest_remainder(counts)
+        assert round(sum(shares) * 10) == 1000, counts
+        for count, share in zip(counts, shares, strict=True):
+            assert abs(share - 100 * count / sum(counts)) < 0.1 + 1e-9
+    assert charts.largest_remainder((0, 0, 0)) == (0.0, 0.0, 0.0)
+    # 1/3 each: plain rounding gives 99,9 % and a gap at the end of the bar.
+    figures = charts.CheckFigures("A", 1, 1, 1)
+    assert figures.shares == (33.4, 33.3, 33.3)
+
+
+def test_an_organisation_without_a_decided_slot_is_not_drawn_and_shows_a_dash():
+    figures = [
+        charts.CheckFigures("Trường A", 1, 1, 1),
+        charts.CheckFigures("Trường B", 0, 0, 0),  # no slot decided yet this month
+        charts.CheckFigures("Trường C", 4, 0, 0),
+    ]
+    spec = charts.checks_chart(figures)
+    drawn = spec.as_json()
+    assert drawn["labels"] == ["Trường A", "Trường C"]
+    assert [d["data"] for d in drawn["datasets"]] == [[33.4, 100.0], [33.3, 0.0], [33.3, 0.0]]
+    assert spec.rows == [
+        ("Trường A", ["33,4%", "33,3%", "33,3%"]),
+        ("Trường B", ["—", "—", "—"]),
+        ("Trường C", ["100,0%", "0,0%", "0,0%"]),
+    ]
+    assert not spec.empty
+    nothing = charts.checks_chart([charts.CheckFigures("Trường B", 0, 0, 0)])
+    assert nothing.empty and nothing.as_json()["labels"] == []
 
 
 def test_the_twelve_months_cross_the_new_year():
@@ -327,7 +394,10 @@ def test_the_clerk_sees_the_months_only_and_a_staff_member_no_chart(client, app,
 def test_a_leader_without_overdue_work_is_told_so(client, world):
     page = _page(client, world.school_a.leader, "/")
     assert page.xpath('//*[@id="no-overdue"]')
-    assert page.xpath('//canvas[@data-chart="chart-months-data"]')
+    # No document in twelve months either: one line, not an empty grid.
+    [months] = page.xpath('//figure[@id="chart-months"]')
+    assert months.xpath(".//*[@data-chart-empty]")[0].text_content() == "Chưa có số liệu."
+    assert not months.xpath(".//canvas")
 
 
 def test_a_unit_name_cannot_close_the_data_block(client, world):
@@ -398,7 +468,7 @@ def test_the_compliance_board_draws_the_shares_and_keeps_the_svg_for_the_pdf(app
     school_a = world.school_a.org
     mine = figures[school_a.short_name or school_a.name]
     # 1 on time of 15 decided slots (1–3 April and Monday until 13:30), as the summary.
-    assert (mine.on_time, mine.decided) == (1, 15) and mine.share(mine.on_time) == 6.7
+    assert (mine.on_time, mine.decided) == (1, 15) and mine.shares[0] == 6.7
 
     leader = app.test_client()
     page = _page(leader, world.district.leader, "/exchange/checks/?month=2026-04")
@@ -415,6 +485,23 @@ def test_the_compliance_board_draws_the_shares_and_keeps_the_svg_for_the_pdf(app
     # A school's clerk sees their own school only, in the chart as in the summary.
     own = lxml.html.fromstring(clerk.get("/exchange/checks/?month=2026-04").text)
     assert _embedded(own, "chart-checks")[0]["labels"] == [school_a.short_name or school_a.name]
+
+
+def test_a_month_without_a_decided_slot_says_so_instead_of_drawing_zeros(app, world):
+    """Wednesday 1 April, before the first check time: nobody has a decided slot. The
+    board shows "—" and the chart one line, never bars of 0,0 %."""
+    _at(date(2026, 4, 1), hour=6)
+    leader = app.test_client()
+    page = _page(leader, world.district.leader, "/exchange/checks/?month=2026-04")
+    summary = [
+        tr.xpath("./td")[-1].text_content().strip()
+        for tr in page.xpath('//table[@id="summary"]/tbody/tr')
+    ]
+    assert summary and set(summary) == {"—"}
+    [figure] = page.xpath('//figure[@id="chart-checks"]')
+    assert figure.xpath(".//*[@data-chart-empty]")[0].text_content() == "Chưa có số liệu."
+    assert not figure.xpath(".//canvas") and not figure.xpath(".//table")
+    assert "0,0%" not in figure.text_content()
 
 
 # d. Answers to report requests ---------------------------------------------------------

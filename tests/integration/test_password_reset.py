@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from datetime import UTC, datetime
 
 import pyotp
 import pytest
@@ -16,12 +17,16 @@ from sqlalchemy import select
 
 from eoffice.auth import fresh, password_reset, policy, services, two_factor
 from eoffice.auth.models import LoginLockout
+from eoffice.core import timeutil
 from eoffice.core.errors import Forbidden
 from eoffice.core.models import AuditEvent
 from eoffice.core.security import password_problem
 from eoffice.extensions import db
+from eoffice.jobs.connection import runner
+from eoffice.notifications.models import Notification, NotificationKind
 from eoffice.orgs.models import User
 from tests import factories
+from tests.smtp import html_of, text_of
 
 REQUIRED = "/profile/password/required"
 NEW_PASSWORD = "Hoa-Phuong-Do-2027"
@@ -30,8 +35,17 @@ TEMPORARY = re.compile(r'id="temporary-password">([^<]+)</code>')
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "LOGIN_LOCKOUT_THRESHOLD": 3, "LOGIN_LOCKOUT_MINUTES": 15}
+def app_config(app_config, smtp):
+    """The lock-out made short, and e-mail sent to the test's own SMTP server (the reset
+    e-mails the person)."""
+    _collector, port = smtp
+    return {
+        **app_config,
+        "LOGIN_LOCKOUT_THRESHOLD": 3,
+        "LOGIN_LOCKOUT_MINUTES": 15,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+    }
 
 
 def _text(response) -> str:
@@ -108,7 +122,8 @@ def test_an_admin_resets_a_forgotten_password_and_the_person_must_change_it(app,
 
     admin = _signed_in(app, school.admin)
     form = _text(admin.get(f"/admin/users/{person.id}/edit"))
-    assert f'action="/admin/users/{person.id}/password/reset"' in form
+    assert f'action="/admin/users/{person.id}/password/reset" autocomplete="off"' in form
+    assert '<h2 class="h6">Đặt lại mật khẩu</h2>' in form
     assert (
         f'data-confirm="Đặt lại mật khẩu của {person.full_name}? Mật khẩu hiện tại sẽ hết '
         'hiệu lực và mọi phiên đăng nhập của người này bị đăng xuất."' in form
@@ -120,6 +135,7 @@ def test_an_admin_resets_a_forgotten_password_and_the_person_must_change_it(app,
     assert page.headers["Cache-Control"] == "no-store"
     temporary = _temporary_from(page)
     assert "Sao chép" in _text(page) and "chỉ hiển thị một lần" in _text(page)
+    assert "Không tải lại trang này" in _text(page)  # a reload would reset it again
     assert not re.search(r"<script(?![^>]*\bsrc=)", _text(page))  # strict CSP
 
     stored = _reload(person)
@@ -295,3 +311,79 @@ def test_the_change_of_password_comes_before_a_required_enrolment(app, world):
     assert _change(client, temporary).status_code == 302
     # Then the organisation's policy: enrol before anything else.
     assert client.get("/incoming").headers["Location"] == "/profile/two-factor/required"
+
+
+def _notices(user: User) -> list[Notification]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Notification).where(
+                Notification.user_id == user.id,
+                Notification.kind == NotificationKind.PASSWORD_RESET,
+            )
+        )
+    )
+
+
+def test_the_person_is_told_of_the_reset_by_email_and_in_the_bell(app, world, outbox):
+    """Who reset it and when, in the bell and by e-mail, even with every kind of news
+    switched off; never the temporary password."""
+    runner().connection.flushall()
+    school = world.school_a
+    person = school.staff
+    own = _signed_in(app, person)
+    assert own.post("/notifications/preferences", data={}).status_code == 302  # all off
+    admin = _signed_in(app, school.admin)
+    # A refused reset (the admin's own password) tells nobody.
+    assert _reset(admin, school.admin).status_code == 302
+    assert _notices(school.admin) == []
+
+    moment = datetime(2026, 11, 18, 7, 5, tzinfo=UTC)  # 14:05 office time
+    timeutil.set_clock(lambda: moment)
+    try:
+        temporary = _temporary_from(_reset(admin, person))
+    finally:
+        timeutil.set_clock(None)
+    said = (
+        f"Mật khẩu tài khoản của bạn đã được quản trị {school.admin.full_name} đặt lại lúc "
+        "14:05 ngày 18/11/2026. Nếu bạn không yêu cầu, hãy báo ngay cho quản trị hoặc "
+        "lãnh đạo cơ quan."
+    )
+    assert outbox.messages == []  # e-mailed by the job, after the commit
+
+    runner().work_burst()
+    [message] = outbox.to(person.email)
+    assert message["Subject"] == "[eoffice] Mật khẩu tài khoản của bạn đã được đặt lại"
+    assert said in text_of(message) and said in html_of(message)
+    assert "Xem văn bản" not in text_of(message)  # about no document
+    for part in (message["Subject"], text_of(message), html_of(message)):
+        assert temporary not in part
+    assert len(outbox.messages) == 1  # the admin is not told of their own step
+
+    [notice] = _notices(person)
+    assert notice.in_app and notice.link is None and notice.sent_at is not None
+    # Once signed in with a password of their own, the bell shows it.
+    client = app.test_client()
+    factories.login(client, person, temporary)
+    assert _change(client, temporary).status_code == 302
+    page = _text(client.get("/notifications"))
+    assert 'data-unread="1"' in page and said in page and temporary not in page
+
+
+def test_the_api_refuses_a_token_while_the_password_must_be_changed(app, world):
+    """A reset revokes the tokens; one that survived (or was made by other means) still
+    waits, like every web page, for the temporary password to be replaced."""
+    person = world.school_a.clerk
+    _token, clear = services.create_api_token(_reload(person), "Đồng bộ")
+    assert _api_me(app, clear).status_code == 200
+    held = _reload(person)
+    held.must_change_password = True
+    db.session.commit()
+    refused = _api_me(app, clear)
+    assert refused.status_code == 401
+    assert "mật khẩu tạm thời" in refused.get_json()["error"]["message"]
+    assert "invalid_token" in refused.headers["WWW-Authenticate"]
+    held = _reload(person)
+    held.must_change_password = False
+    db.session.commit()
+    assert _api_me(app, clear).status_code == 200

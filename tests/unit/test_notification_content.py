@@ -6,7 +6,7 @@ import string
 
 from eoffice.directives.news import TEMPLATES as DIRECTIVE_TEMPLATES
 from eoffice.exchange.scheduler import TEMPLATES as CHECK_TEMPLATES
-from eoffice.notifications.content import TEMPLATES
+from eoffice.notifications.content import ACCOUNT_TEMPLATES, TEMPLATES
 from eoffice.notifications.models import KIND_LABELS, NotificationKind
 from eoffice.outgoing.news import TEMPLATES as OUTGOING_TEMPLATES
 
@@ -17,8 +17,13 @@ def test_every_kind_has_a_title_a_body_and_a_label():
     assert not set(TEMPLATES) & set(OUTGOING_TEMPLATES)
     assert not (set(TEMPLATES) | set(OUTGOING_TEMPLATES)) & set(CHECK_TEMPLATES)
     assert not (set(TEMPLATES) | set(OUTGOING_TEMPLATES)) & set(DIRECTIVE_TEMPLATES)
+    assert not (set(TEMPLATES) | set(OUTGOING_TEMPLATES)) & set(ACCOUNT_TEMPLATES)
     every = (
-        set(TEMPLATES) | set(OUTGOING_TEMPLATES) | set(CHECK_TEMPLATES) | set(DIRECTIVE_TEMPLATES)
+        set(TEMPLATES)
+        | set(OUTGOING_TEMPLATES)
+        | set(CHECK_TEMPLATES)
+        | set(DIRECTIVE_TEMPLATES)
+        | set(ACCOUNT_TEMPLATES)
     )
     assert every == set(NotificationKind) == set(KIND_LABELS)
 

@@ -21,15 +21,31 @@ DESTRUCTIVE_WORDS = re.compile(
     r"(?<![\w])(Xóa|Hủy|Từ chối|Thu hồi|Trả lại|Tiêu hủy|Rút|Bỏ|Không phê duyệt|"
     r"Không ban hành|Đăng xuất mọi|Đặt lại|Tắt|Khóa|Ngừng|Đồng ý thu hồi)(?![\w])"
 )
-# The same actions as the endpoints name them.
+# The same actions as the endpoints name them, in either quote style.
 DESTRUCTIVE_ENDPOINTS = re.compile(
-    r"url_for\('[\w.]*?(delete|remove|cancel|reject|revoke|recall|discard|refuse|dispos|"
-    r"execute|deactivate|disable|reset|withdraw)[\w]*'"
+    r"url_for\(\s*(?P<q>['\"])[\w.]*?(delete|remove|cancel|reject|revoke|recall|discard|"
+    r"refuse|dispos|execute|deactivate|disable|reset|withdraw)[\w]*(?P=q)"
 )
 
-FORM = re.compile(r"<form\b(?P<tag>[^>]*)>(?P<body>.*?)</form>", re.S | re.I)
-BUTTON = re.compile(r"<button\b(?P<attrs>[^>]*)>(?P<text>.*?)</button>", re.S | re.I)
-SUBMIT_INPUT = re.compile(r"<input\b(?P<attrs>[^>]*type=\"submit\"[^>]*)>", re.I)
+# The inside of a tag: Jinja's {% … %} and {{ … }} whole (a `>` there does not end the
+# tag, nor does a quote inside them end an attribute), else anything but `>`.
+JINJA = r"\{%.*?%\}|\{\{.*?\}\}"
+TAG_INSIDE = rf"(?:{JINJA}|[^>{{]|\{{(?![{{%]))*"  # the branches never overlap: no backtracking
+FORM = re.compile(rf"<form\b(?P<tag>{TAG_INSIDE})>(?P<body>.*?)</form>", re.S | re.I)
+BUTTON = re.compile(rf"<button\b(?P<attrs>{TAG_INSIDE})>(?P<text>.*?)</button>", re.S | re.I)
+SUBMIT_INPUT = re.compile(
+    rf"<input\b(?P<attrs>{TAG_INSIDE}type=\"submit\"{TAG_INSIDE})>", re.S | re.I
+)
+
+
+def _attribute(name: str, tag: str) -> str:
+    """The value of attribute `name` (Jinja inside it kept whole, whatever its quotes)."""
+    found = re.search(
+        rf"""(?<![\w-]){name}=(?:"((?:{JINJA}|[^"{{]|\{{(?![{{%]))*)"|'((?:{JINJA}|[^'{{]|\{{(?![{{%]))*)')""",
+        tag,
+        re.S,
+    )
+    return (found[1] or found[2] or "") if found else ""
 
 
 @dataclass
@@ -53,10 +69,7 @@ def _submitters(body: str) -> list[tuple[str, str]]:
         for m in BUTTON.finditer(body)
         if 'type="button"' not in m["attrs"] and 'type="reset"' not in m["attrs"]
     ]
-    found += [
-        (m["attrs"], (re.search(r'value="([^"]*)"', m["attrs"]) or [None, ""])[1])
-        for m in SUBMIT_INPUT.finditer(body)
-    ]
+    found += [(m["attrs"], _attribute("value", m["attrs"])) for m in SUBMIT_INPUT.finditer(body)]
     return found
 
 
@@ -72,14 +85,14 @@ def offences(source: str, where: str = "<template>") -> list[Offence]:
             continue
         line = source.count("\n", 0, match.start()) + 1
         form_asks = "data-confirm" in tag
-        action = (re.search(r'action="([^"]*)"', tag) or [None, ""])[1]
+        action = _attribute("action", tag)
         # A form of several buttons may ask on the destructive one only.
         button_asks = any("data-confirm" in attrs for attrs, _ in _submitters(body))
         if DESTRUCTIVE_ENDPOINTS.search(action) and not form_asks and not button_asks:
             found.append(Offence(f"{where}:{line}", action, "destructive action"))
             continue
         for attrs, text in _submitters(body):
-            formaction = (re.search(r'formaction="([^"]*)"', attrs) or [None, ""])[1]
+            formaction = _attribute("formaction", attrs)
             named = DESTRUCTIVE_WORDS.search(text) or DESTRUCTIVE_ENDPOINTS.search(formaction)
             if named and not form_asks and "data-confirm" not in attrs:
                 found.append(Offence(f"{where}:{line}", action or formaction, f"button «{text}»"))
@@ -99,6 +112,31 @@ def test_the_scan_finds_a_destructive_form_that_does_not_ask():
     )
     assert offences(
         """<form method="POST" action="/x"><input type="submit" value="Thu hồi"></form>"""
+    )
+
+
+def test_the_scan_reads_both_quote_styles_and_jinja_inside_a_tag():
+    # url_for("…") as well as url_for('…'), the action quoted around it either way.
+    assert offences(
+        """<form method="post" action="{{ url_for("x.delete", id=1) }}">
+        <button>OK</button></form>"""
+    )
+    assert offences(
+        """<form method="post" action='{{ url_for("x.revoke") }}'><button>OK</button></form>"""
+    )
+    assert offences(
+        """<form method="post" action="/x"><button type="submit"
+        formaction="{{ url_for( "auth.two_factor_disable" ) }}">Tắt</button></form>"""
+    )
+    # A `>` inside {% … %} does not end the form's tag: what follows is still read.
+    tag_with_test = """<form method="post" {% if n > 1 %}class="many"{% endif %}
+        action="{{ url_for('x.delete') }}"{% if ask %} data-confirm="Xóa?"{% endif %}>
+        <button>OK</button></form>"""
+    assert not offences(tag_with_test)
+    assert offences(tag_with_test.replace(' data-confirm="Xóa?"', ""))
+    assert offences(
+        """<form {% if a > b %}class="x"{% endif %} method="post" action="/x">
+        <button {% if a > b %}class="y"{% endif %} type="submit">Xóa</button></form>"""
     )
 
 

@@ -9,10 +9,33 @@ document.addEventListener("htmx:configRequest", (event) => {
 
 // --- Success toasts ------------------------------------------------------------------
 // base.html renders them visible (they are read without script too); here they float
-// and hide themselves after data-bs-delay (6 s), pausing while hovered or focused.
+// and hide themselves after data-bs-delay (10 s), pausing while hovered or focused.
+// Screen readers seldom announce a live region whose words were already there when the
+// page loaded: the words are put, once loaded, into the empty live region
+// #toast-announcer (made here if the page has none), where they are heard as news.
+const announce = (text) => {
+  let region = document.getElementById("toast-announcer");
+  if (!region) {
+    region = document.createElement("div");
+    region.id = "toast-announcer";
+    region.className = "visually-hidden";
+    region.setAttribute("aria-live", "polite");
+    region.setAttribute("aria-atomic", "true");
+    document.body.append(region);
+  }
+  // A moment after load, so the region is known to the screen reader before it changes.
+  window.setTimeout(() => {
+    region.textContent = text;
+  }, 500);
+};
+
 const startToasts = () => {
+  const toasts = Array.from(document.querySelectorAll(".toast-stack .toast"));
+  if (!toasts.length) return;
+  const words = toasts.map((element) => (element.querySelector(".toast-body") || element).textContent.trim());
+  announce(words.filter(Boolean).join(" "));
   if (!window.bootstrap) return;
-  document.querySelectorAll(".toast-stack .toast").forEach((element) => {
+  toasts.forEach((element) => {
     window.bootstrap.Toast.getOrCreateInstance(element).show();
   });
 };
@@ -202,7 +225,7 @@ const setUpConfirmModal = () => {
     if (!answer) return;
     if (answer.accepted) {
       confirmed.add(answer.form);
-      answer.form.requestSubmit(answer.submitter || undefined);
+      submitForm(answer.form, answer.submitter);
     } else {
       const back = answer.submitter || answer.form.querySelector('[type="submit"], button:not([type])');
       if (back) back.focus();
@@ -210,19 +233,107 @@ const setUpConfirmModal = () => {
   });
 };
 
+// A form sent on, through its submit event (validation, confirmation, the lock below).
+// Browsers without requestSubmit (Safari before 16): a click on the button fires the
+// same event; without a button, the event is fired here before the plain submit() that
+// would skip it.
+const submitForm = (form, submitter) => {
+  if (typeof form.requestSubmit === "function") {
+    form.requestSubmit(submitter || undefined);
+  } else if (submitter) {
+    submitter.click();
+  } else if (form.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }))) {
+    form.submit();
+  }
+};
+
+// --- One submission at a time --------------------------------------------------------
+// Once a POST form is really on its way, a second click, a held Ctrl+Enter or a double
+// tap must not send it again: further submits are refused and its buttons disabled.
+// Disabled after the event, never during it: a disabled submitter is left out of the
+// data sent. A page shown again from the back-forward cache gets its buttons back.
+// Forms that do not leave the page (htmx, another window) are left alone.
+const submitButtons = (form) =>
+  Array.from(form.elements).filter(
+    (element) =>
+      (element instanceof HTMLButtonElement && element.type === "submit") ||
+      (element instanceof HTMLInputElement && (element.type === "submit" || element.type === "image")),
+  );
+
+const leavesThePage = (form, submitter) => {
+  const method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get").toLowerCase();
+  const target = (submitter && submitter.getAttribute("formtarget")) || form.getAttribute("target") || "";
+  const htmx = ["hx-post", "hx-put", "hx-patch", "hx-delete", "hx-get", "data-hx-post", "data-hx-get"].some((name) =>
+    form.hasAttribute(name),
+  );
+  return method === "post" && (target === "" || target === "_self") && !htmx && !form.closest('[hx-boost="true"]');
+};
+
+const lockSubmission = (form, event) => {
+  form.dataset.submitting = "1";
+  window.setTimeout(() => {
+    if (event.defaultPrevented) {
+      delete form.dataset.submitting; // a later handler stopped it after all
+      return;
+    }
+    submitButtons(form).forEach((button) => {
+      if (button.disabled) return;
+      button.disabled = true;
+      button.dataset.lockedBySubmit = "1";
+    });
+  }, 0);
+};
+
+const unlockSubmissions = () => {
+  document.querySelectorAll("form[data-submitting]").forEach((form) => {
+    delete form.dataset.submitting;
+    submitButtons(form).forEach((button) => {
+      if (!button.dataset.lockedBySubmit) return;
+      button.disabled = false;
+      delete button.dataset.lockedBySubmit;
+    });
+  });
+};
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) unlockSubmissions();
+});
+
+// The button that sends a form, for browsers whose submit event does not name it (Safari
+// before 15.4): the last submit button clicked (Enter in a field clicks the default one).
+let lastClicked = null;
+document.addEventListener(
+  "click",
+  (event) => {
+    const button = event.target instanceof Element && event.target.closest("button, input");
+    lastClicked = button && button.form && submitButtons(button.form).includes(button) ? button : null;
+  },
+  true,
+);
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  const submitter = event.submitter || null;
+  const clicked = lastClicked;
+  lastClicked = null;
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return; // htmx's own
+  const submitter = "submitter" in event ? event.submitter : clicked && clicked.form === form ? clicked : null;
+  if (form.dataset.submitting) {
+    event.preventDefault(); // already on its way
+    return;
+  }
   if (confirmed.has(form)) {
     confirmed.delete(form); // asked and answered: this is the submission itself
-    return;
+  } else {
+    if (!validateForm(form, submitter)) {
+      event.preventDefault();
+      return;
+    }
+    const question = (submitter && submitter.dataset.confirm) || form.dataset.confirm;
+    if (question && !askToConfirm(form, submitter, question)) {
+      event.preventDefault();
+      return;
+    }
   }
-  if (!validateForm(form, submitter)) {
-    event.preventDefault();
-    return;
-  }
-  const question = (submitter && submitter.dataset.confirm) || form.dataset.confirm;
-  if (question && !askToConfirm(form, submitter, question)) event.preventDefault();
+  if (leavesThePage(form, submitter)) lockSubmission(form, event);
 });
 
 // --- Keyboard ------------------------------------------------------------------------
@@ -238,9 +349,12 @@ const typingIn = (element) =>
 document.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.altKey) {
     const form = event.target instanceof Element && event.target.closest("form[data-submit-shortcut]");
-    if (!form) return;
+    // Enter may be an input method (Vietnamese Telex, say) finishing a word: its own.
+    if (!form || event.isComposing || event.keyCode === 229) return;
     event.preventDefault();
-    form.requestSubmit(form.querySelector('button[type="submit"], input[type="submit"], button:not([type])') || undefined);
+    // A held key repeats: one send, not one per repeat.
+    if (event.repeat || form.dataset.submitting) return;
+    submitForm(form, submitButtons(form)[0] || null);
     return;
   }
   if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey && !typingIn(event.target)) {

@@ -10,8 +10,11 @@
  * its canvas is shown and the table folded into "Xem số liệu dạng bảng"; for printing
  * every folded table opens again, and closes after.
  *
- * Vietnamese number format (vi-VN), Bootstrap's colours read from its CSS variables,
- * no animation (for people who prefer reduced motion, and for stable screenshots), the
+ * Vietnamese number format (vi-VN), the fills the server chose (ChartSpec's FILLS: the
+ * theme's colours with a darker amber for warning, so every bar has 3:1 on white; the
+ * legend and the table's swatches use the same), drawn once the page's fonts are in
+ * (Be Vietnam Pro loads with font-display: swap; a canvas keeps the font it was drawn
+ * with), no animation (for people who prefer reduced motion, and for stable screenshots), the
  * chart filling its box's width at the height the server chose.
  */
 (function () {
@@ -27,7 +30,7 @@
     secondary: "#6c757d",
     success: "#198754",
     info: "#0dcaf0",
-    warning: "#ffc107",
+    warning: "#b58900",
     danger: "#dc3545",
     orange: "#fd7e14",
   };
@@ -106,7 +109,7 @@
 
   function datasets(spec) {
     return spec.datasets.map(function (set) {
-      var fill = colour(set.colour);
+      var fill = set.fill || colour(set.colour);
       return {
         label: set.label,
         data: set.data,
@@ -164,7 +167,6 @@
   }
 
   Chart.defaults.color = cssVariable("--bs-body-color") || "#212529";
-  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
 
   // Printing: the folded tables open (the printed page carries the figures too).
   var reopened = [];
@@ -186,15 +188,34 @@
     reopened = [];
   });
 
+  // The page's fonts first: a chart drawn before Be Vietnam Pro arrives would keep the
+  // fallback font in its labels (a canvas is not redrawn when the font swaps).
+  function fontsReady() {
+    var fonts = document.fonts;
+    if (!fonts || !fonts.ready) {
+      return Promise.resolve();
+    }
+    return fonts.ready.catch(function () {
+      return undefined; // a font that failed to load: draw with the fallback
+    });
+  }
+
+  function start(root) {
+    fontsReady().then(function () {
+      Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+      drawIn(root);
+    });
+  }
+
   // Content htmx brings in later gets its charts too.
   document.addEventListener("htmx:load", function (event) {
-    drawIn(event.detail && event.detail.elt);
+    start(event.detail && event.detail.elt);
   });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {
-      drawIn(document);
+      start(document);
     });
   } else {
-    drawIn(document);
+    start(document);
   }
 })();
