@@ -377,7 +377,8 @@ class Clerk(OfficeUser):
         if doc_id is None:
             return
         page = self.page(f"/incoming/{doc_id}", "GET /incoming/<id>")
-        if page is None or "alert-success" not in page:
+        # Success is told in a toast (templates/base.html, `#toasts`), errors as alerts.
+        if page is None or 'id="toasts"' not in page:
             return
         self.think()
         self.present(doc_id, page)

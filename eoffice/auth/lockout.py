@@ -33,8 +33,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, case, delete, or_, update
 
+from eoffice.auth.account_events import record_account_event
 from eoffice.auth.models import LoginLockout
-from eoffice.core import audit
 from eoffice.core.text import clean
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
@@ -152,12 +152,10 @@ def fail(attempt: Attempt, user: User | None, *, wrong_code: bool = False) -> da
         db.session.commit()
         return locked_until(attempt.email)
     if user is not None:
-        audit.record(
+        record_account_event(
+            user,
+            "account_locked",
             actor_id=None,
-            org_id=user.org_id,
-            subject_type="user",
-            subject_id=user.id,
-            action="account_locked",
             changes={"failures": threshold, "minutes": _minutes(), "wrong_code": wrong_code},
         )
         _defer_email(user.id, until)

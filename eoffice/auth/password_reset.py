@@ -23,8 +23,8 @@ import logging
 import secrets
 
 from eoffice.auth import lockout
+from eoffice.auth.account_events import record_account_event
 from eoffice.auth.revocation import revoke_all_api_tokens
-from eoffice.core import audit
 from eoffice.core.aftercommit import after_commit, run_pending
 from eoffice.core.errors import Forbidden, ValidationFailed
 from eoffice.core.security import hash_password, new_token, password_problem
@@ -83,13 +83,7 @@ def reset_password(actor: User, user_id: int) -> tuple[User, str]:
         user.session_token = new_token(16)  # every session and remember-me cookie ends
         revoke_all_api_tokens(user, reason="password_reset", actor_id=actor.id)
         lockout.clear(user.email)
-        audit.record(
-            actor_id=actor.id,
-            org_id=user.org_id,
-            subject_type="user",
-            subject_id=user.id,
-            action="password_reset",
-        )
+        record_account_event(user, "password_reset", actor_id=actor.id)
         _tell_the_person(actor, user)
         db.session.commit()
     except Exception:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from eoffice.auth.account_events import record_account_event
 from eoffice.auth.models import ApiToken
-from eoffice.core import audit
 from eoffice.core.timeutil import now_utc
 from eoffice.extensions import db
 from eoffice.orgs.models import User
@@ -28,12 +28,10 @@ def revoke_all_api_tokens(user: User, *, reason: str, actor_id: int | None = Non
     )
     count = result.rowcount or 0
     if count:
-        audit.record(
+        record_account_event(
+            user,
+            "api_tokens_revoked",
             actor_id=user.id if actor_id is None else actor_id,
-            org_id=user.org_id,
-            subject_type="user",
-            subject_id=user.id,
-            action="api_tokens_revoked",
             changes={"count": count, "reason": reason},
         )
     return count

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from eoffice.auth import lockout, two_factor
+from eoffice.auth.account_events import record_account_event
 from eoffice.auth.models import ApiToken
 from eoffice.auth.revocation import revoke_all_api_tokens
 from eoffice.core import audit
@@ -108,13 +109,7 @@ def sign_out_other_sessions(user: User) -> None:
     too (securing the account must not leave a way in)."""
     user.session_token = new_token(16)
     revoke_all_api_tokens(user, reason="sessions_revoked")
-    audit.record(
-        actor_id=user.id,
-        org_id=user.org_id,
-        subject_type="user",
-        subject_id=user.id,
-        action="sessions_revoked",
-    )
+    record_account_event(user, "sessions_revoked")
     db.session.commit()
 
 
@@ -218,13 +213,7 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
     user.must_change_password = False  # an admin's temporary password is replaced
     user.session_token = new_token(16)
     revoke_all_api_tokens(user, reason="password_changed")
-    audit.record(
-        actor_id=user.id,
-        org_id=user.org_id,
-        subject_type="user",
-        subject_id=user.id,
-        action="password_changed",
-    )
+    record_account_event(user, "password_changed")
     db.session.commit()
 
 

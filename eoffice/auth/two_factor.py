@@ -29,10 +29,10 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from eoffice.auth.account_events import record_account_event
 from eoffice.auth.models import RecoveryCode
 from eoffice.auth.policy import requires_two_factor
 from eoffice.auth.revocation import revoke_all_api_tokens
-from eoffice.core import audit
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.security import new_token, token_digest
 from eoffice.core.timeutil import now_utc
@@ -154,13 +154,8 @@ def _use_recovery_code(user: User, code: str) -> bool:
     )
     if result.rowcount != 1:
         return False
-    audit.record(
-        actor_id=user.id,
-        org_id=user.org_id,
-        subject_type="user",
-        subject_id=user.id,
-        action="recovery_code_used",
-        changes={"remaining": remaining_recovery_codes(user)},
+    record_account_event(
+        user, "recovery_code_used", changes={"remaining": remaining_recovery_codes(user)}
     )
     return True
 
@@ -263,13 +258,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     user.session_token = new_token(16)
     revoke_all_api_tokens(user, reason="two_factor_enabled")
     codes = _new_recovery_codes(user)
-    audit.record(
-        actor_id=user.id,
-        org_id=user.org_id,
-        subject_type="user",
-        subject_id=user.id,
-        action="two_factor_enabled",
-    )
+    record_account_event(user, "two_factor_enabled")
     db.session.commit()
     return codes
 
@@ -292,13 +281,7 @@ def disable(user: User, code: str) -> None:
         db.session.commit()  # a burnt recovery code stays burnt
         raise ValidationFailed(WRONG_CODE, field_errors={"code": WRONG_CODE})
     _turn_off(user)
-    audit.record(
-        actor_id=user.id,
-        org_id=user.org_id,
-        subject_type="user",
-        subject_id=user.id,
-        action="two_factor_disabled",
-    )
+    record_account_event(user, "two_factor_disabled")
     db.session.commit()
 
 
@@ -310,13 +293,7 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str]:
         db.session.commit()
         raise ValidationFailed(WRONG_CODE, field_errors={"code": WRONG_CODE})
     codes = _new_recovery_codes(user)
-    audit.record(
-        actor_id=user.id,
-        org_id=user.org_id,
-        subject_type="user",
-        subject_id=user.id,
-        action="recovery_codes_regenerated",
-    )
+    record_account_event(user, "recovery_codes_regenerated")
     db.session.commit()
     return codes
 
@@ -340,12 +317,6 @@ def reset_by_admin(actor: User, user_id: int) -> User:
         raise Conflict(f"{user.full_name} chưa bật xác thực hai bước.")
     _turn_off(user)
     revoke_all_api_tokens(user, reason="two_factor_reset", actor_id=actor.id)
-    audit.record(
-        actor_id=actor.id,
-        org_id=user.org_id,
-        subject_type="user",
-        subject_id=user.id,
-        action="two_factor_reset",
-    )
+    record_account_event(user, "two_factor_reset", actor_id=actor.id)
     db.session.commit()
     return user

@@ -30,10 +30,10 @@ clerk_only = roles_required("clerk")
 
 STATE_COLOURS = {
     CheckState.ON_TIME: "#198754",
-    CheckState.LATE: "#fd7e14",
+    CheckState.LATE: "#e8590c",
     CheckState.MISSED: "#dc3545",
     CheckState.UPCOMING: "#e9ecef",
-    CheckState.PENDING: "#0dcaf0",
+    CheckState.PENDING: "#1098ad",
 }
 STATE_SHORT = {
     CheckState.ON_TIME: "Đ",

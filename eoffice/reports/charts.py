@@ -55,16 +55,17 @@ def format_number(value: float, decimals: int = 0) -> str:
 
 
 # The fill of each Bootstrap colour name on the charts and their tables' swatches: the
-# theme's colours, except its warning yellow (#ffc107, 1.6:1 on white), which a bar
-# needs darker to be told from the page (WCAG 1.4.11 asks 3:1; this amber is 3.2:1).
+# theme's colours, except its warning yellow (#ffc107, 1.6:1 on white), orange (#fd7e14,
+# 2.6:1) and cyan (#0dcaf0, 2.0:1), which a bar needs darker to be told from the page
+# (WCAG 1.4.11 asks 3:1; this amber is 3.2:1, the orange 3.6:1, the cyan 3.4:1).
 FILLS = {
     "primary": "#0d6efd",
     "secondary": "#6c757d",
     "success": "#198754",
-    "info": "#0dcaf0",
+    "info": "#1098ad",
     "warning": "#b58900",
     "danger": "#dc3545",
-    "orange": "#fd7e14",
+    "orange": "#e8590c",
 }
 
 NO_FIGURE = "—"  # a category with nothing to measure (no decided check slot, say)

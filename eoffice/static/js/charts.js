@@ -29,10 +29,10 @@
     primary: "#0d6efd",
     secondary: "#6c757d",
     success: "#198754",
-    info: "#0dcaf0",
+    info: "#1098ad",
     warning: "#b58900",
     danger: "#dc3545",
-    orange: "#fd7e14",
+    orange: "#e8590c",
   };
   var counts = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 0 });
   var shares = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
