@@ -28,12 +28,13 @@ bp = Blueprint("exchange_checks", __name__, url_prefix="/exchange/checks")
 admin_only = roles_required("admin")
 clerk_only = roles_required("clerk")
 
+# The board's cells, its SVG chart (PDF) and its Chart.js chart share the charts' fills.
 STATE_COLOURS = {
-    CheckState.ON_TIME: "#198754",
-    CheckState.LATE: "#e8590c",
-    CheckState.MISSED: "#dc3545",
+    CheckState.ON_TIME: charts.FILLS["success"],
+    CheckState.LATE: charts.FILLS["orange"],
+    CheckState.MISSED: charts.FILLS["danger"],
     CheckState.UPCOMING: "#e9ecef",
-    CheckState.PENDING: "#1098ad",
+    CheckState.PENDING: charts.FILLS["info"],
 }
 STATE_SHORT = {
     CheckState.ON_TIME: "Đ",

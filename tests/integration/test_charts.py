@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, time
 
 import lxml.html
 import pytest
-from sqlalchemy import event
 
 from eoffice.core import timeutil
 from eoffice.extensions import db
@@ -34,6 +33,7 @@ from eoffice.reports.charts import (
     overdue_by_unit,
 )
 from tests import factories
+from tests.integration.test_dashboards import _queries as _statements
 
 # Wednesday 18/11/2026, 09:00 office time.
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
@@ -414,24 +414,6 @@ def test_a_unit_name_cannot_close_the_data_block(client, world):
     assert "</script><b>" not in html
     spec, rows = _embedded(lxml.html.fromstring(html), "chart-overdue-units")
     assert spec["labels"] == [odd.name] and rows == [[odd.name, "1"]]
-
-
-class _Counter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, *args) -> None:
-        self.count += 1
-
-
-def _statements(client, url: str) -> int:
-    counter = _Counter()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return counter.count
 
 
 def test_the_charts_cost_the_home_page_one_query_each(app, overdue, monkeypatch):

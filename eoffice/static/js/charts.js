@@ -25,25 +25,12 @@
     return; // the library did not load: the tables stay open
   }
 
-  var FALLBACK_COLOURS = {
-    primary: "#0d6efd",
-    secondary: "#6c757d",
-    success: "#198754",
-    info: "#1098ad",
-    warning: "#b58900",
-    danger: "#dc3545",
-    orange: "#e8590c",
-  };
   var counts = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 0 });
   var shares = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
   var LABEL_LENGTH = 32;
 
   function cssVariable(name) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  }
-
-  function colour(name) {
-    return cssVariable("--bs-" + name) || FALLBACK_COLOURS[name] || FALLBACK_COLOURS.secondary;
   }
 
   function formatValue(spec, value) {
@@ -109,7 +96,7 @@
 
   function datasets(spec) {
     return spec.datasets.map(function (set) {
-      var fill = set.fill || colour(set.colour);
+      var fill = set.fill; // the server's choice (reports/charts.py FILLS), one place
       return {
         label: set.label,
         data: set.data,
